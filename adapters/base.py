@@ -1,0 +1,99 @@
+"""The adapter protocols: what the reconciler needs from a billing source and from a target.
+
+They are deliberately small so that the Stripe, Salesforce and Odoo adapters stay thin:
+
+- a :class:`Source` lists which subscriptions changed since a cursor, reads subscriptions by
+  key, and streams everything in pages; it translates its records into the canonical schema
+  and reports records it cannot translate instead of failing the batch;
+- a :class:`Target` reads the records of one mapped object by our match keys, writes a batch
+  of creates and updates and answers per record, and says how many records fit in one call
+  so that a plan can state its cost.
+
+Both count the API calls they make in a :class:`~connector.records.CallCounter`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from connector.mapping import CompiledMapping
+from connector.records import CallCounter, RecordError, TargetRecord, WriteRequest, WriteResult
+from connector.schema import Subscription
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePage:
+    """Subscriptions read in one call, and the keys whose records were unreadable."""
+
+    subscriptions: Sequence[Subscription]
+    errors: Sequence[RecordError] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRead:
+    """Result of reading subscriptions by key: found ones, errors, and keys that are gone."""
+
+    found: Mapping[str, Subscription]
+    errors: Mapping[str, RecordError] = field(default_factory=dict)
+    missing: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePage:
+    """Keys of subscriptions that changed, and the cursor to resume after them.
+
+    ``full_scan_needed`` is set when the cursor is older than the source's history (Stripe
+    keeps events 30 days): the caller must fall back to a full scan and say so.
+    """
+
+    keys: Sequence[str]
+    cursor: str | None
+    full_scan_needed: bool = False
+
+
+@runtime_checkable
+class Source(Protocol):
+    """The billing system: the truth subscriptions are read from."""
+
+    @property
+    def system(self) -> str: ...
+
+    @property
+    def calls(self) -> CallCounter: ...
+
+    def changed_since(self, cursor: str | None) -> Iterator[ChangePage]: ...
+
+    def get(self, keys: Sequence[str]) -> SourceRead: ...
+
+    def scan(self) -> Iterator[SourcePage]: ...
+
+
+@runtime_checkable
+class Target(Protocol):
+    """A system kept in line with the source (CRM, ERP), through one mapping."""
+
+    @property
+    def system(self) -> str: ...
+
+    @property
+    def mapping(self) -> CompiledMapping: ...
+
+    @property
+    def calls(self) -> CallCounter: ...
+
+    def read_batch_size(self, object_name: str) -> int: ...
+
+    def write_batch_size(self, object_name: str) -> int: ...
+
+    def read(self, object_name: str, keys: Sequence[str]) -> Mapping[str, TargetRecord]: ...
+
+    def write(self, object_name: str, requests: Sequence[WriteRequest]) -> Sequence[WriteResult]:
+        """Apply creates and updates; one result per request, in the same order."""
+        ...
+
+
+def estimate_calls(items: int, batch_size: int) -> int:
+    """Calls needed for ``items`` records at ``batch_size`` per call."""
+    return -(-items // batch_size) if items > 0 else 0

@@ -1,0 +1,79 @@
+"""Money: a Decimal amount with its ISO 4217 currency, never a float."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from connector.schema.currency import CurrencyCode, minor_units, quantum
+
+
+class CurrencyMismatchError(ValueError):
+    """Arithmetic or comparison between two different currencies."""
+
+
+class Money(BaseModel):
+    """An amount in one currency, held to that currency's minor-unit precision."""
+
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+
+    amount: Decimal
+    currency: CurrencyCode
+
+    @model_validator(mode="after")
+    def _precision(self) -> Self:
+        if not self.amount.is_finite():
+            raise ValueError(f"amount {self.amount} is not a finite number")
+        exponent = self.amount.as_tuple().exponent
+        assert isinstance(exponent, int)
+        if -exponent > minor_units(self.currency):
+            raise ValueError(
+                f"amount {self.amount} has more decimals than {self.currency} allows "
+                f"({minor_units(self.currency)})"
+            )
+        return self
+
+    @classmethod
+    def of(cls, amount: Decimal | int | str, currency: str) -> Money:
+        """Build from a Decimal, an int or a decimal string (never a float)."""
+        if isinstance(amount, float):
+            raise TypeError("money amounts must not be floats")
+        return cls(amount=Decimal(amount), currency=currency)
+
+    @classmethod
+    def from_minor(cls, minor: int, currency: str) -> Money:
+        """From an integer count of minor units (cents, yen, fils), as Stripe sends them."""
+        code = currency.upper()
+        return cls(amount=Decimal(minor).scaleb(-minor_units(code)), currency=code)
+
+    @classmethod
+    def rounded(cls, amount: Decimal, currency: str) -> Money:
+        """Round an exact intermediate result half-to-even to the currency's minor unit."""
+        code = currency.upper()
+        return cls(amount=amount.quantize(quantum(code), rounding=ROUND_HALF_EVEN), currency=code)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        code = currency.upper()
+        return cls(amount=quantum(code) * 0, currency=code)
+
+    def to_minor(self) -> int:
+        """The amount as an integer number of minor units."""
+        return int(self.amount.scaleb(minor_units(self.currency)))
+
+    def __add__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(amount=self.amount + other.amount, currency=self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(amount=self.amount - other.amount, currency=self.currency)
+
+    def _same_currency(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise CurrencyMismatchError(f"cannot combine {self.currency} with {other.currency}")
+
+    def __str__(self) -> str:
+        return f"{self.amount:f} {self.currency}"

@@ -1,0 +1,93 @@
+"""The state store interface. SQLite is the default backend; PostgreSQL follows it.
+
+What the store keeps, and why:
+
+- **canonical snapshots**: the last subscription state synced to every target, to classify
+  what changed (upgrade, pause, ...) and to notice subscriptions that vanished from billing;
+- **record snapshots**: per target record, the field values last synced, the base of the
+  three-way diff that tells billing changes from edits made in the target;
+- **bindings**: our key <-> the target's record id, so records are never created twice;
+- **cursors**, **runs**, the **audit trail** and **dead letters**.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from connector.records import FieldValues
+from connector.schema import Subscription
+from connector.store.records import AuditEntry, AuditQuery, DeadLetter, RunRecord, RunStatus
+
+
+class StateStore(Protocol):
+    def close(self) -> None: ...
+
+    def schema_version(self) -> int: ...
+
+    def migrate(self) -> int:
+        """Bring the schema to the current version; return the version reached."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Group writes so that they commit together (or not at all)."""
+        ...
+
+    # canonical snapshots
+    def load_canonical(self, keys: Sequence[str]) -> dict[str, Subscription]: ...
+
+    def save_canonical(self, subscriptions: Iterable[Subscription]) -> None: ...
+
+    def known_keys(self) -> Iterator[str]: ...
+
+    def count_known(self) -> int: ...
+
+    # record snapshots and bindings
+    def load_snapshots(
+        self, system: str, object_name: str, keys: Sequence[str]
+    ) -> dict[str, FieldValues]: ...
+
+    def save_snapshots(
+        self, system: str, object_name: str, snapshots: Mapping[str, FieldValues]
+    ) -> None: ...
+
+    def load_bindings(
+        self, system: str, object_name: str, keys: Sequence[str]
+    ) -> dict[str, str]: ...
+
+    def save_bindings(self, system: str, object_name: str, bindings: Mapping[str, str]) -> None: ...
+
+    # cursors
+    def get_cursor(self, name: str) -> str | None: ...
+
+    def set_cursor(self, name: str, value: str) -> None: ...
+
+    # runs
+    def start_run(self, run: RunRecord) -> None: ...
+
+    def finish_run(self, run_id: str, status: RunStatus, summary: Mapping[str, object]) -> None: ...
+
+    def recent_runs(self, limit: int = 10) -> list[RunRecord]: ...
+
+    # audit
+    def append_audit(self, entries: Sequence[AuditEntry]) -> None: ...
+
+    def query_audit(self, query: AuditQuery) -> list[AuditEntry]: ...
+
+    # dead letters
+    def add_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        """Record failures; an open letter for the same key and system is updated in place."""
+        ...
+
+    def list_dead_letters(
+        self, status: str | None = "open", limit: int = 100
+    ) -> list[DeadLetter]: ...
+
+    def get_dead_letter(self, letter_id: int) -> DeadLetter | None: ...
+
+    def resolve_dead_letters(self, key: str, systems: Sequence[str], run_id: str) -> int:
+        """Close the open letters of ``key`` for ``systems``; return how many were closed."""
+        ...
+
+    def count_dead_letters(self, status: str = "open") -> int: ...

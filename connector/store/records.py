@@ -1,0 +1,73 @@
+"""Rows of the state store, as plain dataclasses shared by every backend."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+RunStatus = Literal["running", "clean", "dead_letters", "failed", "stopped_by_safety_valve"]
+DeadLetterStatus = Literal["open", "resolved"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    id: str
+    kind: str
+    started_at: dt.datetime
+    dry_run: bool
+    mapping_version: str
+    status: RunStatus = "running"
+    finished_at: dt.datetime | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One audited change of one subscription in one run (see :mod:`connector.audit`)."""
+
+    at: dt.datetime
+    run_id: str
+    correlation_id: str
+    subscription_id: str
+    customer_id: str | None
+    event_types: tuple[str, ...]
+    outcome: str
+    dry_run: bool
+    mapping_version: str
+    mrr_before: str | None
+    mrr_after: str | None
+    mrr_delta: str | None
+    currency: str | None
+    detail: dict[str, Any]
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    subscription_id: str | None = None
+    event_type: str | None = None
+    since: dt.datetime | None = None
+    run_id: str | None = None
+    include_dry_runs: bool = False
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A subscription that could not be brought in line with one system, and why."""
+
+    key: str
+    system: str
+    reason: str
+    error_code: str
+    retryable: bool
+    run_id: str
+    payload: dict[str, Any]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    attempts: int = 1
+    status: DeadLetterStatus = "open"
+    resolved_at: dt.datetime | None = None
+    resolved_by_run: str | None = None
+    id: int | None = None
