@@ -102,7 +102,7 @@ class SubscriptionPlan:
     mrr_before: Money | None = None
     mrr_after: Money | None = None
     records: list[RecordPlan] = field(default_factory=list)
-    error: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)  # system -> why it cannot be planned
     source_missing: bool = False
 
     @property
@@ -126,7 +126,7 @@ class SubscriptionPlan:
     @property
     def is_noop(self) -> bool:
         return (
-            self.error is None
+            not self.errors
             and not self.changes
             and all(r.action is RecordAction.NOOP and not r.snapshot_stale for r in self.records)
         )

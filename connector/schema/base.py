@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
 
@@ -20,3 +20,13 @@ class CanonicalModel(BaseModel):
     """Strict, immutable, no unknown keys: bad input fails loudly at the boundary."""
 
     model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+
+    def replace(self, **changes: Any) -> Self:
+        """A validated copy with ``changes``.
+
+        Use this rather than ``model_copy(update=...)``, which neither validates nor forgets
+        derived values already cached on the instance (such as MRR).
+        """
+        values = {name: getattr(self, name) for name in type(self).model_fields}
+        values.update(changes)
+        return type(self).model_validate(values)

@@ -10,6 +10,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             key TEXT PRIMARY KEY,
             customer_id TEXT,
             status TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
             body TEXT NOT NULL,
             synced_at TEXT NOT NULL
         );

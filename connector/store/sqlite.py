@@ -12,6 +12,7 @@ from typing import Any
 
 from connector.records import FieldValues
 from connector.schema import Subscription
+from connector.store.fingerprint import fingerprint
 from connector.store.migrations_sqlite import CURRENT_VERSION, MIGRATIONS
 from connector.store.records import AuditEntry, AuditQuery, DeadLetter, RunRecord, RunStatus
 from connector.store.timestamps import from_text, to_text, utcnow
@@ -132,17 +133,30 @@ class SqliteStore:
                 found[row["key"]] = Subscription.model_validate_json(row["body"])
         return found
 
+    def load_fingerprints(self, keys: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in _chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            for row in self._execute(
+                f"SELECT key, fingerprint FROM canonical_snapshot WHERE key IN ({marks})",
+                chunk,
+            ):
+                found[row["key"]] = row["fingerprint"]
+        return found
+
     def save_canonical(self, subscriptions: Iterable[Subscription]) -> None:
         now = to_text(utcnow())
+        rows = []
+        for sub in subscriptions:
+            body = sub.model_dump_json()
+            rows.append((sub.id, sub.customer.id, sub.status.value, fingerprint(body), body, now))
         self._executemany(
-            "INSERT INTO canonical_snapshot (key, customer_id, status, body, synced_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+            "INSERT INTO canonical_snapshot (key, customer_id, status, fingerprint, body,"
+            " synced_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
             "customer_id = excluded.customer_id, status = excluded.status, "
-            "body = excluded.body, synced_at = excluded.synced_at",
-            (
-                (s.id, s.customer.id, s.status.value, s.model_dump_json(), now)
-                for s in subscriptions
-            ),
+            "fingerprint = excluded.fingerprint, body = excluded.body, "
+            "synced_at = excluded.synced_at",
+            rows,
         )
 
     def known_keys(self) -> Iterator[str]:

@@ -1,0 +1,128 @@
+"""Apply planned writes in batches, parents before children, and collect per-record results.
+
+Nothing here raises for a refused record: each one gets an outcome, a failure blocks only the
+records that depend on it, and the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from adapters.base import Target
+from connector.errors import FatalAdapterError
+from connector.planner import RecordAction, RecordPlan, SubscriptionPlan
+from connector.records import WriteError, WriteRequest, WriteResult
+from connector.redaction import redact_text
+
+RecordId = tuple[str, str, str]  # system, object, key
+
+
+@dataclass(frozen=True, slots=True)
+class RecordOutcome:
+    ok: bool
+    remote_id: str | None = None
+    created: bool = False
+    error: WriteError | None = None
+
+
+def _parent_keys(target: Target, record: RecordPlan) -> list[tuple[str, str]]:
+    obj = target.mapping.objects[record.object_name]
+    parents = []
+    for spec in obj.fields:
+        if spec.ref_object is None:
+            continue
+        value = record.synced.get(spec.target)
+        if isinstance(value, dict) and isinstance(value.get("key"), str):
+            parents.append((spec.ref_object, str(value["key"])))
+    return parents
+
+
+def _batch_failure(exc: Exception) -> WriteError:
+    code = getattr(exc, "code", type(exc).__name__)
+    return WriteError(str(code), redact_text(str(exc)), retryable=True)
+
+
+def apply_plans(
+    plans: Sequence[SubscriptionPlan], targets: Mapping[str, Target]
+) -> dict[RecordId, RecordOutcome]:
+    """Write every record that needs it; return an outcome per record written or blocked."""
+    outcomes: dict[RecordId, RecordOutcome] = {}
+    for system, target in targets.items():
+        fatal: WriteError | None = None
+        for obj in target.mapping.ordered():
+            pending: dict[str, RecordPlan] = {}
+            for plan in plans:
+                for record in plan.records:
+                    if (
+                        record.system == system
+                        and record.object_name == obj.name
+                        and record.needs_write
+                        and record.key not in pending
+                    ):
+                        pending[record.key] = record
+            ready: list[RecordPlan] = []
+            for record in pending.values():
+                blocked = _blocked_by(system, target, record, outcomes, fatal)
+                if blocked is not None:
+                    outcomes[(system, obj.name, record.key)] = RecordOutcome(False, error=blocked)
+                else:
+                    ready.append(record)
+            size = target.write_batch_size(obj.name)
+            for start in range(0, len(ready), size):
+                batch = ready[start : start + size]
+                if fatal is not None:
+                    for record in batch:
+                        outcomes[(system, obj.name, record.key)] = RecordOutcome(False, error=fatal)
+                    continue
+                requests = [
+                    WriteRequest(
+                        obj.name,
+                        record.key,
+                        "create" if record.action is RecordAction.CREATE else "update",
+                        record.writes,
+                        record.remote_id,
+                    )
+                    for record in batch
+                ]
+                try:
+                    results: Sequence[WriteResult] = target.write(obj.name, requests)
+                except FatalAdapterError as exc:
+                    fatal = WriteError(exc.code, redact_text(exc.message), retryable=False)
+                    results = [WriteResult(r.key, False, error=fatal) for r in requests]
+                except Exception as exc:  # one failed call must not stop the run
+                    error = _batch_failure(exc)
+                    results = [WriteResult(r.key, False, error=error) for r in requests]
+                if len(results) != len(requests):
+                    error = WriteError(
+                        "BAD_RESPONSE",
+                        f"{system} answered {len(results)} results for {len(requests)} records",
+                        retryable=True,
+                    )
+                    results = [WriteResult(r.key, False, error=error) for r in requests]
+                for request, result in zip(requests, results, strict=True):
+                    outcomes[(system, obj.name, request.key)] = RecordOutcome(
+                        result.ok, result.remote_id, result.created, result.error
+                    )
+    return outcomes
+
+
+def _blocked_by(
+    system: str,
+    target: Target,
+    record: RecordPlan,
+    outcomes: Mapping[RecordId, RecordOutcome],
+    fatal: WriteError | None,
+) -> WriteError | None:
+    if fatal is not None:
+        return fatal
+    for parent_object, parent_key in _parent_keys(target, record):
+        parent = outcomes.get((system, parent_object, parent_key))
+        if parent is not None and not parent.ok:
+            reason = parent.error or WriteError("FAILED", "unknown")
+            return WriteError(
+                "PARENT_NOT_WRITTEN",
+                f"{parent_object} {parent_key} was not written ({reason})",
+                retryable=reason.retryable,
+            )
+    return None

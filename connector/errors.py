@@ -1,0 +1,45 @@
+"""The connector's exceptions.
+
+::
+
+    ConnectorError
+    ├── ConfigError              bad or missing configuration; nothing was started
+    ├── AdapterError             a system could not be used
+    │   ├── RetryableAdapterError   gave up after retries (429, 5xx, timeouts); try again later
+    │   └── FatalAdapterError       authentication, permissions, quota: stop using the system
+    └── SafetyValveTripped       a run would make a suspicious mass change (see connector.safety)
+
+Mapping problems raise :class:`connector.mapping.MappingError`, which names file and line.
+Per-record refusals are not exceptions: they come back as
+:class:`connector.records.WriteError` and end in the dead-letter list.
+"""
+
+from __future__ import annotations
+
+
+class ConnectorError(Exception):
+    """Base of the connector's own errors."""
+
+
+class ConfigError(ConnectorError):
+    pass
+
+
+class AdapterError(ConnectorError):
+    def __init__(self, system: str, message: str, code: str = "ADAPTER_ERROR") -> None:
+        super().__init__(f"{system}: {message}")
+        self.system = system
+        self.code = code
+        self.message = message
+
+
+class RetryableAdapterError(AdapterError):
+    pass
+
+
+class FatalAdapterError(AdapterError):
+    pass
+
+
+class SafetyValveTripped(ConnectorError):
+    pass

@@ -1,0 +1,45 @@
+"""Structured logging: JSON lines for machines, readable lines on a terminal.
+
+Every log line passes through :func:`connector.redaction.redaction_processor`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any, Literal, TextIO
+
+import structlog
+
+from connector.redaction import redaction_processor
+
+LogFormat = Literal["json", "console"]
+
+
+def configure_logging(
+    fmt: LogFormat = "json", level: str = "INFO", stream: TextIO | None = None
+) -> None:
+    renderer: Any = (
+        structlog.processors.JSONRenderer(sort_keys=False)
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            redaction_processor,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+        ),
+        logger_factory=structlog.PrintLoggerFactory(file=stream or sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+
+def get_logger(name: str = "connector") -> Any:
+    return structlog.get_logger(name)

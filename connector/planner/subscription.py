@@ -1,0 +1,111 @@
+"""Plan one subscription across every target: render, three-way diff, classify."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from connector.mapping import CompiledMapping, RenderError
+from connector.planner.classify import classify, field_changes
+from connector.planner.model import ChangeKind, RecordAction, SubscriptionPlan
+from connector.planner.three_way import plan_record
+from connector.records import FieldValues
+from connector.schema import Subscription, SubscriptionStatus
+
+
+@dataclass(frozen=True, slots=True)
+class TargetState:
+    """What one target holds for the records of a chunk of subscriptions.
+
+    ``actual`` and ``snapshots`` are keyed by object name, then by match key; ``actual``
+    values are already normalised by the mapping.
+    """
+
+    mapping: CompiledMapping
+    actual: Mapping[str, Mapping[str, FieldValues]]
+    snapshots: Mapping[str, Mapping[str, FieldValues]]
+    bindings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanPolicy:
+    """Choices the operator makes in configuration."""
+
+    # A subscription first seen already cancelled: create it as cancelled, or leave it out.
+    create_cancelled: bool = True
+    # A subscription that vanished from billing: mark it cancelled in the targets, or only
+    # report it.
+    cancel_missing: bool = True
+
+
+def cancelled_copy(previous: Subscription, now: dt.datetime) -> Subscription:
+    """The last known state of a subscription that billing no longer has, as cancelled."""
+    return previous.replace(
+        status=SubscriptionStatus.CANCELLED,
+        cancelled_at=previous.cancelled_at or now,
+        ended_at=previous.ended_at or now,
+    )
+
+
+def plan_subscription(
+    key: str,
+    current: Subscription | None,
+    previous: Subscription | None,
+    targets: Mapping[str, TargetState],
+    policy: PlanPolicy,
+    now: dt.datetime,
+) -> SubscriptionPlan:
+    """Everything needed to bring every target in line with ``current``.
+
+    ``current`` None means the billing system no longer has the subscription.
+    """
+    missing = current is None
+    effective = current
+    if current is None and previous is not None and policy.cancel_missing:
+        effective = cancelled_copy(previous, now)
+    known = effective or previous
+    plan = SubscriptionPlan(
+        key=key,
+        customer_id=known.customer.id if known is not None else None,
+        current=effective,
+        mrr_before=previous.mrr if previous is not None else None,
+        mrr_after=effective.mrr if effective is not None else None,
+        source_missing=missing,
+    )
+    if effective is None:
+        plan.errors["billing"] = "not found in the billing system and never synced"
+        return plan
+    plan.changes = classify(previous, effective)
+    plan.field_changes = field_changes(previous, effective)
+    skip_new = (
+        previous is None
+        and effective.status is SubscriptionStatus.CANCELLED
+        and not policy.create_cancelled
+    )
+    for system, state in targets.items():
+        try:
+            rendered = state.mapping.render(effective)
+        except RenderError as exc:
+            plan.errors[system] = str(exc)
+            continue
+        for name, (record_key, desired) in rendered.items():
+            actual = state.actual.get(name, {}).get(record_key)
+            if actual is None and skip_new:
+                continue
+            record = plan_record(
+                system,
+                state.mapping.objects[name],
+                record_key,
+                desired,
+                actual,
+                state.snapshots.get(name, {}).get(record_key),
+                state.bindings.get(name, {}).get(record_key),
+            )
+            plan.records.append(record)
+    writes = [r for r in plan.records if r.needs_write]
+    if previous is None and any(r.action is RecordAction.CREATE for r in writes):
+        plan.changes = (ChangeKind.CREATED, *plan.changes)
+    elif writes and not plan.changes:
+        plan.changes = (ChangeKind.DRIFT_CORRECTED,)
+    return plan

@@ -1,0 +1,420 @@
+"""reconcile(keys): read the truth, plan, check the safety valve, apply, record.
+
+Every entry point (one-off runs, the daemon's poller and sweep, webhooks, dead-letter
+replays) ends here with a list of subscription keys. Nothing is trusted from the trigger:
+the billing system and every target are read again, so retries, replays and out-of-order
+events all converge on the same state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from adapters.base import Source, SourceRead, Target, estimate_calls
+from connector.apply import RecordId, RecordOutcome, apply_plans
+from connector.audit import AuditTrail, build_entry
+from connector.logs import get_logger
+from connector.planner import (
+    PlanPolicy,
+    RecordAction,
+    SubscriptionPlan,
+    TargetState,
+    plan_subscription,
+)
+from connector.records import FieldValues, RecordError
+from connector.redaction import redact_text
+from connector.report import RunReport, SystemCost
+from connector.safety import SafetySettings, check
+from connector.schema import Subscription
+from connector.store import AuditEntry, DeadLetter, RunRecord, StateStore, utcnow
+from connector.store.fingerprint import fingerprint_of
+
+DEFAULT_CHUNK = 1000
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    dry_run: bool = False
+    allow_mass_changes: bool = False
+    kind: str = "reconcile"
+    correlation_id: str | None = None
+
+
+def new_run_id() -> str:
+    return f"run_{utcnow():%Y%m%dT%H%M%S}_{uuid.uuid4().hex[:8]}"
+
+
+class Reconciler:
+    def __init__(
+        self,
+        source: Source,
+        targets: Sequence[Target],
+        store: StateStore,
+        *,
+        policy: PlanPolicy | None = None,
+        safety: SafetySettings | None = None,
+        chunk_size: int = DEFAULT_CHUNK,
+        logger: Any = None,
+        progress: Progress | None = None,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.source = source
+        self.targets: dict[str, Target] = {target.system: target for target in targets}
+        self.store = store
+        self.policy = policy or PlanPolicy()
+        self.safety = safety or SafetySettings()
+        self.chunk_size = chunk_size
+        self.log = logger or get_logger("connector.reconciler")
+        self.progress = progress
+        self.clock = clock
+        self.audit = AuditTrail(store, self.log)
+
+    @property
+    def mapping_version(self) -> str:
+        return ",".join(
+            f"{system}:{target.mapping.digest}" for system, target in sorted(self.targets.items())
+        )
+
+    # -- entry points ------------------------------------------------------------------
+
+    def reconcile(self, keys: Sequence[str], options: RunOptions | None = None) -> RunReport:
+        """Bring the targets in line for these subscription keys."""
+        opts = options or RunOptions()
+        unique = list(dict.fromkeys(keys))
+        return self._run(opts, lambda report: self._plan_keys(unique, report), len(unique))
+
+    def reconcile_all(self, options: RunOptions | None = None) -> RunReport:
+        """Every subscription the billing system has, plus those it no longer has."""
+        opts = options or RunOptions(kind="full")
+        return self._run(opts, self._plan_everything, None, full=True)
+
+    # -- the run -----------------------------------------------------------------------
+
+    def _run(
+        self,
+        options: RunOptions,
+        planner: Callable[[RunReport], list[SubscriptionPlan]],
+        total: int | None,
+        full: bool = False,
+    ) -> RunReport:
+        report = RunReport(new_run_id(), options.kind, options.dry_run, full_scan=full)
+        correlation = options.correlation_id or report.run_id
+        self._total = total
+        self.store.start_run(
+            RunRecord(
+                report.run_id, options.kind, self.clock(), options.dry_run, self.mapping_version
+            )
+        )
+        calls_before = self._calls()
+        log = self.log.bind(run_id=report.run_id, correlation_id=correlation)
+        log.info("run.started", kind=options.kind, dry_run=options.dry_run, keys=total)
+        try:
+            plans = planner(report)
+            report.plans = plans
+            population = max(report.subscriptions, self.store.count_known())
+            report.verdict = check(plans, population, self.safety)
+            self._count_planned(report)
+            outcomes: dict[RecordId, RecordOutcome] = {}
+            stopped = report.verdict.tripped and not options.allow_mass_changes
+            if stopped:
+                log.warning("run.safety_valve", reasons=list(report.verdict.reasons))
+            elif not options.dry_run:
+                outcomes = apply_plans(plans, self.targets)
+            self._record(report, plans, outcomes, options, correlation, stopped)
+            report.status = (
+                "stopped_by_safety_valve"
+                if stopped
+                else "dead_letters"
+                if report.dead_letters
+                else "clean"
+            )
+        except Exception as exc:
+            report.status = "failed"
+            log.error("run.failed", error=redact_text(f"{type(exc).__name__}: {exc}"))
+            self._finish(report, calls_before)
+            raise
+        self._finish(report, calls_before)
+        log.info("run.finished", **report.summary())
+        return report
+
+    def _finish(self, report: RunReport, calls_before: dict[str, tuple[int, int]]) -> None:
+        for system, (reads, writes) in self._calls().items():
+            before = calls_before.get(system, (0, 0))
+            cost = report.cost.setdefault(system, SystemCost())
+            cost.reads = reads - before[0]
+            cost.writes = writes - before[1]
+        self.store.finish_run(report.run_id, report.status, report.summary())
+
+    def _calls(self) -> dict[str, tuple[int, int]]:
+        counters = {self.source.system: self.source.calls}
+        counters.update({system: target.calls for system, target in self.targets.items()})
+        return {system: (c.reads, c.writes) for system, c in counters.items()}
+
+    def _tick(self, done: int) -> None:
+        if self.progress is not None:
+            self.progress(done, self._total)
+
+    # -- planning ----------------------------------------------------------------------
+
+    def _plan_keys(self, keys: Sequence[str], report: RunReport) -> list[SubscriptionPlan]:
+        plans: list[SubscriptionPlan] = []
+        for start in range(0, len(keys), self.chunk_size):
+            chunk = keys[start : start + self.chunk_size]
+            read = self.source.get(chunk)
+            plans.extend(self._plan_read(read, report))
+            self._tick(start + len(chunk))
+        return plans
+
+    def _plan_everything(self, report: RunReport) -> list[SubscriptionPlan]:
+        plans: list[SubscriptionPlan] = []
+        seen: set[str] = set()
+        buffer: dict[str, Subscription] = {}
+        errors: dict[str, RecordError] = {}
+        for page in self.source.scan():
+            for sub in page.subscriptions:
+                buffer[sub.id] = sub
+            for error in page.errors:
+                errors[error.key] = error
+            if len(buffer) + len(errors) >= self.chunk_size:
+                seen.update(buffer, errors)
+                plans.extend(self._plan_read(SourceRead(buffer, errors), report))
+                self._tick(len(seen))
+                buffer, errors = {}, {}
+        if buffer or errors:
+            seen.update(buffer, errors)
+            plans.extend(self._plan_read(SourceRead(buffer, errors), report))
+        vanished = [key for key in self.store.known_keys() if key not in seen]
+        if vanished:
+            # Confirm each one by key: a scan that silently skipped records must not cancel.
+            plans.extend(self._plan_keys(vanished, report))
+        self._tick(len(seen) + len(vanished))
+        return plans
+
+    def _plan_read(self, read: SourceRead, report: RunReport) -> list[SubscriptionPlan]:
+        now = self.clock()
+        current = dict(read.found)
+        keys = [*current, *read.missing]
+        stored = self.store.load_fingerprints(keys)
+        changed = [k for k, sub in current.items() if fingerprint_of(sub) != stored.get(k)]
+        changed.extend(k for k in read.missing if k in stored)
+        previous = self.store.load_canonical(changed)
+        for key, sub in current.items():
+            if key in stored and key not in previous:
+                previous[key] = sub  # unchanged since the last sync
+        effective: dict[str, Subscription] = dict(current)
+        for key in read.missing:
+            if key in previous:
+                effective[key] = previous[key]
+        states = {
+            system: self._target_state(target, effective.values())
+            for system, target in self.targets.items()
+        }
+        plans: list[SubscriptionPlan] = []
+        for key in keys:
+            plan = plan_subscription(
+                key, current.get(key), previous.get(key), states, self.policy, now
+            )
+            report.subscriptions += 1
+            if plan.current is not None and plan.mrr_after is not None:
+                money = plan.mrr_after
+                report.mrr_by_currency[money.currency] = (
+                    report.mrr_by_currency.get(money.currency, Decimal(0)) + money.amount
+                )
+            if plan.is_noop:
+                report.unchanged += 1
+            else:
+                plans.append(plan)
+        for key, error in read.errors.items():
+            report.subscriptions += 1
+            plans.append(
+                SubscriptionPlan(
+                    key=key,
+                    customer_id=None,
+                    current=None,
+                    errors={"billing": f"unreadable billing record: {error.reason}"},
+                )
+            )
+        return plans
+
+    def _target_state(self, target: Target, subscriptions: Iterable[Subscription]) -> TargetState:
+        subs = list(subscriptions)
+        actual: dict[str, dict[str, FieldValues]] = {}
+        snapshots: dict[str, dict[str, FieldValues]] = {}
+        bindings: dict[str, dict[str, str]] = {}
+        for obj in target.mapping.ordered():
+            record_keys = list(dict.fromkeys(k for k in (obj.key_of(s) for s in subs) if k))
+            found: dict[str, FieldValues] = {}
+            remote: dict[str, str] = {}
+            size = target.read_batch_size(obj.name)
+            for start in range(0, len(record_keys), size):
+                for key, record in target.read(obj.name, record_keys[start : start + size]).items():
+                    found[key] = obj.normalise(record.fields)
+                    if record.remote_id:
+                        remote[key] = record.remote_id
+            actual[obj.name] = found
+            snapshots[obj.name] = self.store.load_snapshots(target.system, obj.name, record_keys)
+            known = self.store.load_bindings(target.system, obj.name, record_keys)
+            bindings[obj.name] = {**known, **remote}
+        return TargetState(target.mapping, actual, snapshots, bindings)
+
+    def _count_planned(self, report: RunReport) -> None:
+        writes: dict[tuple[str, str], set[str]] = {}
+        for plan in report.plans:
+            report.changes.update(kind.value for kind in plan.changes)
+            for record in plan.records:
+                if record.action is not RecordAction.NOOP:
+                    report.actions[f"{record.system}.{record.action.value}"] += 1
+                if record.needs_write:
+                    writes.setdefault((record.system, record.object_name), set()).add(record.key)
+                if record.action is RecordAction.CONFLICT or record.conflicts:
+                    report.conflicts += 1
+        for (system, object_name), keys in writes.items():
+            size = self.targets[system].write_batch_size(object_name)
+            cost = report.cost.setdefault(system, SystemCost())
+            cost.planned_writes += estimate_calls(len(keys), size)
+
+    # -- recording ---------------------------------------------------------------------
+
+    def _record(
+        self,
+        report: RunReport,
+        plans: Sequence[SubscriptionPlan],
+        outcomes: Mapping[RecordId, RecordOutcome],
+        options: RunOptions,
+        correlation: str,
+        stopped: bool,
+    ) -> None:
+        now = self.clock()
+        applying = not options.dry_run and not stopped
+        entries: list[AuditEntry] = []
+        letters: list[DeadLetter] = []
+        snapshots: dict[tuple[str, str], dict[str, FieldValues]] = {}
+        bindings: dict[tuple[str, str], dict[str, str]] = {}
+        canonical: list[Subscription] = []
+        resolved: list[tuple[str, list[str]]] = []
+        for plan in plans:
+            failed_systems: dict[str, list[str]] = {}
+            failure_codes: dict[str, tuple[str, bool]] = {}
+            for system, reason in plan.errors.items():
+                failed_systems.setdefault(system, []).append(reason)
+                code = "INVALID_SOURCE_RECORD" if system == "billing" else "MAPPING_ERROR"
+                failure_codes.setdefault(system, (code, False))
+            for record in plan.records:
+                record_id = (record.system, record.object_name, record.key)
+                outcome = outcomes.get(record_id)
+                if record.needs_write:
+                    if not applying:
+                        continue
+                    if outcome is None or not outcome.ok:
+                        error = outcome.error if outcome and outcome.error else None
+                        text = str(error) if error else "not written"
+                        failed_systems.setdefault(record.system, []).append(
+                            f"{record.object_name} {record.key}: {text}"
+                        )
+                        failure_codes.setdefault(
+                            record.system,
+                            (
+                                error.code if error else "NOT_WRITTEN",
+                                bool(error and error.retryable),
+                            ),
+                        )
+                        report.applied[f"{record.system}.failed"] += 1
+                        continue
+                    report.applied[f"{record.system}.ok"] += 1
+                    if outcome.remote_id:
+                        bindings.setdefault((record.system, record.object_name), {})[record.key] = (
+                            outcome.remote_id
+                        )
+                elif record.remote_id and applying:
+                    bindings.setdefault((record.system, record.object_name), {})[record.key] = (
+                        record.remote_id
+                    )
+                if applying and (record.needs_write or record.snapshot_stale):
+                    snapshots.setdefault((record.system, record.object_name), {})[record.key] = (
+                        record.synced
+                    )
+            if applying:
+                for system, reasons in failed_systems.items():
+                    code, retryable = failure_codes[system]
+                    letters.append(
+                        DeadLetter(
+                            key=plan.key,
+                            system=system,
+                            reason=redact_text("; ".join(reasons)),
+                            error_code=code,
+                            retryable=retryable,
+                            run_id=report.run_id,
+                            payload={"changes": [k.value for k in plan.changes]},
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
+                healthy = [s for s in (*self.targets, "billing") if s not in failed_systems]
+                resolved.append((plan.key, healthy))
+                if not failed_systems and plan.current is not None:
+                    canonical.append(plan.current)
+            wrote_some = any(
+                (found := outcomes.get((r.system, r.object_name, r.key))) is not None and found.ok
+                for r in plan.records
+                if r.needs_write
+            )
+            outcome_label = _outcome(plan, failed_systems, wrote_some, options.dry_run, stopped)
+            if outcome_label is not None:
+                entries.append(
+                    build_entry(
+                        plan,
+                        outcomes,
+                        outcome=outcome_label,
+                        run_id=report.run_id,
+                        correlation_id=correlation,
+                        dry_run=options.dry_run,
+                        mapping_version=self.mapping_version,
+                        at=now,
+                    )
+                )
+        report.dead_letters = len(letters)
+        with self.store.transaction():
+            for (system, object_name), values in snapshots.items():
+                self.store.save_snapshots(system, object_name, values)
+            for (system, object_name), remote in bindings.items():
+                self.store.save_bindings(system, object_name, remote)
+            if canonical:
+                self.store.save_canonical(canonical)
+            if letters:
+                self.store.add_dead_letters(letters)
+            for key, systems in resolved:
+                self.store.resolve_dead_letters(key, systems, report.run_id)
+            self.audit.record(entries)
+
+
+def _outcome(
+    plan: SubscriptionPlan,
+    failed: Mapping[str, list[str]],
+    wrote_some: bool,
+    dry_run: bool,
+    stopped: bool,
+) -> str | None:
+    interesting = (
+        plan.changes
+        or plan.errors
+        or any(r.action is not RecordAction.NOOP or r.diffs for r in plan.records)
+    )
+    if not interesting:
+        return None
+    if dry_run:
+        return "planned"
+    if stopped:
+        return "stopped"
+    if failed:
+        return "partial" if wrote_some else "failed"
+    if any(r.needs_write for r in plan.records):
+        return "applied"
+    if any(r.action is RecordAction.CONFLICT for r in plan.records):
+        return "reported"
+    return "recorded"

@@ -1,0 +1,86 @@
+"""The outcome of a run: what was planned, what landed, what it cost, and the exit code."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import IntEnum
+from typing import Any
+
+from connector.planner import SubscriptionPlan
+from connector.safety import SafetyVerdict
+from connector.store import RunStatus
+
+
+class ExitCode(IntEnum):
+    """Exit codes of ``connector reconcile`` and friends, for schedulers and scripts."""
+
+    CLEAN = 0
+    FAILED = 1
+    USAGE = 2  # bad arguments, configuration or mapping: nothing ran
+    DEAD_LETTERS = 3  # the run finished, some records were dead-lettered
+    SAFETY_VALVE = 4  # stopped before applying a mass change
+
+
+@dataclass(slots=True)
+class SystemCost:
+    reads: int = 0
+    writes: int = 0
+    planned_writes: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"reads": self.reads, "writes": self.writes, "planned_writes": self.planned_writes}
+
+
+@dataclass(slots=True)
+class RunReport:
+    run_id: str
+    kind: str
+    dry_run: bool
+    status: RunStatus = "running"
+    subscriptions: int = 0
+    unchanged: int = 0
+    plans: list[SubscriptionPlan] = field(default_factory=list)
+    changes: Counter[str] = field(default_factory=Counter)
+    actions: Counter[str] = field(default_factory=Counter)  # "salesforce.create" -> n
+    applied: Counter[str] = field(default_factory=Counter)  # "salesforce.ok" / ".failed"
+    dead_letters: int = 0
+    conflicts: int = 0
+    mrr_by_currency: dict[str, Decimal] = field(default_factory=dict)
+    cost: dict[str, SystemCost] = field(default_factory=dict)
+    verdict: SafetyVerdict | None = None
+    full_scan: bool = False
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if self.status == "stopped_by_safety_valve":
+            return ExitCode.SAFETY_VALVE
+        if self.status == "failed":
+            return ExitCode.FAILED
+        if self.status == "dead_letters":
+            return ExitCode.DEAD_LETTERS
+        return ExitCode.CLEAN
+
+    @property
+    def planned_writes(self) -> int:
+        return sum(plan.write_count for plan in self.plans)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "kind": self.kind,
+            "dry_run": self.dry_run,
+            "status": self.status,
+            "subscriptions": self.subscriptions,
+            "unchanged": self.unchanged,
+            "changed": len([p for p in self.plans if not p.is_noop]),
+            "changes": dict(sorted(self.changes.items())),
+            "actions": dict(sorted(self.actions.items())),
+            "applied": dict(sorted(self.applied.items())),
+            "dead_letters": self.dead_letters,
+            "conflicts": self.conflicts,
+            "mrr_by_currency": {k: f"{v:f}" for k, v in sorted(self.mrr_by_currency.items())},
+            "cost": {system: cost.as_dict() for system, cost in sorted(self.cost.items())},
+            "safety_valve": list(self.verdict.reasons) if self.verdict else [],
+        }

@@ -1,0 +1,67 @@
+"""The safety valve: stop a run before it applies a suspicious mass change.
+
+A wrong mapping, an empty or broken billing export, or a test key pointed at production
+shows up as an unusual share of cancellations, pauses or overwrites. Above the configured
+share the run stops before writing anything, says why, and needs ``--allow-mass-changes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from connector.planner import ChangeKind, RecordAction, SubscriptionPlan
+
+
+class SafetySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_cancel_share: float = Field(default=0.10, ge=0, le=1)
+    max_pause_share: float = Field(default=0.10, ge=0, le=1)
+    max_overwrite_share: float = Field(default=0.25, ge=0, le=1)
+    # Below this many affected subscriptions the valve never trips: a run over a handful of
+    # keys (a webhook, a replay) legitimately cancels all of them.
+    min_affected: int = Field(default=20, ge=1)
+
+
+@dataclass(frozen=True)
+class SafetyVerdict:
+    population: int
+    cancels: int
+    pauses: int
+    overwrites: int
+    reasons: tuple[str, ...] = field(default=())
+
+    @property
+    def tripped(self) -> bool:
+        return bool(self.reasons)
+
+
+def _overwrites(plan: SubscriptionPlan) -> bool:
+    """Writes to existing records that no billing change explains (mapping or drift)."""
+    explained = set(plan.changes) - {ChangeKind.DRIFT_CORRECTED}
+    return not explained and any(r.action is RecordAction.UPDATE for r in plan.records)
+
+
+def check(
+    plans: Sequence[SubscriptionPlan], population: int, settings: SafetySettings
+) -> SafetyVerdict:
+    writing = [p for p in plans if p.write_count]
+    cancels = sum(1 for p in writing if ChangeKind.CANCELLED in p.changes)
+    pauses = sum(1 for p in writing if ChangeKind.PAUSED in p.changes)
+    overwrites = sum(1 for p in writing if _overwrites(p))
+    base = max(population, 1)
+    reasons = []
+    for label, count, limit in (
+        ("cancel", cancels, settings.max_cancel_share),
+        ("pause", pauses, settings.max_pause_share),
+        ("overwrite", overwrites, settings.max_overwrite_share),
+    ):
+        if count >= settings.min_affected and count / base > limit:
+            reasons.append(
+                f"would {label} {count} of {population} subscriptions "
+                f"({count / base:.0%} > {limit:.0%} allowed)"
+            )
+    return SafetyVerdict(population, cancels, pauses, overwrites, tuple(reasons))
