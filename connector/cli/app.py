@@ -1,0 +1,314 @@
+"""The ``connector`` command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from connector.cli.progress import progress_reporter
+from connector.cli.render import (
+    audit_json,
+    dumps,
+    print_audit,
+    print_dead_letters,
+    print_report,
+    print_runs,
+    report_json,
+)
+from connector.config import Settings, load_settings
+from connector.errors import ConfigError, ConnectorError
+from connector.logs import configure_logging, get_logger
+from connector.mapping import MappingError, mapping_json_schema
+from connector.reconciler import RunOptions
+from connector.report import ExitCode
+from connector.runtime import load_target_mappings, open_runtime
+from connector.store import AuditQuery, open_store
+
+app = typer.Typer(
+    help="Keep billing (Stripe), CRM (Salesforce) and ERP (Odoo) subscriptions in agreement.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+mappings_app = typer.Typer(help="Check and describe mapping files.", no_args_is_help=True)
+dlq_app = typer.Typer(help="Dead letters: records a target refused.", no_args_is_help=True)
+app.add_typer(mappings_app, name="mappings")
+app.add_typer(dlq_app, name="dlq")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="Configuration file (TOML or YAML).", envvar="CONNECTOR_CONFIG"
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _settings(config: Path | None) -> Settings:
+    try:
+        settings = load_settings(config)
+    except ConfigError as exc:
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(ExitCode.USAGE) from exc
+    configure_logging(settings.log_format, settings.log_level)
+    return settings
+
+
+def _fail_usage(exc: Exception) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc}")
+    return typer.Exit(ExitCode.USAGE)
+
+
+@app.command()
+def reconcile(
+    config: ConfigOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Plan and show, write nothing.")
+    ] = False,
+    subscription: Annotated[
+        list[str] | None,
+        typer.Option("--subscription", "-s", help="Only these subscription ids (repeatable)."),
+    ] = None,
+    allow_mass_changes: Annotated[
+        bool,
+        typer.Option("--allow-mass-changes", help="Apply even if the safety valve trips."),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Bring the CRM and the ERP in line with billing (all subscriptions, or some)."""
+    settings = _settings(config)
+    logger = get_logger("connector.cli")
+    options = RunOptions(
+        dry_run=dry_run,
+        allow_mass_changes=allow_mass_changes,
+        kind="reconcile" if subscription else "full",
+    )
+    try:
+        with (
+            progress_reporter(logger, enabled=not as_json) as progress,
+            open_runtime(settings, progress) as runtime,
+        ):
+            if subscription:
+                report = runtime.reconciler.reconcile(subscription, options)
+            else:
+                report = runtime.reconciler.reconcile_all(options)
+    except (MappingError, ConfigError) as exc:
+        raise _fail_usage(exc) from exc
+    except ConnectorError as exc:
+        err.print(f"[red]run failed:[/red] {exc}")
+        raise typer.Exit(ExitCode.FAILED) from exc
+    if as_json:
+        sys.stdout.write(report_json(report) + "\n")
+    else:
+        print_report(out, report)
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def audit(
+    config: ConfigOption = None,
+    subscription: Annotated[str | None, typer.Option("--subscription", "-s")] = None,
+    event_type: Annotated[
+        str | None, typer.Option("--type", "-t", help="e.g. cancelled, upgraded, paused")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="ISO date or date-time (UTC if no zone)")
+    ] = None,
+    run: Annotated[str | None, typer.Option("--run", help="Only this run id.")] = None,
+    include_dry_runs: Annotated[bool, typer.Option("--include-dry-runs")] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=100_000)] = 100,
+    as_json: JsonOption = False,
+) -> None:
+    """Query the audit trail: who changed what, when, and the MRR effect."""
+    settings = _settings(config)
+    since_at: dt.datetime | None = None
+    if since is not None:
+        try:
+            since_at = dt.datetime.fromisoformat(since)
+        except ValueError as exc:
+            raise _fail_usage(ValueError(f"--since {since!r} is not an ISO date")) from exc
+        if since_at.tzinfo is None:
+            since_at = since_at.replace(tzinfo=dt.UTC)
+    store = open_store(settings.store_url)
+    try:
+        entries = store.query_audit(
+            AuditQuery(subscription, event_type, since_at, run, include_dry_runs, limit)
+        )
+    finally:
+        store.close()
+    if as_json:
+        sys.stdout.write(audit_json(entries) + "\n")
+    else:
+        print_audit(out, entries)
+
+
+@mappings_app.command("check")
+def mappings_check(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Validate the configured mapping files against the canonical schema."""
+    settings = _settings(config)
+    try:
+        mappings = load_target_mappings(settings)
+    except MappingError as exc:
+        if as_json:
+            issues = [
+                {"file": i.file, "line": i.line, "field": i.field, "message": i.message}
+                for i in exc.issues
+            ]
+            sys.stdout.write(dumps({"ok": False, "issues": issues}) + "\n")
+        else:
+            err.print(f"[red]{len(exc.issues)} problem(s) in the mappings:[/red]")
+            for issue in exc.issues:
+                err.print(f"  {issue}")
+        raise typer.Exit(ExitCode.USAGE) from exc
+    except ConfigError as exc:
+        raise _fail_usage(exc) from exc
+    described: dict[str, dict[str, Any]] = {
+        name: {
+            "file": m.path,
+            "version": m.digest,
+            "objects": {o.name: {"target": o.target, "fields": len(o.fields)} for o in m.ordered()},
+        }
+        for name, m in mappings.items()
+    }
+    if as_json:
+        sys.stdout.write(dumps({"ok": True, "mappings": described}) + "\n")
+        return
+    for name, info in described.items():
+        objects = ", ".join(
+            f"{obj} -> {d['target']} ({d['fields']} fields)" for obj, d in info["objects"].items()
+        )
+        out.print(
+            f"[green]ok[/green] {name}: {info['file']} (version {info['version']}): {objects}"
+        )
+
+
+@mappings_app.command("schema")
+def mappings_schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of mapping files, for editor completion and validation."""
+    text = json.dumps(mapping_json_schema(), indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@dlq_app.command("list")
+def dlq_list(
+    config: ConfigOption = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Include resolved letters.")] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = 100,
+    as_json: JsonOption = False,
+) -> None:
+    """List dead letters (open ones unless --all)."""
+    settings = _settings(config)
+    store = open_store(settings.store_url)
+    try:
+        letters = store.list_dead_letters(None if show_all else "open", limit)
+    finally:
+        store.close()
+    if as_json:
+        sys.stdout.write(dumps([asdict(letter) for letter in letters]) + "\n")
+    else:
+        print_dead_letters(out, letters)
+
+
+@dlq_app.command("show")
+def dlq_show(letter_id: int, config: ConfigOption = None) -> None:
+    """Show one dead letter in full."""
+    settings = _settings(config)
+    store = open_store(settings.store_url)
+    try:
+        letter = store.get_dead_letter(letter_id)
+    finally:
+        store.close()
+    if letter is None:
+        err.print(f"no dead letter {letter_id}")
+        raise typer.Exit(ExitCode.USAGE)
+    sys.stdout.write(dumps(asdict(letter)) + "\n")
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    letter_ids: Annotated[list[int] | None, typer.Argument(help="Letters to replay.")] = None,
+    config: ConfigOption = None,
+    replay_all: Annotated[bool, typer.Option("--all", help="Replay every open letter.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Reconcile the subscriptions of dead letters again, once their cause is fixed."""
+    settings = _settings(config)
+    if not letter_ids and not replay_all:
+        raise _fail_usage(ValueError("name letters to replay, or pass --all"))
+    with open_runtime(settings) as runtime:
+        if replay_all:
+            letters = runtime.store.list_dead_letters("open", limit=1_000_000)
+        else:
+            found = [runtime.store.get_dead_letter(i) for i in letter_ids or []]
+            missing = [
+                i for i, letter in zip(letter_ids or [], found, strict=True) if letter is None
+            ]
+            if missing:
+                raise _fail_usage(ValueError(f"no dead letter {', '.join(map(str, missing))}"))
+            letters = [letter for letter in found if letter is not None]
+        keys = list(dict.fromkeys(letter.key for letter in letters))
+        if not keys:
+            out.print("nothing to replay")
+            return
+        report = runtime.reconciler.reconcile(keys, RunOptions(kind="replay"))
+    if as_json:
+        sys.stdout.write(report_json(report) + "\n")
+    else:
+        print_report(out, report)
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Show the state store: schema, known subscriptions, dead letters, cursors, last runs."""
+    settings = _settings(config)
+    store = open_store(settings.store_url)
+    try:
+        info = {
+            "store": settings.store_url,
+            "schema_version": store.schema_version(),
+            "subscriptions_synced": store.count_known(),
+            "open_dead_letters": store.count_dead_letters("open"),
+            "runs": [
+                {
+                    "id": r.id,
+                    "kind": r.kind,
+                    "started_at": r.started_at,
+                    "status": r.status,
+                    "dry_run": r.dry_run,
+                }
+                for r in store.recent_runs(10)
+            ],
+        }
+        runs = store.recent_runs(10)
+    finally:
+        store.close()
+    if as_json:
+        sys.stdout.write(dumps(info) + "\n")
+        return
+    out.print(
+        f"store {info['store']} (schema v{info['schema_version']}): "
+        f"{info['subscriptions_synced']} subscriptions synced, "
+        f"{info['open_dead_letters']} open dead letters"
+    )
+    print_runs(out, runs)
+
+
+def main() -> None:
+    app()

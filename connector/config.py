@@ -1,0 +1,161 @@
+"""Configuration: a TOML or YAML file, overridden by ``CONNECTOR_*`` environment variables.
+
+Nested keys use ``__`` in variable names (``CONNECTOR_SAFETY__MAX_CANCEL_SHARE=0.2``).
+Secrets come from the environment or from files (``..._FILE`` variables or ``*_file``
+settings, as Docker and Kubernetes secrets are mounted), are held as ``SecretStr`` and are
+registered with the log redactor the moment they are loaded.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from connector.errors import ConfigError
+from connector.mapping.defaults import default_mappings_dir
+from connector.redaction import SECRETS
+from connector.safety import SafetySettings
+
+CONFIG_ENV = "CONNECTOR_CONFIG"
+DEFAULT_CONFIG_NAMES = ("connector.toml", "connector.yaml", "connector.yml")
+
+
+def _secret_from(value: SecretStr | None, file: Path | None, name: str) -> SecretStr | None:
+    if file is not None:
+        try:
+            value = SecretStr(file.read_text(encoding="utf-8").strip())
+        except OSError as exc:
+            raise ValueError(f"cannot read {name} from {file}: {exc.strerror}") from exc
+    if value is not None:
+        SECRETS.register(value.get_secret_value())
+    return value
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MemorySourceSettings(_Section):
+    """Subscriptions from a JSON export of canonical subscriptions."""
+
+    kind: Literal["memory"] = "memory"
+    path: Path | None = None
+    system: str = "billing"
+
+
+class MemoryTargetSettings(_Section):
+    """A target kept in a JSON file; for trials of mappings and for tests."""
+
+    kind: Literal["memory"] = "memory"
+    mapping: str
+    path: Path | None = None
+
+
+SourceSettings = Annotated[MemorySourceSettings, Field(discriminator="kind")]
+TargetSettings = Annotated[MemoryTargetSettings, Field(discriminator="kind")]
+
+
+class SyncSettings(_Section):
+    chunk_size: int = Field(default=1000, ge=1, le=100_000)
+    create_cancelled: bool = True
+    cancel_missing: bool = True
+
+
+class Settings(BaseSettings):
+    """Everything the connector needs to run."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CONNECTOR_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    store_url: str = "sqlite:///state/connector.db"
+    mappings_dir: Path = Field(default_factory=default_mappings_dir)
+    log_format: Literal["json", "console"] = "json"
+    log_level: str = "INFO"
+    source: SourceSettings = Field(default_factory=MemorySourceSettings)
+    targets: dict[str, TargetSettings] = Field(default_factory=dict)
+    safety: SafetySettings = Field(default_factory=SafetySettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+    config_path: Path | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment first, then the file's values (passed as init arguments).
+        return (env_settings, init_settings, file_secret_settings)
+
+    @model_validator(mode="after")
+    def _resolve_paths(self) -> Self:
+        base = self.config_path.parent if self.config_path else Path.cwd()
+        if not self.mappings_dir.is_absolute():
+            self.mappings_dir = (base / self.mappings_dir).resolve()
+        if self.store_url.startswith("sqlite:///"):
+            path = Path(self.store_url.removeprefix("sqlite:///"))
+            if not path.is_absolute() and str(path) != ":memory:":
+                self.store_url = f"sqlite:///{(base / path).resolve()}"
+        return self
+
+    def mapping_paths(self) -> dict[str, Path]:
+        return {name: self.mappings_dir / target.mapping for name, target in self.targets.items()}
+
+    def relative(self, path: Path | None) -> Path | None:
+        if path is None or path.is_absolute():
+            return path
+        base = self.config_path.parent if self.config_path else Path.cwd()
+        return base / path
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration {path}: {exc.strerror}") from exc
+    try:
+        data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a table of settings at the top level")
+    return data
+
+
+def find_config(explicit: Path | None) -> Path | None:
+    if explicit is not None:
+        return explicit
+    from_env = os.environ.get(CONFIG_ENV)
+    if from_env:
+        return Path(from_env)
+    for name in DEFAULT_CONFIG_NAMES:
+        candidate = Path.cwd() / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the configuration file (if any) and the environment, or raise ConfigError."""
+    config_path = find_config(path)
+    data = _read_file(config_path) if config_path is not None else {}
+    if config_path is not None:
+        data["config_path"] = config_path.resolve()
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        where = f" in {config_path}" if config_path else ""
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            for e in exc.errors(include_url=False)
+        )
+        raise ConfigError(f"invalid configuration{where}: {problems}") from exc
