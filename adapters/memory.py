@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,7 @@ class MemorySource:
             self._records.pop(key, None)
             self._changes.append((next(self._sequence), key))
 
-    def keys(self) -> list[str]:
+    def ids(self) -> list[str]:
         with self._lock:
             return list(self._records)
 
@@ -170,7 +171,6 @@ class MemoryTarget:
         self._write_batch = write_batch
         self._read_batch = read_batch
         self._lock = threading.Lock()
-        self._ids = itertools.count(1)
         self.rejecter = rejecter
         self.records: dict[str, dict[str, TargetRecord]] = {name: {} for name in mapping.objects}
 
@@ -215,7 +215,7 @@ class MemoryTarget:
                     continue
                 existing = table.get(request.key)
                 if existing is None:
-                    remote_id = f"{object_name}-{next(self._ids)}"
+                    remote_id = f"{object_name}-{uuid.uuid4().hex[:12]}"
                     table[request.key] = TargetRecord(request.key, dict(request.fields), remote_id)
                     results.append(WriteResult(request.key, True, remote_id, created=True))
                 else:

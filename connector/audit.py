@@ -78,7 +78,7 @@ def build_entry(
 ) -> AuditEntry:
     targets: dict[str, list[dict[str, Any]]] = {}
     for record in plan.records:
-        if record.action.value == "noop":
+        if record.action.value == "noop" and not record.diffs:
             continue
         found = outcomes.get((record.system, record.object_name, record.key))
         targets.setdefault(record.system, []).append(_record_detail(record, found, dry_run))

@@ -16,6 +16,16 @@ from connector.redaction import redaction_processor
 LogFormat = Literal["json", "console"]
 
 
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is at the time, not when logging was configured."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(
     fmt: LogFormat = "json", level: str = "INFO", stream: TextIO | None = None
 ) -> None:
@@ -36,7 +46,7 @@ def configure_logging(
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
         ),
-        logger_factory=structlog.PrintLoggerFactory(file=stream or sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=stream or _CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
 

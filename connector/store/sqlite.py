@@ -207,6 +207,13 @@ class SqliteStore:
 
     def save_bindings(self, system: str, object_name: str, bindings: Mapping[str, str]) -> None:
         now = to_text(utcnow())
+        # The target is the authority on which key its record carries: a remote record now
+        # answering to another key (merged or re-keyed in the target) moves its binding.
+        self._executemany(
+            "DELETE FROM binding WHERE system = ? AND object_name = ? AND remote_id = ?"
+            " AND key <> ?",
+            ((system, object_name, remote, key) for key, remote in bindings.items()),
+        )
         self._executemany(
             "INSERT INTO binding (system, object_name, key, remote_id, bound_at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (system, object_name, key) DO UPDATE SET "
