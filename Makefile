@@ -26,6 +26,9 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+demo: $(STAMP)
+	$(BIN)/connector demo
+
 bench: $(STAMP)
 	$(BIN)/python -m bench.plan_throughput
 

@@ -172,6 +172,7 @@ class MemoryTarget:
         self._read_batch = read_batch
         self._lock = threading.Lock()
         self.rejecter = rejecter
+        self._stamps = itertools.count(1)
         self.records: dict[str, dict[str, TargetRecord]] = {name: {} for name in mapping.objects}
 
     @property
@@ -216,20 +217,30 @@ class MemoryTarget:
                 existing = table.get(request.key)
                 if existing is None:
                     remote_id = f"{object_name}-{uuid.uuid4().hex[:12]}"
-                    table[request.key] = TargetRecord(request.key, dict(request.fields), remote_id)
+                    table[request.key] = TargetRecord(
+                        request.key, dict(request.fields), remote_id, self._stamp()
+                    )
                     results.append(WriteResult(request.key, True, remote_id, created=True))
                 else:
                     merged = {**existing.fields, **request.fields}
-                    table[request.key] = TargetRecord(request.key, merged, existing.remote_id)
+                    table[request.key] = TargetRecord(
+                        request.key, merged, existing.remote_id, self._stamp()
+                    )
                     results.append(WriteResult(request.key, True, existing.remote_id))
         return results
+
+    def _stamp(self) -> str:
+        # Like SystemModstamp: changes on every write, whoever makes it.
+        return f"{uuid.uuid4().hex[:8]}-{next(self._stamps)}"
 
     def edit(self, object_name: str, key: str, **fields: JsonValue) -> None:
         """Change a record as a person using the target would."""
         with self._lock:
             record = self.records[object_name][key]
             merged = {**record.fields, **fields}
-            self.records[object_name][key] = TargetRecord(key, merged, record.remote_id)
+            self.records[object_name][key] = TargetRecord(
+                key, merged, record.remote_id, self._stamp()
+            )
 
     def remove(self, object_name: str, key: str) -> None:
         with self._lock:
@@ -239,7 +250,11 @@ class MemoryTarget:
         with self._lock:
             return {
                 name: {
-                    key: {"remote_id": record.remote_id, "fields": dict(record.fields)}
+                    key: {
+                        "remote_id": record.remote_id,
+                        "modstamp": record.modstamp,
+                        "fields": dict(record.fields),
+                    }
                     for key, record in table.items()
                 }
                 for name, table in self.records.items()
@@ -252,5 +267,5 @@ class MemoryTarget:
                     raise ValueError(f"object {name!r} is not in the {self.system} mapping")
                 for key, record in table.items():
                     self.records[name][key] = TargetRecord(
-                        key, dict(record["fields"]), record.get("remote_id")
+                        key, dict(record["fields"]), record.get("remote_id"), record.get("modstamp")
                     )

@@ -1,20 +1,22 @@
 """Configuration: a TOML or YAML file, overridden by ``CONNECTOR_*`` environment variables.
 
 Nested keys use ``__`` in variable names (``CONNECTOR_SAFETY__MAX_CANCEL_SHARE=0.2``).
-Secrets come from the environment or from files (``..._FILE`` variables or ``*_file``
-settings, as Docker and Kubernetes secrets are mounted), are held as ``SecretStr`` and are
-registered with the log redactor the moment they are loaded.
+Secrets come from the environment or from files: ``CONNECTOR_X_FILE=/run/secrets/x`` sets
+``CONNECTOR_X`` from the file, as Docker and Kubernetes mount secrets. Every secret is
+registered with the log redactor the moment it is loaded.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from connector.errors import ConfigError
@@ -24,17 +26,6 @@ from connector.safety import SafetySettings
 
 CONFIG_ENV = "CONNECTOR_CONFIG"
 DEFAULT_CONFIG_NAMES = ("connector.toml", "connector.yaml", "connector.yml")
-
-
-def _secret_from(value: SecretStr | None, file: Path | None, name: str) -> SecretStr | None:
-    if file is not None:
-        try:
-            value = SecretStr(file.read_text(encoding="utf-8").strip())
-        except OSError as exc:
-            raise ValueError(f"cannot read {name} from {file}: {exc.strerror}") from exc
-    if value is not None:
-        SECRETS.register(value.get_secret_value())
-    return value
 
 
 class _Section(BaseModel):
@@ -144,14 +135,40 @@ def find_config(explicit: Path | None) -> Path | None:
     return None
 
 
+FILE_SUFFIX = "_FILE"
+
+
+def secrets_from_files(environ: dict[str, str]) -> dict[str, str]:
+    """``CONNECTOR_X_FILE=/run/secrets/x`` -> ``CONNECTOR_X=<file content>``, registered secret."""
+    loaded: dict[str, str] = {}
+    for name, file in environ.items():
+        if not (name.startswith("CONNECTOR_") and name.endswith(FILE_SUFFIX)):
+            continue
+        target = name.removesuffix(FILE_SUFFIX)
+        try:
+            value = Path(file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"{name}: cannot read {file}: {exc.strerror}") from exc
+        SECRETS.register(value)
+        loaded[target] = value
+    return loaded
+
+
+def _register_url_password(url: str) -> None:
+    with contextlib.suppress(ValueError):
+        SECRETS.register(urlsplit(url).password)
+
+
 def load_settings(path: Path | None = None) -> Settings:
     """Read the configuration file (if any) and the environment, or raise ConfigError."""
+    for name, value in secrets_from_files(dict(os.environ)).items():
+        os.environ.setdefault(name, value)
     config_path = find_config(path)
     data = _read_file(config_path) if config_path is not None else {}
     if config_path is not None:
         data["config_path"] = config_path.resolve()
     try:
-        return Settings(**data)
+        settings = Settings(**data)
     except ValidationError as exc:
         where = f" in {config_path}" if config_path else ""
         problems = "; ".join(
@@ -159,3 +176,5 @@ def load_settings(path: Path | None = None) -> Settings:
             for e in exc.errors(include_url=False)
         )
         raise ConfigError(f"invalid configuration{where}: {problems}") from exc
+    _register_url_password(settings.store_url)
+    return settings

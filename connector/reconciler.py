@@ -19,14 +19,9 @@ from adapters.base import Source, SourceRead, Target, estimate_calls
 from connector.apply import RecordId, RecordOutcome, apply_plans
 from connector.audit import AuditTrail, build_entry
 from connector.logs import get_logger
-from connector.planner import (
-    PlanPolicy,
-    RecordAction,
-    SubscriptionPlan,
-    TargetState,
-    plan_subscription,
-)
-from connector.records import FieldValues, RecordError
+from connector.planner import PlanPolicy, RecordAction, SubscriptionPlan, TargetState
+from connector.planner.chunk import History, plan_chunk
+from connector.records import FieldValues, RecordError, SnapshotRow, TargetRecord
 from connector.redaction import redact_text
 from connector.report import RunReport, SystemCost
 from connector.safety import SafetySettings, check
@@ -197,39 +192,34 @@ class Reconciler:
         return plans
 
     def _plan_read(self, read: SourceRead, report: RunReport) -> list[SubscriptionPlan]:
-        now = self.clock()
         current = dict(read.found)
-        keys = [*current, *read.missing]
-        stored = self.store.load_fingerprints(keys)
-        changed = [k for k, sub in current.items() if fingerprint_of(sub) != stored.get(k)]
+        fresh = {key: fingerprint_of(sub) for key, sub in current.items()}
+        stored = self.store.load_fingerprints([*current, *read.missing])
+        changed = [k for k in current if fresh[k] != stored.get(k)]
         changed.extend(k for k in read.missing if k in stored)
         previous = self.store.load_canonical(changed)
-        for key, sub in current.items():
-            if key in stored and key not in previous:
-                previous[key] = sub  # unchanged since the last sync
-        effective: dict[str, Subscription] = dict(current)
-        for key in read.missing:
-            if key in previous:
-                effective[key] = previous[key]
+        present = [*current.values(), *(previous[k] for k in read.missing if k in previous)]
         states = {
-            system: self._target_state(target, effective.values())
-            for system, target in self.targets.items()
+            system: self._read_target(target, present) for system, target in self.targets.items()
         }
-        plans: list[SubscriptionPlan] = []
-        for key in keys:
-            plan = plan_subscription(
-                key, current.get(key), previous.get(key), states, self.policy, now
+        result = plan_chunk(
+            current,
+            list(read.missing),
+            fresh,
+            stored,
+            previous,
+            states,
+            self._history,
+            self.policy,
+            self.clock(),
+        )
+        report.subscriptions += result.seen
+        report.unchanged += result.unchanged
+        for currency, amount in result.mrr_by_currency.items():
+            report.mrr_by_currency[currency] = (
+                report.mrr_by_currency.get(currency, Decimal(0)) + amount
             )
-            report.subscriptions += 1
-            if plan.current is not None and plan.mrr_after is not None:
-                money = plan.mrr_after
-                report.mrr_by_currency[money.currency] = (
-                    report.mrr_by_currency.get(money.currency, Decimal(0)) + money.amount
-                )
-            if plan.is_noop:
-                report.unchanged += 1
-            else:
-                plans.append(plan)
+        plans = result.plans
         for key, error in read.errors.items():
             report.subscriptions += 1
             plans.append(
@@ -242,26 +232,35 @@ class Reconciler:
             )
         return plans
 
-    def _target_state(self, target: Target, subscriptions: Iterable[Subscription]) -> TargetState:
+    def _read_target(self, target: Target, subscriptions: Iterable[Subscription]) -> TargetState:
+        """Read the target's records of these subscriptions, and when they last agreed."""
         subs = list(subscriptions)
-        actual: dict[str, dict[str, FieldValues]] = {}
+        records: dict[str, dict[str, TargetRecord]] = {}
+        agreements: dict[str, dict[str, tuple[str, str]]] = {}
+        for obj in target.mapping.ordered():
+            record_keys = list(dict.fromkeys(k for k in (obj.key_of(s) for s in subs) if k))
+            found: dict[str, TargetRecord] = {}
+            size = target.read_batch_size(obj.name)
+            for start in range(0, len(record_keys), size):
+                found.update(target.read(obj.name, record_keys[start : start + size]))
+            records[obj.name] = found
+            agreements[obj.name] = self.store.load_agreements(target.system, obj.name, record_keys)
+        return TargetState(target.mapping, records, agreements=agreements)
+
+    def _history(self, system: str, subscriptions: Sequence[Subscription]) -> History:
+        """Snapshots and bindings of the records of subscriptions that need a full diff."""
+        target = self.targets[system]
         snapshots: dict[str, dict[str, FieldValues]] = {}
         bindings: dict[str, dict[str, str]] = {}
         for obj in target.mapping.ordered():
-            record_keys = list(dict.fromkeys(k for k in (obj.key_of(s) for s in subs) if k))
-            found: dict[str, FieldValues] = {}
-            remote: dict[str, str] = {}
-            size = target.read_batch_size(obj.name)
-            for start in range(0, len(record_keys), size):
-                for key, record in target.read(obj.name, record_keys[start : start + size]).items():
-                    found[key] = obj.normalise(record.fields)
-                    if record.remote_id:
-                        remote[key] = record.remote_id
-            actual[obj.name] = found
-            snapshots[obj.name] = self.store.load_snapshots(target.system, obj.name, record_keys)
-            known = self.store.load_bindings(target.system, obj.name, record_keys)
-            bindings[obj.name] = {**known, **remote}
-        return TargetState(target.mapping, actual, snapshots, bindings)
+            record_keys = list(
+                dict.fromkeys(k for k in (obj.key_of(s) for s in subscriptions) if k)
+            )
+            if not record_keys:
+                continue
+            snapshots[obj.name] = self.store.load_snapshots(system, obj.name, record_keys)
+            bindings[obj.name] = self.store.load_bindings(system, obj.name, record_keys)
+        return snapshots, bindings
 
     def _count_planned(self, report: RunReport) -> None:
         writes: dict[tuple[str, str], set[str]] = {}
@@ -294,7 +293,7 @@ class Reconciler:
         applying = not options.dry_run and not stopped
         entries: list[AuditEntry] = []
         letters: list[DeadLetter] = []
-        snapshots: dict[tuple[str, str], dict[str, FieldValues]] = {}
+        snapshots: dict[tuple[str, str], dict[str, SnapshotRow]] = {}
         bindings: dict[tuple[str, str], dict[str, str]] = {}
         canonical: list[Subscription] = []
         resolved: list[tuple[str, list[str]]] = []
@@ -336,8 +335,10 @@ class Reconciler:
                         record.remote_id
                     )
                 if applying and (record.needs_write or record.snapshot_stale):
+                    digest = self.targets[record.system].mapping.digest
+                    stamp = None if record.needs_write else record.agreed_modstamp
                     snapshots.setdefault((record.system, record.object_name), {})[record.key] = (
-                        record.synced
+                        SnapshotRow(record.synced, stamp, digest)
                     )
             if applying:
                 for system, reasons in failed_systems.items():

@@ -10,7 +10,6 @@ cheap, and every adapter converts them to and from its wire format in one place.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
@@ -28,7 +27,9 @@ class TargetRecord:
     key: str
     fields: Mapping[str, JsonValue]
     remote_id: str | None = None
-    modified_at: dt.datetime | None = None
+    # The target's own change marker (Salesforce SystemModstamp, Odoo write_date): equal
+    # stamps mean the record has not been touched since the connector last saw it.
+    modstamp: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,20 @@ class RecordError:
 
     key: str
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRow:
+    """What the store keeps per target record after a run.
+
+    ``fields`` is the three-way base. ``agreed_modstamp`` is the target's modstamp at a moment
+    the record was seen equal to the desired values rendered with mapping ``mapping``: while
+    both still hold and the subscription is unchanged, the record needs no look at all.
+    """
+
+    fields: FieldValues
+    agreed_modstamp: str | None
+    mapping: str
 
 
 @dataclass(slots=True)

@@ -310,5 +310,20 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     print_runs(out, runs)
 
 
+@app.command()
+def demo(
+    workdir: Annotated[Path, typer.Option(help="Where to write the demo's files.")] = Path(".demo"),
+    subscriptions: Annotated[int, typer.Option(min=10, max=200_000)] = 2000,
+    drift: Annotated[
+        float, typer.Option(min=0.0, max=0.5, help="Share of drifted records.")
+    ] = 0.03,
+) -> None:
+    """Run the whole job on a generated data set with drift, and show what it does."""
+    from connector.cli.demo import run_demo
+
+    configure_logging("console", "WARNING")
+    raise typer.Exit(run_demo(workdir.resolve(), subscriptions, drift, out))
+
+
 def main() -> None:
     app()

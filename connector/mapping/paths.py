@@ -8,6 +8,7 @@ values (``mrr``, ``plan_code``, ``discount_percent``...) are reachable like stor
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 import types
 import typing
@@ -125,6 +126,18 @@ def _identity(obj: Any) -> Any:
     return obj
 
 
+def _nullable(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin is typing.Annotated:
+        return _nullable(get_args(annotation)[0])
+    return origin in (Union, types.UnionType) and type(None) in get_args(annotation)
+
+
+def _chain(path: str) -> Getter:
+    """A C-level getter for a plain attribute chain whose links are never None."""
+    return operator.attrgetter(path)
+
+
 def resolve(root: type[BaseModel], path: str) -> PathInfo:
     """Compile ``path`` against the model ``root`` or raise :class:`PathError`."""
     if not path:
@@ -134,6 +147,7 @@ def resolve(root: type[BaseModel], path: str) -> PathInfo:
     collection_of: type[BaseModel] | None = None
     segments = path.split(".")
     position = 0
+    plain = True  # no index, no dict key, no optional link before the leaf
     while position < len(segments):
         segment = segments[position]
         collection_of = None
@@ -143,6 +157,7 @@ def resolve(root: type[BaseModel], path: str) -> PathInfo:
             getter = _dict_step(getter, segment)
             current = get_args(current)[1]
             position += 1
+            plain = False
             continue
         match = _SEGMENT.match(segment)
         if match is None or not (isinstance(current, type) and issubclass(current, BaseModel)):
@@ -151,13 +166,17 @@ def resolve(root: type[BaseModel], path: str) -> PathInfo:
             raise PathError(f"{where} has no field {segment!r}{hint}")
         name = match.group("name")
         index_text = match.group("index")
-        annotation = _unwrap(_attribute_type(current, name))
+        declared = _attribute_type(current, name)
+        if _nullable(declared) and position < len(segments) - 1:
+            plain = False
+        annotation = _unwrap(declared)
         index: int | None = None
         if get_origin(annotation) is tuple:
             element = _unwrap(get_args(annotation)[0])
             if index_text is not None:
                 index = int(index_text)
                 annotation = element
+                plain = False
             elif isinstance(element, type) and issubclass(element, BaseModel):
                 collection_of = element
         elif index_text is not None:
@@ -165,4 +184,6 @@ def resolve(root: type[BaseModel], path: str) -> PathInfo:
         getter = _step(getter, name, index)
         current = annotation
         position += 1
+    if plain:
+        getter = _chain(path)
     return PathInfo(path=path, getter=getter, value_type=current, collection_of=collection_of)

@@ -71,6 +71,7 @@ class RecordPlan:
     synced: FieldValues
     remote_id: str | None = None
     snapshot_stale: bool = False  # the stored snapshot must be refreshed even without a write
+    agreed_modstamp: str | None = None  # set when the target record equals the desired one
 
     @property
     def needs_write(self) -> bool:
@@ -104,6 +105,7 @@ class SubscriptionPlan:
     records: list[RecordPlan] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)  # system -> why it cannot be planned
     source_missing: bool = False
+    canonical_stale: bool = False  # the stored canonical snapshot differs from ``current``
 
     @property
     def mrr_delta(self) -> Decimal | None:
@@ -125,8 +127,15 @@ class SubscriptionPlan:
 
     @property
     def is_noop(self) -> bool:
+        """Nothing to write, report or audit (the store may still need refreshing)."""
         return (
             not self.errors
             and not self.changes
-            and all(r.action is RecordAction.NOOP and not r.snapshot_stale for r in self.records)
+            and all(r.action is RecordAction.NOOP and not r.diffs for r in self.records)
+        )
+
+    @property
+    def needs_recording(self) -> bool:
+        return (
+            not self.is_noop or self.canonical_stale or any(r.snapshot_stale for r in self.records)
         )

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from connector.mapping import CompiledMapping, RenderError
 from connector.planner.classify import classify, field_changes
 from connector.planner.model import ChangeKind, RecordAction, SubscriptionPlan
 from connector.planner.three_way import plan_record
-from connector.records import FieldValues
+from connector.records import FieldValues, TargetRecord
 from connector.schema import Subscription, SubscriptionStatus
 
 
@@ -18,14 +19,48 @@ from connector.schema import Subscription, SubscriptionStatus
 class TargetState:
     """What one target holds for the records of a chunk of subscriptions.
 
-    ``actual`` and ``snapshots`` are keyed by object name, then by match key; ``actual``
-    values are already normalised by the mapping.
+    Every mapping is keyed by object name, then by match key. ``records`` are as the target
+    returned them; they are normalised only for the subscriptions that need a full diff.
+    ``agreements`` are the (modstamp, mapping digest) pairs at which records last agreed.
     """
 
     mapping: CompiledMapping
-    actual: Mapping[str, Mapping[str, FieldValues]]
-    snapshots: Mapping[str, Mapping[str, FieldValues]]
+    records: Mapping[str, Mapping[str, TargetRecord]]
+    snapshots: Mapping[str, Mapping[str, FieldValues]] = field(default_factory=dict)
     bindings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    agreements: Mapping[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict)
+
+    def settled(self, subscription: Subscription) -> bool:
+        """True when every record of ``subscription`` is untouched since it last agreed.
+
+        Only meaningful for a subscription whose canonical state is also unchanged since its
+        last sync: then its desired records are the ones that agreed, and nothing is to do.
+        """
+        return self.settled_check()(subscription)
+
+    def settled_check(self) -> Callable[[Subscription], bool]:
+        """:meth:`settled` with its look-ups prepared once, for a whole chunk."""
+        digest = self.mapping.digest
+        lookups = [
+            (obj.key_of, self.records.get(name, _EMPTY), self.agreements.get(name, _EMPTY))
+            for name, obj in self.mapping.objects.items()
+        ]
+
+        def check(subscription: Subscription) -> bool:
+            for key_of, records, agreements in lookups:
+                key = key_of(subscription)
+                record = records.get(key) if key is not None else None
+                if record is None or record.modstamp is None:
+                    return False
+                agreed = agreements.get(key)
+                if agreed is None or agreed[0] != record.modstamp or agreed[1] != digest:
+                    return False
+            return True
+
+        return check
+
+
+_EMPTY: Mapping[str, Any] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,18 +125,25 @@ def plan_subscription(
             plan.errors[system] = str(exc)
             continue
         for name, (record_key, desired) in rendered.items():
-            actual = state.actual.get(name, {}).get(record_key)
-            if actual is None and skip_new:
+            obj = state.mapping.objects[name]
+            found = state.records.get(name, {}).get(record_key)
+            if found is None and skip_new:
                 continue
             record = plan_record(
                 system,
-                state.mapping.objects[name],
+                obj,
                 record_key,
                 desired,
-                actual,
+                obj.normalise(found.fields) if found is not None else None,
                 state.snapshots.get(name, {}).get(record_key),
-                state.bindings.get(name, {}).get(record_key),
+                (found.remote_id if found is not None else None)
+                or state.bindings.get(name, {}).get(record_key),
+                found.modstamp if found is not None else None,
             )
+            if record.agreed_modstamp is not None and not record.snapshot_stale:
+                agreed = state.agreements.get(name, {}).get(record_key)
+                if agreed != (record.agreed_modstamp, state.mapping.digest):
+                    record = replace(record, snapshot_stale=True)
             plan.records.append(record)
     writes = [r for r in plan.records if r.needs_write]
     if previous is None and any(r.action is RecordAction.CREATE for r in writes):

@@ -42,6 +42,7 @@ def plan_record(
     actual: FieldValues | None,
     last: Mapping[str, JsonValue] | None,
     remote_id: str | None = None,
+    modstamp: str | None = None,
 ) -> RecordPlan:
     """Plan one target record. ``actual`` is None when the target has no such record."""
     if actual is None:
@@ -50,7 +51,7 @@ def plan_record(
     if actual == desired:
         stale = last is None or last != desired
         return RecordPlan(
-            system, obj.name, key, RecordAction.NOOP, {}, (), desired, remote_id, stale
+            system, obj.name, key, RecordAction.NOOP, {}, (), desired, remote_id, stale, modstamp
         )
     writes: FieldValues = {}
     synced: FieldValues = {}

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-from connector.records import FieldValues
+from connector.records import FieldValues, SnapshotRow
 from connector.schema import Subscription
 from connector.store.records import AuditEntry, AuditQuery, DeadLetter, RunRecord, RunStatus
 
@@ -52,8 +52,14 @@ class StateStore(Protocol):
         self, system: str, object_name: str, keys: Sequence[str]
     ) -> dict[str, FieldValues]: ...
 
+    def load_agreements(
+        self, system: str, object_name: str, keys: Sequence[str]
+    ) -> dict[str, tuple[str, str]]:
+        """Per key, the (modstamp, mapping digest) at which the record last agreed."""
+        ...
+
     def save_snapshots(
-        self, system: str, object_name: str, snapshots: Mapping[str, FieldValues]
+        self, system: str, object_name: str, snapshots: Mapping[str, SnapshotRow]
     ) -> None: ...
 
     def load_bindings(

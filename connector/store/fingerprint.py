@@ -15,5 +15,9 @@ def fingerprint(body: str) -> str:
     return hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
 
 
+_SERIALIZER = Subscription.__pydantic_serializer__
+
+
 def fingerprint_of(subscription: Subscription) -> str:
-    return fingerprint(subscription.model_dump_json())
+    # Same bytes as model_dump_json(), without the Python-level wrapper around the serializer.
+    return hashlib.blake2b(_SERIALIZER.to_json(subscription), digest_size=16).hexdigest()

@@ -19,6 +19,8 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             object_name TEXT NOT NULL,
             key TEXT NOT NULL,
             body TEXT NOT NULL,
+            agreed_modstamp TEXT,
+            mapping TEXT NOT NULL,
             synced_at TEXT NOT NULL,
             PRIMARY KEY (system, object_name, key)
         ) WITHOUT ROWID;

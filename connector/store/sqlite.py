@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from connector.records import FieldValues
+from connector.records import FieldValues, SnapshotRow
 from connector.schema import Subscription
 from connector.store.fingerprint import fingerprint
 from connector.store.migrations_sqlite import CURRENT_VERSION, MIGRATIONS
@@ -182,15 +182,42 @@ class SqliteStore:
                 found[row["key"]] = json.loads(row["body"])
         return found
 
+    def load_agreements(
+        self, system: str, object_name: str, keys: Sequence[str]
+    ) -> dict[str, tuple[str, str]]:
+        found: dict[str, tuple[str, str]] = {}
+        for chunk in _chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            for row in self._execute(
+                "SELECT key, agreed_modstamp, mapping FROM record_snapshot WHERE system = ? "
+                f"AND object_name = ? AND agreed_modstamp IS NOT NULL AND key IN ({marks})",
+                (system, object_name, *chunk),
+            ):
+                found[row["key"]] = (row["agreed_modstamp"], row["mapping"])
+        return found
+
     def save_snapshots(
-        self, system: str, object_name: str, snapshots: Mapping[str, FieldValues]
+        self, system: str, object_name: str, snapshots: Mapping[str, SnapshotRow]
     ) -> None:
         now = to_text(utcnow())
         self._executemany(
-            "INSERT INTO record_snapshot (system, object_name, key, body, synced_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (system, object_name, key) DO UPDATE SET "
-            "body = excluded.body, synced_at = excluded.synced_at",
-            ((system, object_name, key, _dumps(body), now) for key, body in snapshots.items()),
+            "INSERT INTO record_snapshot (system, object_name, key, body, agreed_modstamp,"
+            " mapping, synced_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (system, object_name, key) DO UPDATE SET body = excluded.body,"
+            " agreed_modstamp = excluded.agreed_modstamp, mapping = excluded.mapping,"
+            " synced_at = excluded.synced_at",
+            (
+                (
+                    system,
+                    object_name,
+                    key,
+                    _dumps(row.fields),
+                    row.agreed_modstamp,
+                    row.mapping,
+                    now,
+                )
+                for key, row in snapshots.items()
+            ),
         )
 
     def load_bindings(self, system: str, object_name: str, keys: Sequence[str]) -> dict[str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from connector.reconciler import RunOptions
 from connector.store import AuditQuery
 from tests.conftest import World
@@ -52,3 +54,43 @@ def test_replayed_and_out_of_order_triggers_converge(synced_world: World) -> Non
     assert world.crm.records["subscription"]["sub_00002"].fields["Quantity__c"] == 3
     upgrades = world.store.query_audit(AuditQuery(event_type="upgraded"))
     assert len(upgrades) == 1
+
+
+def test_settled_records_skip_the_diff_but_drift_is_still_caught(world: World) -> None:
+    """Once records agree, later runs skip them, until the target touches one again."""
+    world.reconciler.reconcile_all()
+    world.reconciler.reconcile_all()  # sees agreement, remembers the targets' modstamps
+    agreed = world.store.load_agreements("salesforce", "subscription", ["sub_00004"])
+    assert agreed["sub_00004"][0] == world.crm.records["subscription"]["sub_00004"].modstamp
+    world.crm.edit("subscription", "sub_00004", MRR__c="0")
+    report = world.reconciler.reconcile_all()
+    assert report.changes == {"drift_corrected": 1}
+    assert world.crm.records["subscription"]["sub_00004"].fields["MRR__c"] == "99"
+
+
+def test_a_changed_mapping_re_renders_settled_records(world: World, tmp_path: Path) -> None:
+    """Records that agreed under the old mapping are diffed again under a new one."""
+    from adapters.memory import MemoryTarget
+    from connector.mapping import compile_mapping
+    from connector.reconciler import Reconciler
+    from tests.factories import MAPPINGS
+
+    world.reconciler.reconcile_all()
+    world.reconciler.reconcile_all()
+    changed = tmp_path / "salesforce.yaml"
+    changed.write_text(
+        (MAPPINGS / "salesforce.yaml")
+        .read_text()
+        .replace("Past Due", "Overdue")
+        .replace("past_due: Past Due", "past_due: Overdue")
+        .replace(
+            "{target: Plan__c, source: plan_code,",
+            "{target: Plan__c, source: plan_code, case: upper,",
+        )
+    )
+    crm = MemoryTarget(compile_mapping(changed))
+    crm.records = world.crm.records
+    reconciler = Reconciler(world.source, [crm, world.erp], world.store)
+    report = reconciler.reconcile_all(RunOptions(kind="full", allow_mass_changes=True))
+    assert report.actions["salesforce.update"] == 40
+    assert crm.records["subscription"]["sub_00001"].fields["Plan__c"] == "PRO"

@@ -89,3 +89,25 @@ def test_secrets_from_env_and_files_are_registered(
     with pytest.raises(ConfigError, match=r"source\.memory\.bogus") as caught:
         load_settings(config)
     assert "sk_test_abcdefghijklmnop" not in str(caught.value)
+
+
+def test_file_secrets_fill_their_variable_and_are_masked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CONNECTOR_X_FILE loads X from a mounted secret file, and X is then masked in logs."""
+    secret = tmp_path / "store_url"
+    secret.write_text("sqlite:///" + str(tmp_path / "from-secret.db") + "\n")
+    monkeypatch.setenv("CONNECTOR_STORE_URL_FILE", str(secret))
+    monkeypatch.delenv("CONNECTOR_STORE_URL", raising=False)
+    settings = load_settings(None)
+    assert settings.store_url.endswith("from-secret.db")
+    assert redact_text(f"using {settings.store_url}") == "using [REDACTED]"
+
+
+def test_missing_secret_file_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A secret file that is not there stops start-up and names the variable."""
+    monkeypatch.setenv("CONNECTOR_SOURCE__API_KEY_FILE", str(tmp_path / "nope"))
+    with pytest.raises(ConfigError, match="CONNECTOR_SOURCE__API_KEY_FILE: cannot read"):
+        load_settings(None)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from connector.records import SnapshotRow
 from connector.store import AuditEntry, AuditQuery, DeadLetter, SchemaTooNewError, SqliteStore
 from connector.store.migrations_sqlite import CURRENT_VERSION
 from tests.factories import subscription
@@ -90,10 +91,18 @@ def test_audit_query_filters(store: SqliteStore) -> None:
 def test_snapshots_and_bindings_round_trip(store: SqliteStore) -> None:
     """Snapshots keep JSON values exactly; a remote record is bound to one key at most."""
     store.save_snapshots(
-        "salesforce", "subscription", {"sub_1": {"MRR__c": "99", "Q": 2, "B": None}}
+        "salesforce",
+        "subscription",
+        {
+            "sub_1": SnapshotRow({"MRR__c": "99", "Q": 2, "B": None}, "stamp-1", "m1"),
+            "sub_2": SnapshotRow({"MRR__c": "5"}, None, "m1"),
+        },
     )
-    assert store.load_snapshots("salesforce", "subscription", ["sub_1", "sub_2"]) == {
+    assert store.load_snapshots("salesforce", "subscription", ["sub_1", "sub_3"]) == {
         "sub_1": {"MRR__c": "99", "Q": 2, "B": None}
+    }
+    assert store.load_agreements("salesforce", "subscription", ["sub_1", "sub_2"]) == {
+        "sub_1": ("stamp-1", "m1")
     }
     store.save_bindings("salesforce", "subscription", {"sub_1": "a0X1"})
     store.save_bindings("salesforce", "subscription", {"sub_2": "a0X1"})

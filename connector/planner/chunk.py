@@ -1,0 +1,83 @@
+"""Plan a chunk of subscriptions: skip the settled ones, diff the rest.
+
+This is the in-process heart of a run, free of I/O: the caller supplies what was read, and a
+``history`` callback that loads snapshots and bindings for the subscriptions that need a full
+diff (so that settled subscriptions cost neither a query nor a JSON decode).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from connector.planner.model import SubscriptionPlan
+from connector.planner.subscription import PlanPolicy, TargetState, plan_subscription
+from connector.records import FieldValues
+from connector.schema import Subscription
+
+History = tuple[dict[str, dict[str, FieldValues]], dict[str, dict[str, str]]]
+HistoryLoader = Callable[[str, Sequence[Subscription]], History]
+
+
+@dataclass(slots=True)
+class ChunkResult:
+    plans: list[SubscriptionPlan] = field(default_factory=list)
+    seen: int = 0
+    unchanged: int = 0
+    mrr_by_currency: dict[str, Decimal] = field(default_factory=dict)
+
+    def add_mrr(self, subscription: Subscription) -> None:
+        money = subscription.mrr
+        self.mrr_by_currency[money.currency] = (
+            self.mrr_by_currency.get(money.currency, Decimal(0)) + money.amount
+        )
+
+
+def plan_chunk(
+    current: Mapping[str, Subscription],
+    missing: Sequence[str],
+    fresh: Mapping[str, str],
+    stored: Mapping[str, str],
+    previous: Mapping[str, Subscription],
+    states: Mapping[str, TargetState],
+    history: HistoryLoader,
+    policy: PlanPolicy,
+    now: dt.datetime,
+) -> ChunkResult:
+    """Plans for the subscriptions of one chunk that need anything recorded.
+
+    ``fresh`` and ``stored`` are the current and the last synced canonical fingerprints;
+    ``previous`` holds the last synced state of the subscriptions whose fingerprint changed.
+    """
+    result = ChunkResult()
+    checks = [state.settled_check() for state in states.values()]
+    settled = {
+        key
+        for key, sub in current.items()
+        if fresh[key] == stored.get(key) and all(check(sub) for check in checks)
+    }
+    unsettled = [sub for key, sub in current.items() if key not in settled]
+    unsettled.extend(previous[key] for key in missing if key in previous)
+    full: dict[str, TargetState] = {}
+    for system, state in states.items():
+        snapshots, bindings = history(system, unsettled)
+        full[system] = replace(state, snapshots=snapshots, bindings=bindings)
+    for key in (*current, *missing):
+        result.seen += 1
+        sub = current.get(key)
+        if sub is not None and key in settled:
+            result.unchanged += 1
+            result.add_mrr(sub)
+            continue
+        before = previous.get(key, sub if key in stored else None)
+        plan = plan_subscription(key, sub, before, full, policy, now)
+        plan.canonical_stale = sub is not None and fresh[key] != stored.get(key)
+        if plan.current is not None:
+            result.add_mrr(plan.current)
+        if plan.is_noop:
+            result.unchanged += 1
+        if plan.needs_recording:
+            result.plans.append(plan)
+    return result
