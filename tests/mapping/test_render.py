@@ -130,3 +130,9 @@ def test_mapping_digest_changes_with_the_file(tmp_path: Path) -> None:
     first = compile_mapping(copy).digest
     copy.write_text(original + "\n# note\n")
     assert compile_mapping(copy).digest != first
+
+
+def test_shipped_json_schema_is_current() -> None:
+    """mappings/mapping.schema.json matches the format (regenerate: connector mappings schema)."""
+    shipped = json.loads((MAPPINGS / "mapping.schema.json").read_text())
+    assert shipped == mapping_json_schema()
