@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from connector.logs import configure_logging
 from connector.mapping import CompiledMapping
 from connector.reconciler import Reconciler
 from connector.safety import SafetySettings
-from connector.store import SqliteStore
+from connector.store import SqliteStore, StateStore
 from tests.factories import load_default_mappings, subscription
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -38,11 +40,50 @@ def mappings() -> dict[str, CompiledMapping]:
     return load_default_mappings()
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    db = SqliteStore(tmp_path / "state.db")
-    yield db
-    db.close()
+PG_URL = os.environ.get("CONNECTOR_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def postgres_url() -> str:
+    """The test PostgreSQL server; skipped locally when absent, never skipped in CI."""
+    import psycopg
+
+    try:
+        psycopg.connect(PG_URL, connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PostgreSQL at {PG_URL} is required in CI: {exc}")
+        pytest.skip(f"no PostgreSQL at {PG_URL}: {exc}")
+    return PG_URL
+
+
+@contextmanager
+def postgres_store() -> Iterator[StateStore]:
+    """A PostgreSQL store in a schema of its own, dropped afterwards."""
+    import psycopg
+
+    from connector.store.postgres import PostgresStore
+
+    url = postgres_url()
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    db = PostgresStore(url, schema=schema)
+    try:
+        yield db
+    finally:
+        db.close()
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore]:
+    """The state store, once per backend: every store test runs on both."""
+    if request.param == "sqlite":
+        db = SqliteStore(tmp_path / "state.db")
+        yield db
+        db.close()
+    else:
+        with postgres_store() as db:
+            yield db
 
 
 @dataclass
@@ -50,7 +91,7 @@ class World:
     source: MemorySource
     crm: MemoryTarget
     erp: MemoryTarget
-    store: SqliteStore
+    store: StateStore
     reconciler: Reconciler
 
     def calls(self) -> dict[str, tuple[int, int]]:
@@ -59,7 +100,7 @@ class World:
 
 def make_world(
     mappings: dict[str, CompiledMapping],
-    store: SqliteStore,
+    store: StateStore,
     count: int = 40,
     safety: SafetySettings | None = None,
 ) -> World:
@@ -71,7 +112,7 @@ def make_world(
 
 
 @pytest.fixture
-def world(mappings: dict[str, CompiledMapping], store: SqliteStore) -> World:
+def world(mappings: dict[str, CompiledMapping], store: StateStore) -> World:
     return make_world(mappings, store)
 
 

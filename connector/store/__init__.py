@@ -2,14 +2,18 @@
 
 from connector.store.base import StateStore
 from connector.store.records import AuditEntry, AuditQuery, DeadLetter, RunRecord, RunStatus
-from connector.store.sqlite import SchemaTooNewError, SqliteStore
+from connector.store.sql import SchemaTooNewError
+from connector.store.sqlite import SqliteStore
 from connector.store.timestamps import utcnow
 
 
 def open_store(url: str) -> StateStore:
-    """Open the store a URL names: ``sqlite:///path/to/file.db`` or a plain file path."""
+    """Open the store a URL names: ``sqlite:///path/to/file.db``, a plain file path, or
+    ``postgresql://user@host:5432/db`` for several workers sharing one store."""
     if url.startswith(("postgresql://", "postgres://")):
-        raise ValueError("the PostgreSQL store is not available in this version")
+        from connector.store.postgres import PostgresStore
+
+        return PostgresStore(url)
     path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
     return SqliteStore(path)
 

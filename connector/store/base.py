@@ -12,12 +12,14 @@ What the store keeps, and why:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
 from connector.records import FieldValues, SnapshotRow
 from connector.schema import Subscription
+from connector.store.queue_rows import QueueStats, WorkItem
 from connector.store.records import AuditEntry, AuditQuery, DeadLetter, RunRecord, RunStatus
 
 
@@ -101,3 +103,30 @@ class StateStore(Protocol):
         ...
 
     def count_dead_letters(self, status: str = "open") -> int: ...
+
+    # work queue (see connector.queue for the policy around these)
+    def enqueue(self, keys: Sequence[str], reason: str, now: dt.datetime) -> None: ...
+
+    def accept_webhook(
+        self, event_id: str, event_type: str, key: str | None, now: dt.datetime
+    ) -> bool: ...
+
+    def lease(
+        self, owner: str, limit: int, now: dt.datetime, lease_seconds: float
+    ) -> list[WorkItem]: ...
+
+    def extend_leases(
+        self, keys: Sequence[str], owner: str, now: dt.datetime, lease_seconds: float
+    ) -> int: ...
+
+    def complete(self, key: str, owner: str, now: dt.datetime) -> bool: ...
+
+    def retry_later(
+        self, key: str, owner: str, error: str, not_before: dt.datetime, now: dt.datetime
+    ) -> int | None: ...
+
+    def release(self, key: str, owner: str, now: dt.datetime) -> bool: ...
+
+    def remove_from_queue(self, key: str, owner: str) -> bool: ...
+
+    def queue_stats(self, now: dt.datetime) -> QueueStats: ...

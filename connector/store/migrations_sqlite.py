@@ -94,6 +94,31 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX dead_letter_status ON dead_letter (status, updated_at);
         """,
     ),
+    (
+        2,
+        """
+        CREATE TABLE work_item (
+            key TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            not_before TEXT NOT NULL,
+            enqueued_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            lease_owner TEXT,
+            lease_expires_at TEXT,
+            dirty INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX work_item_ready ON work_item (state, not_before);
+        CREATE TABLE webhook_event (
+            id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            key TEXT,
+            received_at TEXT NOT NULL
+        )
+        """,
+    ),
 )
 
 CURRENT_VERSION = MIGRATIONS[-1][0]

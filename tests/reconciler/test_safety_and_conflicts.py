@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from connector.mapping import CompiledMapping
 from connector.reconciler import RunOptions
 from connector.report import ExitCode
 from connector.safety import SafetySettings
 from connector.schema import SubscriptionStatus
-from connector.store import AuditQuery, SqliteStore
+from connector.store import AuditQuery, StateStore
 from tests.conftest import World, make_world
 
 
@@ -62,7 +63,7 @@ def test_vanished_subscription_is_marked_cancelled(world: World) -> None:
     assert world.reconciler.reconcile_all().planned_writes == 0
 
 
-def test_valve_ignores_small_runs(mappings: dict, store: SqliteStore) -> None:  # type: ignore[type-arg]
+def test_valve_ignores_small_runs(mappings: dict[str, CompiledMapping], store: StateStore) -> None:
     """Cancelling the only subscription a webhook names is not a mass change."""
     world = make_world(mappings, store, count=3, safety=SafetySettings(min_affected=5))
     world.reconciler.reconcile_all()
@@ -108,7 +109,9 @@ def test_conflict_resolved_by_ownership_and_audited(world: World) -> None:
     assert again.conflicts == 1
 
 
-def test_cancelled_before_created_follows_policy(mappings: dict, store: SqliteStore) -> None:  # type: ignore[type-arg]
+def test_cancelled_before_created_follows_policy(
+    mappings: dict[str, CompiledMapping], store: StateStore
+) -> None:
     """A subscription first seen already cancelled is created as cancelled, or skipped."""
     from connector.planner import PlanPolicy
     from connector.reconciler import Reconciler

@@ -1,4 +1,4 @@
-"""The SQLite state store: migrations, snapshots, dead letters, audit queries."""
+"""The state store on both backends: migrations, snapshots, dead letters, audit queries."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from connector.records import SnapshotRow
-from connector.store import AuditEntry, AuditQuery, DeadLetter, SchemaTooNewError, SqliteStore
+from connector.store import (
+    AuditEntry,
+    AuditQuery,
+    DeadLetter,
+    SchemaTooNewError,
+    SqliteStore,
+    StateStore,
+)
 from connector.store.migrations_sqlite import CURRENT_VERSION
 from tests.factories import subscription
 
@@ -51,7 +58,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
         SqliteStore(tmp_path / "s.db")
 
 
-def test_one_open_letter_per_key_and_system(store: SqliteStore) -> None:
+def test_one_open_letter_per_key_and_system(store: StateStore) -> None:
     """A repeated failure updates the open letter; a resolved one makes room for a new one."""
     store.add_dead_letters([_letter("sub_1")])
     store.add_dead_letters([_letter("sub_1", code="Y"), _letter("sub_1", system="odoo")])
@@ -64,7 +71,7 @@ def test_one_open_letter_per_key_and_system(store: SqliteStore) -> None:
     assert store.count_dead_letters("resolved") == 1
 
 
-def test_audit_query_filters(store: SqliteStore) -> None:
+def test_audit_query_filters(store: StateStore) -> None:
     """Audit entries filter by subscription, event type, time, run and dry-run flag."""
 
     def entry(sub: str, types: tuple[str, ...], at: dt.datetime, dry: bool = False) -> AuditEntry:
@@ -88,7 +95,7 @@ def test_audit_query_filters(store: SqliteStore) -> None:
     assert [e.event_types for e in since] == [("upgraded", "plan_changed")]
 
 
-def test_snapshots_and_bindings_round_trip(store: SqliteStore) -> None:
+def test_snapshots_and_bindings_round_trip(store: StateStore) -> None:
     """Snapshots keep JSON values exactly; a remote record is bound to one key at most."""
     store.save_snapshots(
         "salesforce",
@@ -111,9 +118,23 @@ def test_snapshots_and_bindings_round_trip(store: SqliteStore) -> None:
     }
 
 
-def test_large_key_lists_are_chunked(store: SqliteStore) -> None:
+def test_large_key_lists_are_chunked(store: StateStore) -> None:
     """Reading thousands of keys at once stays under SQLite's parameter limit."""
     store.save_canonical(subscription(i) for i in range(1, 2501))
     keys = [f"sub_{i:05d}" for i in range(1, 2501)]
     assert len(store.load_fingerprints(keys)) == 2500
     assert store.count_known() == 2500
+
+
+def test_postgres_store_migrates_once_and_refuses_a_newer_schema() -> None:
+    """PostgreSQL: a second process opening the store finds it current; newer is refused."""
+    from connector.store.postgres import PostgresStore
+    from tests.conftest import postgres_store
+
+    with postgres_store() as db:
+        assert db.schema_version() == CURRENT_VERSION
+        assert isinstance(db, PostgresStore)
+        assert db.migrate() == CURRENT_VERSION
+        db._execute("INSERT INTO schema_version VALUES (999, 'x')")
+        with pytest.raises(SchemaTooNewError):
+            db.migrate()
