@@ -78,12 +78,12 @@ def postgres_store() -> Iterator[StateStore]:
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore]:
     """The state store, once per backend: every store test runs on both."""
     if request.param == "sqlite":
-        db = SqliteStore(tmp_path / "state.db")
-        yield db
-        db.close()
+        local = SqliteStore(tmp_path / "state.db")
+        yield local
+        local.close()
     else:
-        with postgres_store() as db:
-            yield db
+        with postgres_store() as shared:
+            yield shared
 
 
 @dataclass
