@@ -108,8 +108,10 @@ class StateStore(Protocol):
     def enqueue(self, keys: Sequence[str], reason: str, now: dt.datetime) -> None: ...
 
     def accept_webhook(
-        self, event_id: str, event_type: str, key: str | None, now: dt.datetime
+        self, event_id: str, event_type: str, keys: Sequence[str], now: dt.datetime
     ) -> bool: ...
+
+    def keys_for_customer(self, customer_id: str) -> list[str]: ...
 
     def lease(
         self, owner: str, limit: int, now: dt.datetime, lease_seconds: float

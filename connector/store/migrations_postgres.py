@@ -116,7 +116,8 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             type TEXT NOT NULL,
             key TEXT,
             received_at TEXT NOT NULL
-        )
+        );
+        CREATE INDEX canonical_customer ON canonical_snapshot (customer_id)
         """,
     ),
 )

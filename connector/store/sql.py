@@ -507,20 +507,30 @@ class SqlStore:
         )
 
     def accept_webhook(
-        self, event_id: str, event_type: str, key: str | None, now: dt.datetime
+        self, event_id: str, event_type: str, keys: Sequence[str], now: dt.datetime
     ) -> bool:
-        """Record a webhook event id and queue its key, atomically; False for a duplicate."""
+        """Record a webhook event id and queue its keys, atomically; False for a duplicate.
+
+        Committing both together is what makes a crash before the 2xx safe: either the event
+        is recorded and queued, or neither, and Stripe delivers it again.
+        """
         with self.transaction():
             cursor = self._execute(
                 "INSERT INTO webhook_event (id, type, key, received_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (id) DO NOTHING",
-                (event_id, event_type, key, to_text(now)),
+                (event_id, event_type, ",".join(keys) or None, to_text(now)),
             )
             if cursor.rowcount != 1:
                 return False
-            if key is not None:
-                self.enqueue([key], "webhook", now)
+            if keys:
+                self.enqueue(keys, "webhook", now)
             return True
+
+    def keys_for_customer(self, customer_id: str) -> list[str]:
+        rows = self._rows(
+            "SELECT key FROM canonical_snapshot WHERE customer_id = ? ORDER BY key", (customer_id,)
+        )
+        return [str(row["key"]) for row in rows]
 
     def lease(
         self, owner: str, limit: int, now: dt.datetime, lease_seconds: float

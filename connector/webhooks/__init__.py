@@ -1,0 +1,1 @@
+"""Webhook intake: verify -> record the event id -> queue the subscription key -> 2xx."""

@@ -1,0 +1,130 @@
+"""The webhook receiver, an ASGI app: ``POST /webhooks/stripe``, ``/healthz``, ``/readyz``,
+``/metrics``.
+
+A webhook only says *which* subscription to look at. The request is verified, its event id
+recorded and its keys queued in one transaction, and the answer goes back at once; the work
+happens on the queue. A forged, stale, malformed or oversized request is refused before
+anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from connector.logs import get_logger
+from connector.metrics import Metrics
+from connector.redaction import redact_text
+from connector.store import StateStore, utcnow
+from connector.webhooks.signature import DEFAULT_TOLERANCE_SECONDS, SignatureError, verify
+from connector.webhooks.stripe_events import MalformedEvent, event_ref
+
+DEFAULT_MAX_BODY_BYTES = 256 * 1024
+STRIPE_PATH = "/webhooks/stripe"
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def create_webhook_app(
+    store: StateStore,
+    secrets: Sequence[str],
+    *,
+    metrics: Metrics | None = None,
+    tolerance: int = DEFAULT_TOLERANCE_SECONDS,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    expected_schema: int | None = None,
+    clock: Callable[[], float] = time.time,
+) -> Starlette:
+    if not secrets:
+        raise ValueError("at least one webhook endpoint secret is needed")
+    meters = metrics or Metrics()
+    log = get_logger("connector.webhooks")
+
+    def refuse(status: int, result: str, reason: str) -> Response:
+        meters.webhooks.labels(result=result).inc()
+        log.warning("webhook.refused", result=result, reason=reason, status=status)
+        return JSONResponse({"error": reason}, status_code=status)
+
+    async def stripe_webhook(request: Request) -> Response:
+        try:
+            payload = await _body(request, max_body_bytes)
+        except _TooLarge:
+            return refuse(413, "too_large", f"body over {max_body_bytes} bytes")
+        try:
+            verify(payload, request.headers.get("stripe-signature"), secrets, clock(), tolerance)
+        except SignatureError as exc:
+            stale = "tolerance" in str(exc)
+            return refuse(400, "stale" if stale else "bad_signature", str(exc))
+        try:
+            event = json.loads(payload)
+            ref = await run_in_threadpool(event_ref, event, store.keys_for_customer)
+        except (ValueError, MalformedEvent) as exc:
+            return refuse(400, "malformed", redact_text(str(exc))[:200])
+        try:
+            fresh = await run_in_threadpool(
+                store.accept_webhook, ref.id, ref.type, list(ref.keys), utcnow()
+            )
+        except Exception as exc:  # the store is down: 5xx so that Stripe delivers again
+            log.error("webhook.store_unavailable", error=redact_text(str(exc)))
+            meters.webhooks.labels(result="store_error").inc()
+            return JSONResponse({"error": "temporarily unavailable"}, status_code=503)
+        result = "accepted" if fresh else "duplicate"
+        meters.webhooks.labels(result=result).inc()
+        if fresh and ref.created is not None:
+            meters.webhook_lag.observe(max(0.0, clock() - ref.created))
+        return JSONResponse({"received": True, "duplicate": not fresh, "keys": len(ref.keys)})
+
+    async def healthz(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_request: Request) -> Response:
+        try:
+            version = await run_in_threadpool(store.schema_version)
+        except Exception as exc:
+            return JSONResponse(
+                {"status": "store unreachable", "error": redact_text(str(exc))}, status_code=503
+            )
+        if expected_schema is not None and version != expected_schema:
+            return JSONResponse(
+                {"status": "migrations pending", "schema": version, "expected": expected_schema},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ready", "schema": version})
+
+    async def metrics_endpoint(_request: Request) -> Response:
+        body: Any = await run_in_threadpool(generate_latest, meters.registry)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    return Starlette(
+        routes=[
+            Route(STRIPE_PATH, stripe_webhook, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+        ]
+    )
