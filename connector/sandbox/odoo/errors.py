@@ -1,0 +1,121 @@
+"""Odoo's exceptions and the JSON-RPC error body it sends for them.
+
+Odoo 17 answers every failed JSON-RPC call with HTTP 200 and an ``error`` member built by
+``odoo.http.JsonRPCDispatcher.handle_error`` / ``serialize_exception``::
+
+    {"jsonrpc": "2.0", "id": ..., "error": {"code": 200, "message": "Odoo Server Error",
+     "data": {"name": "odoo.exceptions.ValidationError", "debug": "Traceback ...",
+              "message": "...", "arguments": [...], "context": {}}}}
+
+``code`` is 100 ("Odoo Session Expired") for ``odoo.http.SessionExpiredException`` and 200
+otherwise. odoorpc raises ``odoorpc.error.RPCError(data["message"], error)`` from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class OdooError(Exception):
+    """An exception as the Odoo server would raise it; ``name`` is its dotted class path."""
+
+    name = "odoo.exceptions.UserError"
+    code = 200
+    title = "Odoo Server Error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def payload(self) -> dict[str, Any]:
+        """The ``data`` member of the JSON-RPC error."""
+        debug = (
+            "Traceback (most recent call last):\n"
+            '  File "/opt/odoo/odoo/http.py", line 1764, in _serve_db\n'
+            "    return service_model.retrying(self._serve_ir_http, self.env)\n"
+            f"{self.name}: {self.message}\n"
+        )
+        return {
+            "name": self.name,
+            "debug": debug,
+            "message": self.message,
+            "arguments": [self.message],
+            "context": {},
+        }
+
+
+class UserError(OdooError):
+    name = "odoo.exceptions.UserError"
+
+
+class ValidationError(OdooError):
+    name = "odoo.exceptions.ValidationError"
+
+
+class MissingError(OdooError):
+    name = "odoo.exceptions.MissingError"
+
+
+class AccessError(OdooError):
+    name = "odoo.exceptions.AccessError"
+
+
+class AccessDenied(OdooError):
+    name = "odoo.exceptions.AccessDenied"
+
+    def __init__(self, message: str = "Access Denied") -> None:
+        super().__init__(message)
+
+
+class PyValueError(OdooError):
+    """A plain ``ValueError`` escaping the ORM (bad domain, bad field, unknown xmlid)."""
+
+    name = "builtins.ValueError"
+
+
+class PyTypeError(OdooError):
+    name = "builtins.TypeError"
+
+
+class PyAttributeError(OdooError):
+    name = "builtins.AttributeError"
+
+
+class PyNameError(OdooError):
+    name = "builtins.NameError"
+
+
+class PyKeyError(OdooError):
+    name = "builtins.KeyError"
+
+
+class SerializationFailure(OdooError):
+    """What Odoo reports once its retries on a PostgreSQL serialization failure run out."""
+
+    name = "psycopg2.errors.SerializationFailure"
+
+    def __init__(self, message: str = "could not serialize access due to concurrent update\n"):
+        super().__init__(message)
+
+
+class SessionExpired(OdooError):
+    name = "odoo.http.SessionExpiredException"
+    code = 100
+    title = "Odoo Session Expired"
+
+    def __init__(self, message: str = "Session expired") -> None:
+        super().__init__(message)
+
+
+def error_response(request_id: Any, exc: OdooError) -> dict[str, Any]:
+    """The full JSON-RPC response body for ``exc``."""
+    return {
+        "jsonrpc": "2.0",
+        "id": request_id,
+        "error": {"code": exc.code, "message": exc.title, "data": exc.payload()},
+    }
+
+
+def http_error_body(status: int, message: str | None = None) -> dict[str, Any]:
+    """Body of an injected 429/5xx: Odoo behind a proxy answers those outside JSON-RPC."""
+    return {"error": message or f"sandbox: injected HTTP {status}", "status": status}

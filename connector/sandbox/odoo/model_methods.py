@@ -1,0 +1,217 @@
+"""The model methods callable over RPC (``execute`` / ``execute_kw`` / ``call_kw``).
+
+Arguments are bound like Python would bind them to Odoo 17's method signatures, so a wrong
+keyword fails with the same ``TypeError`` text. Methods whose name starts with ``_`` are
+refused (``AccessError``, ``odoo.models.check_method_name``) and unknown ones raise
+``AttributeError`` (``odoo.api.call_kw``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from connector.sandbox.odoo.database import OdooDatabase
+from connector.sandbox.odoo.errors import (
+    AccessError,
+    PyAttributeError,
+    PyTypeError,
+    PyValueError,
+)
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Call:
+    """One bound call: the database, model, user and context, plus bound arguments."""
+
+    db: OdooDatabase
+    model: str
+    uid: int
+    context: dict[str, Any]
+    args: dict[str, Any]
+
+
+Handler = Callable[[Call], Any]
+
+
+@dataclass(frozen=True)
+class Method:
+    params: tuple[tuple[str, Any], ...]  # (name, default or _MISSING)
+    handler: Handler
+    writes: bool = False
+    models: frozenset[str] | None = None
+
+
+def _ids(value: Any) -> list[int]:
+    if value is False or value is None:
+        return []
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [value]
+    if isinstance(value, list | tuple) and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        return list(value)
+    raise PyValueError(f"Invalid ids: {value!r}")
+
+
+def _limit(value: Any) -> int | None:
+    return int(value) if value else None
+
+
+def _search(call: Call) -> Any:
+    a = call.args
+    return call.db.search(
+        call.model, a["domain"], int(a["offset"] or 0), _limit(a["limit"]), a["order"], call.context
+    )
+
+
+def _search_read(call: Call) -> Any:
+    a = call.args
+    ids = call.db.search(
+        call.model, a["domain"] or [], int(a["offset"] or 0), _limit(a["limit"]), a["order"],
+        call.context,
+    )  # fmt: skip
+    return call.db.read(call.model, ids, a["fields"], a["load"])
+
+
+def _search_count(call: Call) -> Any:
+    count = call.db.search_count(call.model, call.args["domain"], call.context)
+    limit = _limit(call.args["limit"])
+    return min(count, limit) if limit else count
+
+
+def _read(call: Call) -> Any:
+    fields = call.args["fields"]
+    if isinstance(fields, str):
+        fields = [fields]
+    return call.db.read(call.model, _ids(call.args["ids"]), fields, call.args["load"])
+
+
+def _create(call: Call) -> Any:
+    vals_list = call.args["vals_list"]
+    if isinstance(vals_list, dict):
+        return call.db.create(call.model, [vals_list], call.uid)[0]
+    if not isinstance(vals_list, list):
+        raise PyValueError(f"Invalid values for {call.model}.create(): {vals_list!r}")
+    return call.db.create(call.model, vals_list, call.uid)
+
+
+def _write(call: Call) -> Any:
+    return call.db.write(call.model, _ids(call.args["ids"]), call.args["vals"], call.uid)
+
+
+def _unlink(call: Call) -> Any:
+    return call.db.unlink(call.model, _ids(call.args["ids"]), call.uid)
+
+
+def _name_get(call: Call) -> Any:
+    rows = call.db.table(call.model).rows
+    return [
+        [i, call.db.display_name(call.model, rows[i])] for i in _ids(call.args["ids"]) if i in rows
+    ]
+
+
+def _name_search(call: Call) -> Any:
+    a = call.args
+    return call.db.name_search(
+        call.model, a["name"] or "", a["args"], a["operator"] or "ilike", _limit(a["limit"])
+    )
+
+
+def _fields_get(call: Call) -> Any:
+    return call.db.fields_get(call.model, call.args["allfields"], call.args["attributes"])
+
+
+def _default_get(call: Call) -> Any:
+    return call.db.default_get(call.model, list(call.args["fields_list"] or []))
+
+
+def _exists(call: Call) -> Any:
+    return call.db.exists(call.model, _ids(call.args["ids"]))
+
+
+def _check_object_reference(call: Call) -> Any:
+    module, name = call.args["module"], call.args["xml_id"]
+    model, res_id = call.db.resolve_xmlid(f"{module}.{name}")
+    return [model, res_id]
+
+
+def _context_get(call: Call) -> Any:
+    return {"lang": "en_US", "tz": "Europe/Brussels", "uid": call.uid}
+
+
+M = _MISSING
+METHODS: dict[str, Method] = {
+    # Odoo 17 dropped search(count=True): a client passing it gets Python's TypeError
+    "search": Method((("domain", M), ("offset", 0), ("limit", None), ("order", None)), _search),
+    "search_read": Method(
+        (
+            ("domain", None),
+            ("fields", None),
+            ("offset", 0),
+            ("limit", None),
+            ("order", None),
+            ("load", "_classic_read"),
+        ),
+        _search_read,
+    ),
+    "search_count": Method((("domain", M), ("limit", None)), _search_count),
+    "read": Method((("ids", M), ("fields", None), ("load", "_classic_read")), _read),
+    "create": Method((("vals_list", M),), _create, writes=True),
+    "write": Method((("ids", M), ("vals", M)), _write, writes=True),
+    "unlink": Method((("ids", M),), _unlink, writes=True),
+    "name_get": Method((("ids", M),), _name_get),
+    "name_search": Method(
+        (("name", ""), ("args", None), ("operator", "ilike"), ("limit", 100)), _name_search
+    ),
+    "fields_get": Method((("allfields", None), ("attributes", None)), _fields_get),
+    "default_get": Method((("fields_list", M),), _default_get),
+    "exists": Method((("ids", M),), _exists),
+    "check_object_reference": Method(
+        (("module", M), ("xml_id", M), ("raise_on_access_error", False)),
+        _check_object_reference,
+        models=frozenset({"ir.model.data"}),
+    ),
+    "context_get": Method((), _context_get, models=frozenset({"res.users"})),
+}
+
+
+def check_method_name(name: str) -> None:
+    """``odoo.models.check_method_name`` (17.0), run before the model is even looked up."""
+    if name.startswith("_") or name == "init":
+        raise AccessError(f"Private methods (such as {name}) cannot be called remotely.")
+
+
+def lookup(model: str, name: str) -> Method:
+    """The public method ``name``, or ``AttributeError`` as ``odoo.api.call_kw`` (17.0)."""
+    method = METHODS.get(name)
+    if method is None or (method.models is not None and model not in method.models):
+        raise PyAttributeError(f"The method '{name}' does not exist on the model '{model}'")
+    return method
+
+
+def bind(name: str, method: Method, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Bind positional and keyword arguments as Python would."""
+    params = method.params
+    if len(args) > len(params):
+        raise PyTypeError(
+            f"{name}() takes {len(params) + 1} positional arguments but {len(args) + 1} were given"
+        )
+    bound: dict[str, Any] = {}
+    for (param, _default), value in zip(params, args, strict=False):
+        bound[param] = value
+    for key, value in kwargs.items():
+        if key not in {param for param, _default in params}:
+            raise PyTypeError(f"{name}() got an unexpected keyword argument '{key}'")
+        if key in bound:
+            raise PyTypeError(f"{name}() got multiple values for argument '{key}'")
+        bound[key] = value
+    for param, default in params:
+        if param not in bound:
+            if default is _MISSING:
+                raise PyTypeError(f"{name}() missing 1 required positional argument: '{param}'")
+            bound[param] = default
+    return bound

@@ -1,0 +1,80 @@
+"""One model's rows in memory, with hash indexes on indexed fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connector.sandbox.odoo.field_types import ModelSpec
+
+
+def _key(value: Any) -> Any:
+    """Index key of a stored value (floats and ints compare equal, as in SQL)."""
+    return value
+
+
+class Table:
+    """Rows by id (insertion order is id order) and ``value -> ids`` indexes."""
+
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+        self.rows: dict[int, dict[str, Any]] = {}
+        self.next_id = 1
+        self.indexed: tuple[str, ...] = tuple(
+            name
+            for name, field in spec.fields.items()
+            if field.index and not field.is_x2many and field.related is None and name != "id"
+        )
+        self.indexes: dict[str, dict[Any, set[int]]] = {name: {} for name in self.indexed}
+
+    def allocate_id(self) -> int:
+        new_id = self.next_id
+        self.next_id += 1
+        return new_id
+
+    def insert(self, row: dict[str, Any]) -> None:
+        row_id: int = row["id"]
+        self.rows[row_id] = row
+        self.next_id = max(self.next_id, row_id + 1)
+        for name in self.indexed:
+            value = row.get(name, False)
+            self.indexes[name].setdefault(_key(value), set()).add(row_id)
+
+    def remove(self, row_id: int) -> dict[str, Any] | None:
+        row = self.rows.pop(row_id, None)
+        if row is not None:
+            for name in self.indexed:
+                bucket = self.indexes[name].get(_key(row.get(name, False)))
+                if bucket is not None:
+                    bucket.discard(row_id)
+        return row
+
+    def update(self, row_id: int, changes: dict[str, Any]) -> None:
+        row = self.rows[row_id]
+        for name, value in changes.items():
+            if name in self.indexes:
+                old = row.get(name, False)
+                if old != value:
+                    bucket = self.indexes[name].get(_key(old))
+                    if bucket is not None:
+                        bucket.discard(row_id)
+                    self.indexes[name].setdefault(_key(value), set()).add(row_id)
+            row[name] = value
+
+    def lookup(self, name: str, values: list[Any]) -> set[int] | None:
+        index = self.indexes.get(name)
+        if index is None:
+            return None
+        if len(values) == 1:
+            try:
+                return index.get(_key(values[0]), set())  # callers never mutate it
+            except TypeError:
+                return None
+        found: set[int] = set()
+        for value in values:
+            try:
+                bucket = index.get(_key(value))
+            except TypeError:  # unhashable value: let the scan decide
+                return None
+            if bucket:
+                found |= bucket
+        return found
