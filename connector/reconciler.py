@@ -380,6 +380,10 @@ class Reconciler:
                     )
                 )
         report.dead_letters = len(letters)
+        for letter in letters:
+            known = report.failures.get(letter.key)
+            if known is None or (known[2] and not letter.retryable):
+                report.failures[letter.key] = (letter.system, letter.reason, letter.retryable)
         with self.store.transaction():
             for (system, object_name), values in snapshots.items():
                 self.store.save_snapshots(system, object_name, values)

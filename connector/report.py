@@ -51,6 +51,8 @@ class RunReport:
     cost: dict[str, SystemCost] = field(default_factory=dict)
     verdict: SafetyVerdict | None = None
     full_scan: bool = False
+    # subscription key -> (system, reason, retryable) for keys a system could not take
+    failures: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> ExitCode:

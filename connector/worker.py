@@ -1,0 +1,137 @@
+"""A worker: takes subscription keys from the queue and reconciles them.
+
+Failures are sorted by the reconciler's per-key verdicts: a key a target refused for good
+(validation) is done, and waits in the dead letters for an operator; a key that hit a
+transient failure goes back on the queue with a backoff; a whole batch that failed (a system
+down) goes back too. The special key :data:`SWEEP_KEY` runs a full reconciliation.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+
+from connector.logs import get_logger
+from connector.metrics import Metrics
+from connector.queue import WorkQueue
+from connector.reconciler import Reconciler, RunOptions
+from connector.redaction import redact_text
+from connector.report import SystemCost
+from connector.store.queue_rows import WorkItem
+
+SWEEP_KEY = "__sweep__"
+DEFAULT_BATCH = 50
+DEFAULT_IDLE_SECONDS = 0.5
+
+
+class Worker:
+    def __init__(
+        self,
+        name: str,
+        queue: WorkQueue,
+        reconciler: Reconciler,
+        *,
+        batch: int = DEFAULT_BATCH,
+        idle_seconds: float = DEFAULT_IDLE_SECONDS,
+        metrics: Metrics | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.name = name
+        self.queue = queue
+        self.reconciler = reconciler
+        self.batch = batch
+        self.idle_seconds = idle_seconds
+        self.metrics = metrics or Metrics()
+        self.stop = stop or threading.Event()
+        self.log = get_logger("connector.worker").bind(worker=name)
+
+    def run(self) -> None:
+        """Work until asked to stop; a batch in progress is always finished first."""
+        self.log.info("worker.started")
+        while not self.stop.is_set():
+            if self.run_once() == 0:
+                self.stop.wait(self.idle_seconds)
+        self.log.info("worker.stopped")
+
+    def run_once(self) -> int:
+        items = self.queue.take(self.name, self.batch)
+        if not items:
+            return 0
+        sweeps = [item for item in items if item.key == SWEEP_KEY]
+        keyed = [item for item in items if item.key != SWEEP_KEY]
+        if keyed:
+            self._reconcile(keyed)
+        for sweep in sweeps:
+            self._sweep(sweep)
+        return len(items)
+
+    @contextmanager
+    def _heartbeat(self, keys: Sequence[str]) -> Iterator[None]:
+        """Keep the leases of a long batch alive while it runs."""
+        done = threading.Event()
+        interval = max(1.0, self.queue.policy.lease_seconds / 3)
+
+        def beat() -> None:
+            while not done.wait(interval):
+                self.queue.heartbeat(self.name, keys)
+
+        thread = threading.Thread(target=beat, name=f"{self.name}-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join(timeout=5)
+
+    def _reconcile(self, items: Sequence[WorkItem]) -> None:
+        keys = [item.key for item in items]
+        options = RunOptions(kind="queue", correlation_id=f"{self.name}:{keys[0]}")
+        try:
+            with self._heartbeat(keys):
+                report = self.reconciler.reconcile(keys, options)
+        except Exception as exc:
+            system = str(getattr(exc, "system", "connector"))
+            reason = redact_text(f"{type(exc).__name__}: {exc}")
+            self.log.warning("worker.batch_failed", keys=len(keys), system=system, error=reason)
+            self.metrics.api_errors.labels(system=system).inc()
+            for item in items:
+                self.queue.failed(item, reason, retryable=True, system=system)
+                self.metrics.reconciles.labels(outcome="retry").inc()
+            return
+        self._count_calls(report.cost)
+        if report.status == "stopped_by_safety_valve":
+            reason = "; ".join(report.verdict.reasons if report.verdict else ())
+            self.log.error("worker.safety_valve", keys=len(keys), reasons=reason)
+            for item in items:
+                self.queue.failed(item, f"safety valve: {reason}", retryable=True)
+                self.metrics.reconciles.labels(outcome="safety_valve").inc()
+            return
+        for item in items:
+            failure = report.failures.get(item.key)
+            if failure is not None and failure[2]:
+                self.queue.failed(item, failure[1], retryable=True, system=failure[0])
+                self.metrics.reconciles.labels(outcome="retry").inc()
+                continue
+            self.queue.done(item)
+            outcome = "dead_letter" if failure is not None else "ok"
+            self.metrics.reconciles.labels(outcome=outcome).inc()
+
+    def _sweep(self, item: WorkItem) -> None:
+        self.log.info("worker.sweep_started")
+        try:
+            with self._heartbeat([item.key]):
+                report = self.reconciler.reconcile_all(RunOptions(kind="sweep"))
+        except Exception as exc:
+            self.queue.failed(item, redact_text(f"{type(exc).__name__}: {exc}"))
+            return
+        self._count_calls(report.cost)
+        self.queue.done(item)
+        self.log.info("worker.sweep_finished", status=report.status, changed=len(report.plans))
+
+    def _count_calls(self, cost: Mapping[str, SystemCost]) -> None:
+        for system, spent in cost.items():
+            if spent.reads:
+                self.metrics.api_calls.labels(system=system, kind="read").inc(spent.reads)
+            if spent.writes:
+                self.metrics.api_calls.labels(system=system, kind="write").inc(spent.writes)
