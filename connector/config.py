@@ -16,8 +16,16 @@ from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from connector.errors import ConfigError
 from connector.mapping.defaults import default_mappings_dir
@@ -52,6 +60,51 @@ SourceSettings = Annotated[MemorySourceSettings, Field(discriminator="kind")]
 TargetSettings = Annotated[MemoryTargetSettings, Field(discriminator="kind")]
 
 
+def _split_secrets(value: Any) -> Any:
+    """Accept a list, or text with one secret per line or comma (as mounted from a file)."""
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped.startswith("["):
+            import json
+
+            return json.loads(stripped)
+        return [part.strip() for part in stripped.replace(",", "\n").splitlines() if part.strip()]
+    return value
+
+
+class WebhookSettings(_Section):
+    """The webhook receiver. Several secrets may be active while one is being rolled."""
+
+    secrets: Annotated[list[SecretStr], NoDecode, BeforeValidator(_split_secrets)] = Field(
+        default_factory=list
+    )
+    tolerance_seconds: int = Field(default=300, ge=1, le=3600)
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _register(self) -> Self:
+        for secret in self.secrets:
+            SECRETS.register(secret.get_secret_value())
+        return self
+
+    def secret_values(self) -> list[str]:
+        return [secret.get_secret_value() for secret in self.secrets]
+
+
+class DaemonSettings(_Section):
+    workers: int = Field(default=2, ge=1, le=64)
+    batch_size: int = Field(default=50, ge=1, le=1000)
+    poll_interval_seconds: float = Field(default=30.0, gt=0)
+    sweep_interval_seconds: float | None = Field(default=24 * 3600.0, gt=0)
+    lease_seconds: float = Field(default=120.0, ge=5)
+    max_attempts: int = Field(default=8, ge=1)
+    backoff_base_seconds: float = Field(default=2.0, gt=0)
+    backoff_cap_seconds: float = Field(default=900.0, gt=0)
+    shutdown_grace_seconds: float = Field(default=30.0, gt=0)
+
+
 class SyncSettings(_Section):
     chunk_size: int = Field(default=1000, ge=1, le=100_000)
     create_cancelled: bool = True
@@ -73,6 +126,8 @@ class Settings(BaseSettings):
     targets: dict[str, TargetSettings] = Field(default_factory=dict)
     safety: SafetySettings = Field(default_factory=SafetySettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     config_path: Path | None = None
 
     @classmethod

@@ -29,7 +29,7 @@ from connector.mapping import MappingError, mapping_json_schema
 from connector.reconciler import RunOptions
 from connector.report import ExitCode
 from connector.runtime import load_target_mappings, open_runtime
-from connector.store import AuditQuery, open_store
+from connector.store import AuditQuery, open_store, utcnow
 
 app = typer.Typer(
     help="Keep billing (Stripe), CRM (Salesforce) and ERP (Odoo) subscriptions in agreement.",
@@ -280,11 +280,19 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     settings = _settings(config)
     store = open_store(settings.store_url)
     try:
+        queue = store.queue_stats(utcnow())
         info = {
             "store": settings.store_url,
             "schema_version": store.schema_version(),
             "subscriptions_synced": store.count_known(),
             "open_dead_letters": store.count_dead_letters("open"),
+            "queue": {
+                "queued": queue.queued,
+                "leased": queue.leased,
+                "delayed": queue.delayed,
+                "oldest_enqueued_at": queue.oldest_enqueued_at,
+            },
+            "cursors": store.cursors(),
             "runs": [
                 {
                     "id": r.id,
@@ -297,6 +305,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
             ],
         }
         runs = store.recent_runs(10)
+        store_cursors = store.cursors()
     finally:
         store.close()
     if as_json:
@@ -307,7 +316,51 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         f"{info['subscriptions_synced']} subscriptions synced, "
         f"{info['open_dead_letters']} open dead letters"
     )
+    out.print(
+        f"queue: {queue.queued} queued ({queue.delayed} backing off), {queue.leased} in work"
+        + (
+            f", oldest since {queue.oldest_enqueued_at:%Y-%m-%d %H:%M:%S}"
+            if queue.oldest_enqueued_at
+            else ""
+        )
+    )
+    for name, value in store_cursors.items():
+        out.print(f"cursor {name}: {value}")
     print_runs(out, runs)
+
+
+@app.command()
+def serve(config: ConfigOption = None) -> None:
+    """Run only the webhook receiver (workers elsewhere drain the queue)."""
+    from connector.daemon import Daemon
+
+    settings = _settings(config)
+    if not settings.webhook.secrets:
+        raise _fail_usage(ValueError("set webhook.secrets (CONNECTOR_WEBHOOK__SECRETS)"))
+    raise typer.Exit(Daemon(settings, serve=True, poll=False, workers=0).run())
+
+
+@app.command()
+def run(
+    config: ConfigOption = None,
+    workers: Annotated[int | None, typer.Option(min=0, help="Worker threads.")] = None,
+    no_webhooks: Annotated[bool, typer.Option("--no-webhooks")] = False,
+    no_poller: Annotated[bool, typer.Option("--no-poller")] = False,
+) -> None:
+    """Run the daemon: webhook receiver, workers and the change-feed poller."""
+    from connector.daemon import Daemon
+
+    settings = _settings(config)
+    serve_hooks = not no_webhooks
+    if serve_hooks and not settings.webhook.secrets:
+        raise _fail_usage(
+            ValueError("set webhook.secrets (CONNECTOR_WEBHOOK__SECRETS) or pass --no-webhooks")
+        )
+    try:
+        code = Daemon(settings, serve=serve_hooks, poll=not no_poller, workers=workers).run()
+    except (MappingError, ConfigError) as exc:
+        raise _fail_usage(exc) from exc
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -281,6 +281,9 @@ class SqlStore:
         row = self._one("SELECT value FROM cursor WHERE name = ?", (name,))
         return None if row is None else str(row["value"])
 
+    def cursors(self) -> dict[str, str]:
+        return {row["name"]: row["value"] for row in self._rows("SELECT name, value FROM cursor")}
+
     def set_cursor(self, name: str, value: str) -> None:
         with self.transaction():
             self._execute(

@@ -1,0 +1,162 @@
+"""``connector run``: the webhook server, N workers and the poller in one process.
+
+Every worker has its own adapters and store connection (client libraries are not shared
+across threads). Several such processes, on several machines, share the load through a
+PostgreSQL store. On SIGTERM or SIGINT the daemon stops taking work, lets workers finish the
+batch in hand (their leases keep everything else safe), stops the server, and exits 0; a
+second signal, or the grace period running out, exits at once with 1 — keys held then are
+taken again by any worker once their lease expires.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from types import FrameType
+
+import uvicorn
+
+from connector.config import Settings
+from connector.logs import get_logger
+from connector.metrics import Metrics
+from connector.poller import Poller
+from connector.queue import QueuePolicy, WorkQueue
+from connector.runtime import open_runtime
+from connector.store import open_store
+from connector.webhooks.app import create_webhook_app
+from connector.worker import Worker
+
+
+def queue_policy(settings: Settings) -> QueuePolicy:
+    daemon = settings.daemon
+    return QueuePolicy(
+        lease_seconds=daemon.lease_seconds,
+        max_attempts=daemon.max_attempts,
+        backoff_base=daemon.backoff_base_seconds,
+        backoff_cap=daemon.backoff_cap_seconds,
+    )
+
+
+class Daemon:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        serve: bool = True,
+        poll: bool = True,
+        workers: int | None = None,
+        install_signals: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.serve = serve
+        self.poll = poll
+        self.worker_count = workers if workers is not None else settings.daemon.workers
+        self.install_signals = install_signals
+        self.stop = threading.Event()
+        self.metrics = Metrics()
+        self.log = get_logger("connector.daemon")
+        self._server: uvicorn.Server | None = None
+        self._signals = 0
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        self._signals += 1
+        name = signal.Signals(signum).name
+        if self._signals > 1:
+            self.log.error("daemon.hard_stop", signal=name)
+            raise SystemExit(1)
+        self.log.info("daemon.stopping", signal=name)
+        self.request_stop()
+
+    def request_stop(self) -> None:
+        self.stop.set()
+        if self._server is not None:
+            self._server.should_exit = True
+
+    def _thread(self, name: str, target: Callable[[], None]) -> threading.Thread:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        return thread
+
+    def run(self) -> int:
+        if self.install_signals:
+            signal.signal(signal.SIGTERM, self._on_signal)
+            signal.signal(signal.SIGINT, self._on_signal)
+        policy = queue_policy(self.settings)
+        threads: list[threading.Thread] = []
+        with ExitStack() as stack:
+            store = open_store(self.settings.store_url)
+            stack.callback(store.close)
+            self.metrics.watch_store(lambda: store)
+            if self.serve:
+                secrets = self.settings.webhook.secret_values()
+                app = create_webhook_app(
+                    store,
+                    secrets,
+                    metrics=self.metrics,
+                    tolerance=self.settings.webhook.tolerance_seconds,
+                    max_body_bytes=self.settings.webhook.max_body_bytes,
+                    expected_schema=store.schema_version(),
+                )
+                config = uvicorn.Config(
+                    app,
+                    host=self.settings.webhook.host,
+                    port=self.settings.webhook.port,
+                    log_level="warning",
+                    access_log=False,
+                    lifespan="off",
+                )
+                self._server = uvicorn.Server(config)
+                threads.append(self._thread("webhooks", self._server.run))
+            for number in range(self.worker_count):
+                runtime = stack.enter_context(open_runtime(self.settings))
+                worker = Worker(
+                    f"{_host()}-{number}",
+                    WorkQueue(runtime.store, policy),
+                    runtime.reconciler,
+                    batch=self.settings.daemon.batch_size,
+                    metrics=self.metrics,
+                    stop=self.stop,
+                )
+                threads.append(self._thread(f"worker-{number}", worker.run))
+            if self.poll:
+                runtime = stack.enter_context(open_runtime(self.settings))
+                poller = Poller(
+                    runtime.source,
+                    WorkQueue(runtime.store, policy),
+                    runtime.store,
+                    interval=self.settings.daemon.poll_interval_seconds,
+                    sweep_interval=self.settings.daemon.sweep_interval_seconds,
+                    stop=self.stop,
+                )
+                threads.append(self._thread("poller", poller.run))
+            self.log.info(
+                "daemon.started",
+                workers=self.worker_count,
+                webhooks=f"{self.settings.webhook.host}:{self.settings.webhook.port}"
+                if self.serve
+                else None,
+                poller=self.poll,
+            )
+            while not self.stop.wait(0.5):
+                if any(not t.is_alive() for t in threads):
+                    self.log.error("daemon.component_died")
+                    self.request_stop()
+            deadline = time.monotonic() + self.settings.daemon.shutdown_grace_seconds
+            for thread in threads:
+                thread.join(timeout=max(0.0, deadline - time.monotonic()))
+            stuck = [t.name for t in threads if t.is_alive()]
+        if stuck:
+            self.log.error("daemon.stopped_with_work_in_hand", threads=stuck)
+            return 1
+        self.log.info("daemon.stopped")
+        return 0
+
+
+def _host() -> str:
+    import os
+    import socket
+
+    return f"{socket.gethostname()}-{os.getpid()}"

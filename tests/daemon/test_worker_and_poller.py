@@ -1,0 +1,106 @@
+"""Workers drain the queue through reconcile(key); the poller feeds it from the change feed."""
+
+from __future__ import annotations
+
+import random
+
+from connector.metrics import Metrics
+from connector.poller import Poller
+from connector.queue import QueuePolicy, WorkQueue
+from connector.records import WriteError, WriteRequest
+from connector.schema import SubscriptionStatus
+from connector.worker import SWEEP_KEY, Worker
+from tests.conftest import World
+from tests.factories import item
+
+
+def _queue(world: World, **policy: float) -> WorkQueue:
+    return WorkQueue(world.store, QueuePolicy(**policy), rng=random.Random(1))  # type: ignore[arg-type]
+
+
+def _worker(world: World, queue: WorkQueue) -> Worker:
+    return Worker("w1", queue, world.reconciler, batch=20, metrics=Metrics())
+
+
+def test_worker_reconciles_queued_keys(world: World) -> None:
+    """Queued keys reach both targets and leave the queue."""
+    queue = _queue(world)
+    queue.add(["sub_00001", "sub_00002", "sub_00001"], "webhook")
+    worker = _worker(world, queue)
+    assert worker.run_once() == 2
+    assert set(world.crm.records["subscription"]) == {"sub_00001", "sub_00002"}
+    assert queue.stats().queued == 0
+    assert worker.run_once() == 0
+
+
+def test_transient_failures_go_back_with_backoff(world: World) -> None:
+    """A batch that fails because a system is down is retried later, not dropped."""
+    queue = _queue(world, backoff_base=60)
+
+    def down(*_args: object) -> list[object]:
+        raise ConnectionError("connection refused")
+
+    world.erp.write = down  # type: ignore[method-assign,assignment]
+    queue.add(["sub_00003"], "webhook")
+    worker = _worker(world, queue)
+    worker.run_once()
+    stats = queue.stats()
+    assert (stats.queued, stats.delayed) == (1, 1)
+    assert world.store.list_dead_letters()[0].retryable
+
+
+def test_validation_failures_are_done_and_dead_lettered(world: World) -> None:
+    """A record a target refuses for good is not retried by the queue; it waits for a person."""
+    queue = _queue(world)
+
+    def refuse(request: WriteRequest) -> WriteError | None:
+        return WriteError("FIELD_CUSTOM_VALIDATION_EXCEPTION", "no", retryable=False)
+
+    world.crm.rejecter = refuse
+    queue.add(["sub_00004"], "webhook")
+    _worker(world, queue).run_once()
+    assert queue.stats().queued == 0
+    (letter,) = world.store.list_dead_letters()
+    assert letter.error_code == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
+
+
+def test_sweep_key_runs_a_full_reconciliation(world: World) -> None:
+    """The sweep item reconciles every subscription once."""
+    queue = _queue(world)
+    queue.add([SWEEP_KEY], "sweep")
+    _worker(world, queue).run_once()
+    assert len(world.crm.records["subscription"]) == 40
+
+
+def test_poller_queues_changed_keys_and_advances_the_cursor(world: World) -> None:
+    """Changes in billing become queued keys; the cursor then moves past them."""
+    queue = _queue(world)
+    poller = Poller(world.source, queue, world.store, sweep_interval=None)
+    assert poller.poll_once() == 40  # the initial load of the change feed
+    worker = _worker(world, queue)
+    while worker.run_once():
+        pass
+    (sub,) = world.source.get(["sub_00005"]).found.values()
+    world.source.put(sub.replace(items=(item("enterprise"),)))
+    world.source.put(sub.replace(status=SubscriptionStatus.CANCELLED))
+    assert poller.poll_once() == 1
+    assert poller.poll_once() == 0
+    worker.run_once()
+    assert world.crm.records["subscription"]["sub_00005"].fields["Status__c"] == "Cancelled"
+    assert world.store.cursors()["billing.changes"]
+
+
+def test_poller_falls_back_to_a_sweep_when_the_feed_expired(world: World) -> None:
+    """A cursor older than the feed's history queues a full sweep and says so."""
+    from collections.abc import Iterator
+
+    from adapters.base import ChangePage
+
+    def expired(cursor: str | None) -> Iterator[ChangePage]:
+        yield ChangePage([], "evt_latest", full_scan_needed=True)
+
+    world.source.changed_since = expired  # type: ignore[method-assign]
+    queue = _queue(world)
+    Poller(world.source, queue, world.store, sweep_interval=None).poll_once()
+    assert [i.key for i in queue.take("w", 10)] == [SWEEP_KEY]
+    assert world.store.get_cursor("billing.changes") == "evt_latest"
