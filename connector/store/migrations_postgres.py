@@ -1,125 +1,34 @@
-"""PostgreSQL schema: the same tables and migrations as SQLite, in PostgreSQL's dialect."""
+"""PostgreSQL schema: the SQLite migrations, translated to PostgreSQL's dialect.
+
+Both backends must carry the same tables at the same version, so the PostgreSQL scripts are
+derived from the SQLite ones rather than kept as a second copy. The translation is small and
+explicit; a test checks the result against a real server.
+"""
 
 from __future__ import annotations
 
-MIGRATIONS: tuple[tuple[int, str], ...] = (
+from connector.store.migrations_sqlite import MIGRATIONS as SQLITE_MIGRATIONS
+
+_TRANSLATIONS: tuple[tuple[str, str], ...] = (
+    # SQLite's clustered-by-key tables are plain tables with a primary key here.
+    (") WITHOUT ROWID;", ");"),
     (
-        1,
-        """
-        CREATE TABLE canonical_snapshot (
-            key TEXT PRIMARY KEY,
-            customer_id TEXT,
-            status TEXT NOT NULL,
-            fingerprint TEXT NOT NULL,
-            body TEXT NOT NULL,
-            synced_at TEXT NOT NULL
-        );
-        CREATE TABLE record_snapshot (
-            system TEXT NOT NULL,
-            object_name TEXT NOT NULL,
-            key TEXT NOT NULL,
-            body TEXT NOT NULL,
-            agreed_modstamp TEXT,
-            mapping TEXT NOT NULL,
-            synced_at TEXT NOT NULL,
-            PRIMARY KEY (system, object_name, key)
-        );
-        CREATE TABLE binding (
-            system TEXT NOT NULL,
-            object_name TEXT NOT NULL,
-            key TEXT NOT NULL,
-            remote_id TEXT NOT NULL,
-            bound_at TEXT NOT NULL,
-            PRIMARY KEY (system, object_name, key)
-        );
-        CREATE UNIQUE INDEX binding_remote ON binding (system, object_name, remote_id);
-        CREATE TABLE cursor (
-            name TEXT PRIMARY KEY,
-            value TEXT NOT NULL,
-            updated_at TEXT NOT NULL
-        );
-        CREATE TABLE run (
-            id TEXT PRIMARY KEY,
-            kind TEXT NOT NULL,
-            started_at TEXT NOT NULL,
-            finished_at TEXT,
-            dry_run INTEGER NOT NULL,
-            mapping_version TEXT NOT NULL,
-            status TEXT NOT NULL,
-            summary TEXT NOT NULL DEFAULT '{}'
-        );
-        CREATE INDEX run_started ON run (started_at);
-        CREATE TABLE audit (
-            id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            at TEXT NOT NULL,
-            run_id TEXT NOT NULL,
-            correlation_id TEXT NOT NULL,
-            subscription_id TEXT NOT NULL,
-            customer_id TEXT,
-            event_types TEXT NOT NULL,
-            outcome TEXT NOT NULL,
-            dry_run INTEGER NOT NULL,
-            mapping_version TEXT NOT NULL,
-            mrr_before TEXT,
-            mrr_after TEXT,
-            mrr_delta TEXT,
-            currency TEXT,
-            detail TEXT NOT NULL
-        );
-        CREATE INDEX audit_subscription ON audit (subscription_id, at);
-        CREATE INDEX audit_at ON audit (at);
-        CREATE INDEX audit_run ON audit (run_id);
-        CREATE TABLE audit_event_type (
-            audit_id BIGINT NOT NULL REFERENCES audit (id),
-            event_type TEXT NOT NULL,
-            PRIMARY KEY (event_type, audit_id)
-        );
-        CREATE TABLE dead_letter (
-            id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            key TEXT NOT NULL,
-            system TEXT NOT NULL,
-            reason TEXT NOT NULL,
-            error_code TEXT NOT NULL,
-            retryable INTEGER NOT NULL,
-            run_id TEXT NOT NULL,
-            payload TEXT NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 1,
-            status TEXT NOT NULL DEFAULT 'open',
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            resolved_at TEXT,
-            resolved_by_run TEXT
-        );
-        CREATE UNIQUE INDEX dead_letter_open ON dead_letter (key, system) WHERE status = 'open';
-        CREATE INDEX dead_letter_status ON dead_letter (status, updated_at);
-        """,
+        "id INTEGER PRIMARY KEY AUTOINCREMENT,",
+        "id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,",
     ),
     (
-        2,
-        """
-        CREATE TABLE work_item (
-            key TEXT PRIMARY KEY,
-            state TEXT NOT NULL,
-            reason TEXT NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            last_error TEXT,
-            not_before TEXT NOT NULL,
-            enqueued_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            lease_owner TEXT,
-            lease_expires_at TEXT,
-            dirty INTEGER NOT NULL DEFAULT 0
-        );
-        CREATE INDEX work_item_ready ON work_item (state, not_before);
-        CREATE TABLE webhook_event (
-            id TEXT PRIMARY KEY,
-            type TEXT NOT NULL,
-            key TEXT,
-            received_at TEXT NOT NULL
-        );
-        CREATE INDEX canonical_customer ON canonical_snapshot (customer_id)
-        """,
+        "audit_id INTEGER NOT NULL REFERENCES audit (id)",
+        "audit_id BIGINT NOT NULL REFERENCES audit (id)",
     ),
 )
 
-CURRENT_VERSION = MIGRATIONS[-1][0]
+
+def translate(script: str) -> str:
+    for sqlite_text, postgres_text in _TRANSLATIONS:
+        script = script.replace(sqlite_text, postgres_text)
+    return script
+
+
+MIGRATIONS: tuple[tuple[int, str], ...] = tuple(
+    (version, translate(script)) for version, script in SQLITE_MIGRATIONS
+)
