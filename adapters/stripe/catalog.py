@@ -1,0 +1,106 @@
+"""Products and coupons that subscriptions reference by id beyond the expansion limit.
+
+A page of subscriptions names a handful of distinct products and item-level coupons; they are
+fetched once per operation (one scan, one ``get``), by id, and reused for every later page:
+
+- products: ``GET /v1/products?ids[]=...`` takes up to 100 ids per call
+  (https://docs.stripe.com/api/products/list), so a scan costs one extra call per 100 *new*
+  products, in practice one call on the first page and none after;
+- coupons: there is no list-by-ids, so ``GET /v1/coupons/{id}`` per distinct coupon. Only
+  coupons of *item-level* discounts need it (subscription-level ones are expanded inline).
+
+The cache lives as long as one operation so that a renamed product is seen by the next run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import quote
+
+from adapters.stripe.client import StripeClient
+from adapters.stripe.errors import StripeApiError
+from adapters.stripe.translate import Lookups
+from connector.logs import get_logger
+
+Obj = dict[str, Any]
+IDS_PER_CALL = 100
+
+log = get_logger("adapters.stripe.catalog")
+
+
+class Catalog:
+    """Products and coupons fetched so far in one operation."""
+
+    def __init__(self, client: StripeClient) -> None:
+        self._client = client
+        self._products: dict[str, Obj] = {}
+        self._coupons: dict[str, Obj] = {}
+        self._unavailable: set[str] = set()
+
+    def lookups_for(self, subscriptions: Iterable[Any]) -> Lookups:
+        """Fetch whatever these raw subscriptions reference by id and is not known yet."""
+        raws = [raw for raw in subscriptions if isinstance(raw, dict)]
+        self._fetch_products(
+            sorted({pid for raw in raws for pid in _product_ids(raw)} - self._known())
+        )
+        for coupon_id in sorted({cid for raw in raws for cid in _coupon_ids(raw)}):
+            if coupon_id not in self._coupons and coupon_id not in self._unavailable:
+                self._fetch_coupon(coupon_id)
+        return Lookups(products=dict(self._products), coupons=dict(self._coupons))
+
+    def _known(self) -> set[str]:
+        return set(self._products) | self._unavailable
+
+    def _fetch_products(self, product_ids: list[str]) -> None:
+        for start in range(0, len(product_ids), IDS_PER_CALL):
+            batch = product_ids[start : start + IDS_PER_CALL]
+            params: list[tuple[str, str | int]] = [("limit", IDS_PER_CALL)]
+            params.extend(("ids[]", product_id) for product_id in batch)
+            body = self._client.get("/v1/products", params, label="list products")
+            for product in body.get("data") or []:
+                if isinstance(product, dict) and isinstance(product.get("id"), str):
+                    self._products[product["id"]] = product
+            # Unknown ids (deleted products) are not asked for again in this operation.
+            self._unavailable.update(set(batch) - set(self._products))
+
+    def _fetch_coupon(self, coupon_id: str) -> None:
+        try:
+            coupon = self._client.get(
+                f"/v1/coupons/{quote(coupon_id, safe='')}", label="retrieve coupon"
+            )
+        except StripeApiError as exc:
+            if not exc.resource_missing:
+                raise
+            # A deleted coupon: the subscriptions using it are reported as record errors.
+            log.warning("stripe.coupon_missing", coupon=coupon_id)
+            self._unavailable.add(coupon_id)
+            return
+        self._coupons[coupon_id] = coupon
+
+
+def _items(raw: Obj) -> Iterator[Obj]:
+    items = raw.get("items")
+    data = items.get("data") if isinstance(items, dict) else None
+    for item in data or []:
+        if isinstance(item, dict):
+            yield item
+
+
+def _product_ids(raw: Obj) -> Iterator[str]:
+    for item in _items(raw):
+        price = item.get("price")
+        product = price.get("product") if isinstance(price, dict) else None
+        if isinstance(product, str) and product:
+            yield product
+
+
+def _coupon_ids(raw: Obj) -> Iterator[str]:
+    discounts = [*(raw.get("discounts") or [])]
+    for item in _items(raw):
+        discounts.extend(item.get("discounts") or [])
+    for discount in discounts:
+        source = discount.get("source") if isinstance(discount, dict) else None
+        coupon = source.get("coupon") if isinstance(source, dict) else None
+        if isinstance(coupon, str) and coupon:
+            yield coupon
