@@ -27,6 +27,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
+from adapters.stripe.settings import StripeSettings
 from connector.errors import ConfigError
 from connector.mapping.defaults import default_mappings_dir
 from connector.redaction import SECRETS
@@ -56,7 +57,7 @@ class MemoryTargetSettings(_Section):
     path: Path | None = None
 
 
-SourceSettings = Annotated[MemorySourceSettings, Field(discriminator="kind")]
+SourceSettings = Annotated[MemorySourceSettings | StripeSettings, Field(discriminator="kind")]
 TargetSettings = Annotated[MemoryTargetSettings, Field(discriminator="kind")]
 
 

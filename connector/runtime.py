@@ -11,6 +11,7 @@ from typing import Any
 
 from adapters.base import Source, Target
 from adapters.memory import MemorySource, MemoryTarget
+from adapters.stripe import StripeSettings, build_stripe_source
 from connector.config import MemorySourceSettings, MemoryTargetSettings, Settings
 from connector.errors import ConfigError
 from connector.mapping import CompiledMapping, load_mappings
@@ -51,13 +52,19 @@ def load_target_mappings(settings: Settings) -> dict[str, CompiledMapping]:
     return by_name
 
 
-def _source(settings: Settings) -> Source:
+def _source(settings: Settings, closers: list[Any]) -> Source:
     config = settings.source
     if isinstance(config, MemorySourceSettings):
         path = settings.relative(config.path)
         if path is None:
             return MemorySource(system=config.system)
         return MemorySource.from_file(path, system=config.system)
+    if isinstance(config, StripeSettings):
+        if config.ca_bundle is not None:
+            config = config.model_copy(update={"ca_bundle": settings.relative(config.ca_bundle)})
+        stripe = build_stripe_source(config)
+        closers.append(stripe.close)
+        return stripe
     raise ConfigError(f"unsupported source kind {config.kind!r}")
 
 
@@ -84,7 +91,7 @@ def _target(
 def open_runtime(settings: Settings, progress: Progress | None = None) -> Iterator[Runtime]:
     mappings = load_target_mappings(settings)
     closers: list[Any] = []
-    source = _source(settings)
+    source = _source(settings, closers)
     targets = [
         _target(settings, config, mappings[name], closers)
         for name, config in settings.targets.items()
