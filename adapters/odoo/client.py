@@ -1,0 +1,95 @@
+"""Typed ORM calls over :class:`~adapters.odoo.connection.Rpc`, each one counted and retried.
+
+Every method here is exactly one ``execute_kw`` round trip (plus its retries), so a test
+or a cost estimate can count calls by reading the :class:`CallCounter` labels
+(``"search_read ir.model.data"``, ``"create sale.subscription"``...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import odoorpc
+
+from adapters.odoo.connection import Rpc
+from adapters.odoo.errors import refusal
+from adapters.resilience import Resilient, Verdict
+from connector.records import CallCounter
+
+Domain = list[Any]
+Row = dict[str, Any]
+Vals = dict[str, Any]
+
+_WRITES = frozenset({"create", "write", "unlink"})
+
+
+class OdooClient:
+    """``search_read``/``read``/``create``/``write``/``unlink``/``fields_get`` on one database.
+
+    A call Odoo refuses for data reasons raises :class:`~adapters.odoo.errors.OdooRefused`;
+    transient failures are retried by ``resilient``, which raises ``FatalAdapterError`` or
+    ``RetryableAdapterError`` when the system cannot be used.
+    """
+
+    def __init__(self, rpc: Rpc, resilient: Resilient, calls: CallCounter) -> None:
+        self._rpc = rpc
+        self._resilient = resilient
+        self.calls = calls
+
+    def _call(self, model: str, method: str, args: list[Any], kwargs: Vals | None = None) -> Any:
+        label = f"{method} {model}"
+        if method in _WRITES:
+            self.calls.write(label)
+        else:
+            self.calls.read(label)
+
+        def attempt() -> Any:
+            return self._rpc.execute_kw(model, method, args, kwargs or {})
+
+        try:
+            return self._resilient.call(attempt)
+        except odoorpc.error.RPCError as exc:
+            if self._resilient.judge(exc).verdict is Verdict.FINAL:
+                raise refusal(exc) from exc
+            raise
+
+    def search_read(
+        self,
+        model: str,
+        domain: Domain,
+        fields: Sequence[str],
+        order: str | None = None,
+        context: Vals | None = None,
+    ) -> list[Row]:
+        kwargs: Vals = {"fields": list(fields)}
+        if order:
+            kwargs["order"] = order
+        if context:
+            kwargs["context"] = context
+        rows: list[Row] = self._call(model, "search_read", [domain], kwargs)
+        return rows
+
+    def read(self, model: str, ids: Sequence[int], fields: Sequence[str]) -> list[Row]:
+        if not ids:
+            return []
+        rows: list[Row] = self._call(model, "read", [list(ids)], {"fields": list(fields)})
+        return rows
+
+    def create(self, model: str, vals_list: Sequence[Vals]) -> list[int]:
+        """Odoo's multi-create: one call, one transaction, ids in the order of ``vals_list``."""
+        result = self._call(model, "create", [list(vals_list)])
+        return [int(i) for i in (result if isinstance(result, list) else [result])]
+
+    def write(self, model: str, ids: Sequence[int], vals: Vals) -> None:
+        """One ``write(ids, vals)``: the same vals for every id (Odoo has no per-record vals)."""
+        self._call(model, "write", [list(ids), vals])
+
+    def unlink(self, model: str, ids: Sequence[int]) -> None:
+        self._call(model, "unlink", [list(ids)])
+
+    def fields_get(self, model: str, fields: Sequence[str]) -> dict[str, Row]:
+        result: dict[str, Row] = self._call(
+            model, "fields_get", [list(fields)], {"attributes": ["type", "relation"]}
+        )
+        return result

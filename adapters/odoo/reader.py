@@ -1,0 +1,291 @@
+"""Reading our records of one mapped object back in the mapping's vocabulary.
+
+Calls per batch of keys (see :meth:`OdooReader.read`):
+
+1. ``ir.model.data.search_read`` for the batch's external ids -> record ids;
+2. ``<model>.search_read`` by id of the mapped fields + ``write_date`` (with
+   ``active_test=False``: an archived record is still ours and must not be re-created);
+3. for an object with lines: ``<line model>.search_read`` of the lines' mapped fields;
+4. one ``ir.model.data.search_read`` by ``res_id`` reverse-resolving every line and every
+   referenced record (``ref: partner``) to our keys;
+5. one call per look-up model whose ids are not cached yet (see :mod:`.lookups`).
+
+The modstamp combines the record's ``write_date`` with a digest of the ids and
+``write_date`` of its lines and of the values read: a line edited or deleted directly in
+Odoo leaves the header's ``write_date`` alone, and ``write_date`` has one-second
+resolution, yet either must make the record look changed to the reconciler.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from adapters.odoo import xmlids
+from adapters.odoo.client import OdooClient, Row
+from adapters.odoo.lines import CurrentLine
+from adapters.odoo.lookups import LookupCache, many2one_id
+from adapters.odoo.schema import FieldInfo, ObjectInfo
+from adapters.odoo.values import from_odoo
+from connector.mapping import CompiledMapping
+from connector.records import JsonValue, TargetRecord
+
+IMD = "ir.model.data"
+ALL_RECORDS = {"active_test": False}
+
+
+@dataclass(frozen=True, slots=True)
+class OwnRecord:
+    """Where one of our records lives: its id and its external id's name."""
+
+    id: int
+    name: str
+
+
+class OdooReader:
+    def __init__(
+        self,
+        client: OdooClient,
+        lookups: LookupCache,
+        mapping: CompiledMapping,
+        namespace: str,
+    ) -> None:
+        self.client = client
+        self.lookups = lookups
+        self.mapping = mapping
+        self.namespace = namespace
+
+    # -- external ids --------------------------------------------------------------
+
+    def find(self, wanted: Mapping[str, str]) -> dict[str, OwnRecord]:
+        """Resolve external id names (``name -> model``) in one call; absent ones are left out.
+
+        An external id pointing to another model than expected is ignored: it is not ours.
+        """
+        if not wanted:
+            return {}
+        rows = self.client.search_read(
+            IMD,
+            [("module", "=", self.namespace), ("name", "in", sorted(wanted))],
+            ["name", "model", "res_id"],
+        )
+        found: dict[str, OwnRecord] = {}
+        for row in rows:
+            name = str(row["name"])
+            if wanted.get(name) == row["model"] and row["res_id"]:
+                found.setdefault(name, OwnRecord(int(row["res_id"]), name))
+        return found
+
+    def names_of(self, records: Mapping[str, Iterable[int]]) -> dict[tuple[str, int], list[str]]:
+        """Our external id names of records (``model -> ids``), in one call."""
+        pairs = {(model, i) for model, ids in records.items() for i in ids}
+        if not pairs:
+            return {}
+        rows = self.client.search_read(
+            IMD,
+            [
+                ("module", "=", self.namespace),
+                ("model", "in", sorted({model for model, _ in pairs})),
+                ("res_id", "in", sorted({i for _, i in pairs})),
+            ],
+            ["name", "model", "res_id"],
+            "id",
+        )
+        names: dict[tuple[str, int], list[str]] = {}
+        for row in rows:
+            pair = (str(row["model"]), int(row["res_id"]))
+            if pair in pairs:
+                names.setdefault(pair, []).append(str(row["name"]))
+        return names
+
+    # -- records -------------------------------------------------------------------
+
+    def read(self, obj: ObjectInfo, keys: Sequence[str]) -> dict[str, TargetRecord]:
+        unique = list(dict.fromkeys(keys))
+        wanted = {xmlids.record_name(obj.name, key): obj.model for key in unique}
+        own = self.find(wanted)
+        ids_by_key = {
+            key: own[name].id
+            for key in unique
+            if (name := xmlids.record_name(obj.name, key)) in own
+        }
+        if not ids_by_key:
+            return {}
+        fields = [f.target for f in obj.fields]
+        rows = self.client.search_read(
+            obj.model,
+            [("id", "in", sorted(set(ids_by_key.values())))],
+            [*fields, "write_date"],
+            context=ALL_RECORDS,
+        )
+        by_id = {int(row["id"]): row for row in rows}
+        lines = self._lines(obj, by_id)
+        # One reverse look-up of every referenced record and every line.
+        reverse: dict[str, set[int]] = {}
+        for spec in obj.fields:
+            if spec.kind == "ref" and spec.ref_object is not None:
+                model = self.mapping.objects[spec.ref_object].target
+                reverse.setdefault(model, set()).update(
+                    i for row in rows if (i := many2one_id(row.get(spec.target))) is not None
+                )
+        for spec, line_rows in lines.items():
+            assert spec.lines_model is not None
+            reverse.setdefault(spec.lines_model, set()).update(line_rows)
+        names = self.names_of(reverse)
+        self._prefetch_lookups(obj, rows, lines)
+        out: dict[str, TargetRecord] = {}
+        for key, record_id in ids_by_key.items():
+            row = by_id.get(record_id)
+            if row is None:
+                continue  # the external id outlived its record: treat as absent
+            name = xmlids.record_name(obj.name, key)
+            values: dict[str, JsonValue] = {}
+            stamps: list[str] = []
+            for spec in obj.fields:
+                if spec.kind == "lines":
+                    current = self.lines_of(spec, name, row, lines.get(spec, {}), names)
+                    values[spec.target] = [self._line_json(spec, line) for line in current]
+                    stamps.extend(
+                        f"{line_id}@{lines[spec][line_id].get('write_date')}"
+                        for line_id in sorted(_ids(row.get(spec.target)))
+                        if line_id in lines.get(spec, {})
+                    )
+                else:
+                    values[spec.target] = self.field_value(spec, row.get(spec.target), names)
+            out[key] = TargetRecord(
+                key, values, str(record_id), _modstamp(row.get("write_date"), stamps, values)
+            )
+        return out
+
+    def _lines(self, obj: ObjectInfo, by_id: Mapping[int, Row]) -> dict[FieldInfo, dict[int, Row]]:
+        lines: dict[FieldInfo, dict[int, Row]] = {}
+        for spec in obj.fields:
+            if spec.kind != "lines" or spec.lines_model is None:
+                continue
+            line_ids = sorted({i for row in by_id.values() for i in _ids(row.get(spec.target))})
+            rows = (
+                self.client.search_read(
+                    spec.lines_model,
+                    [("id", "in", line_ids)],
+                    [*[c.target for c in spec.children], "write_date"],
+                )
+                if line_ids
+                else []
+            )
+            lines[spec] = {int(row["id"]): row for row in rows}
+        return lines
+
+    def lines_of(
+        self,
+        spec: FieldInfo,
+        record_name: str,
+        header: Row,
+        rows: Mapping[int, Row],
+        names: Mapping[tuple[str, int], list[str]],
+    ) -> list[CurrentLine]:
+        """The header's current lines, with our line keys and normalised child values."""
+        assert spec.lines_model is not None
+        out: list[CurrentLine] = []
+        for line_id in sorted(_ids(header.get(spec.target))):
+            row = rows.get(line_id)
+            if row is None:
+                continue
+            key = None
+            for candidate in names.get((spec.lines_model, line_id), []):
+                key = xmlids.key_of_line(record_name, candidate)
+                if key is not None:
+                    break
+            values = {
+                child.target: child.normalise(self.field_value(child, row.get(child.target), {}))
+                for child in spec.children
+            }
+            out.append(CurrentLine(line_id, key, values))
+        return out
+
+    def _line_json(self, spec: FieldInfo, line: CurrentLine) -> JsonValue:
+        # A line without our external id gets a key no billing item has ("#<id>"), so the
+        # plan sees a difference and the next write removes it.
+        out: dict[str, JsonValue] = {"key": line.key if line.key is not None else f"#{line.id}"}
+        out.update(line.values)
+        return out
+
+    def field_value(
+        self, spec: FieldInfo, raw: object, names: Mapping[tuple[str, int], list[str]]
+    ) -> JsonValue:
+        if spec.kind == "value":
+            return from_odoo(spec.fmt, raw)
+        if spec.kind == "ref" and spec.ref_object is not None:
+            ref_id = many2one_id(raw)
+            if ref_id is None:
+                return None
+            model = self.mapping.objects[spec.ref_object].target
+            key = None
+            for candidate in names.get((model, ref_id), []):
+                key = xmlids.key_of_record(spec.ref_object, candidate)
+                if key is not None:
+                    break
+            # Not one of ours: a key no billing customer has, so a diff shows it.
+            return {"ref": spec.ref_object, "key": key if key is not None else f"#{ref_id}"}
+        if spec.kind == "lookup":
+            lookup_id = many2one_id(raw)
+            if lookup_id is None:
+                return None
+            model, by = _lookup(spec)
+            value = self.lookups.names(model, by, [lookup_id]).get(lookup_id)
+            return {"lookup": model, "by": by, "value": value}
+        return None
+
+    def _prefetch_lookups(
+        self,
+        obj: ObjectInfo,
+        rows: Sequence[Row],
+        lines: Mapping[FieldInfo, Mapping[int, Row]],
+    ) -> None:
+        """Resolve every look-up id of the batch at once (one call per model, if uncached)."""
+        wanted: dict[tuple[str, str], set[int]] = {}
+        for spec in obj.fields:
+            if spec.kind == "lookup":
+                wanted.setdefault(_lookup(spec), set()).update(
+                    i for row in rows if (i := many2one_id(row.get(spec.target))) is not None
+                )
+        for spec, line_rows in lines.items():
+            for child in spec.children:
+                if child.kind == "lookup":
+                    wanted.setdefault(_lookup(child), set()).update(
+                        i
+                        for row in line_rows.values()
+                        if (i := many2one_id(row.get(child.target))) is not None
+                    )
+        for (model, by), ids in wanted.items():
+            if ids:
+                self.lookups.names(model, by, ids)
+
+
+def _lookup(spec: FieldInfo) -> tuple[str, str]:
+    assert spec.lookup is not None
+    return spec.lookup
+
+
+def _ids(raw: object) -> list[int]:
+    if isinstance(raw, list):
+        return [int(i) for i in raw if isinstance(i, int)]
+    return []
+
+
+def _modstamp(
+    write_date: object, line_stamps: Sequence[str], values: Mapping[str, JsonValue]
+) -> str | None:
+    """``<header write_date>#<digest of the lines' ids and write_dates and of the values>``.
+
+    Odoo reports ``write_date`` to the second, so two changes within one second (ours, then
+    a person's) would leave it equal; the digest of what was read closes that gap for free,
+    since the values are read anyway. Lines count because editing or deleting a line
+    directly does not touch the header's ``write_date``.
+    """
+    if not write_date:
+        return None
+    payload = json.dumps([list(line_stamps), values], sort_keys=True, default=str)
+    digest = hashlib.sha1(payload.encode(), usedforsecurity=False).hexdigest()
+    return f"{write_date}#{digest[:12]}"

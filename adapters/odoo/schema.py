@@ -1,0 +1,103 @@
+"""What the adapter needs to know about each mapped field, read off the compiled mapping.
+
+A compiled look-up field keeps its model and key path, and a compiled lines field its child
+fields, only inside the closures the mapping compiler made (``_as_lookup``,
+``_lines_renderer``); :class:`CompiledField` has no attribute for them. They are read here,
+once, when the target is built, and checked: if the compiler ever changes shape the target
+refuses to start with a clear message instead of writing wrong data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from connector.mapping import CompiledField, CompiledMapping, CompiledObject
+from connector.mapping.spec import FieldFormat
+
+
+class SchemaError(ValueError):
+    """The compiled mapping does not have the shape this adapter reads."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldInfo:
+    target: str
+    kind: str  # value | ref | lookup | lines
+    spec: CompiledField
+    fmt: FieldFormat | None = None
+    ref_object: str | None = None
+    lookup: tuple[str, str] | None = None  # (model, key path)
+    lines_model: str | None = None
+    children: tuple[FieldInfo, ...] = ()
+
+    def normalise(self, raw: Any) -> Any:
+        return self.spec.normalise(raw)
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectInfo:
+    name: str
+    model: str
+    fields: tuple[FieldInfo, ...]
+    compiled: CompiledObject
+
+    def lines(self) -> tuple[FieldInfo, ...]:
+        return tuple(f for f in self.fields if f.kind == "lines")
+
+    def field(self, target: str) -> FieldInfo | None:
+        return next((f for f in self.fields if f.target == target), None)
+
+
+def _cells(fn: Callable[..., Any]) -> dict[str, Any]:
+    code = getattr(fn, "__code__", None)
+    closure = getattr(fn, "__closure__", None) or ()
+    if code is None:
+        return {}
+    return {name: cell.cell_contents for name, cell in zip(code.co_freevars, closure, strict=False)}
+
+
+def _lookup_of(spec: CompiledField, where: str) -> tuple[str, str]:
+    cells = _cells(spec.render)
+    model, by = cells.get("model"), cells.get("by")
+    if not isinstance(model, str) or not isinstance(by, str):
+        raise SchemaError(f"{where}: cannot find the look-up model/key of the compiled field")
+    return model, by
+
+
+def _children_of(spec: CompiledField, where: str) -> tuple[CompiledField, ...]:
+    children = _cells(spec.render).get("children")
+    if not isinstance(children, tuple) or not all(isinstance(c, CompiledField) for c in children):
+        raise SchemaError(f"{where}: cannot find the child fields of the compiled lines field")
+    return children
+
+
+def describe_field(spec: CompiledField, where: str) -> FieldInfo:
+    if spec.kind == "lookup":
+        return FieldInfo(spec.target, spec.kind, spec, lookup=_lookup_of(spec, where))
+    if spec.kind == "ref":
+        return FieldInfo(spec.target, spec.kind, spec, ref_object=spec.ref_object)
+    if spec.kind == "lines":
+        children = tuple(
+            describe_field(child, f"{where}.{child.target}") for child in _children_of(spec, where)
+        )
+        if any(child.kind in ("lines", "ref") for child in children):
+            raise SchemaError(f"{where}: lines may hold only values and look-ups")
+        return FieldInfo(
+            spec.target, spec.kind, spec, lines_model=spec.lines_model, children=children
+        )
+    return FieldInfo(spec.target, spec.kind, spec, fmt=spec.fmt)
+
+
+def describe(mapping: CompiledMapping) -> dict[str, ObjectInfo]:
+    objects: dict[str, ObjectInfo] = {}
+    for obj in mapping.ordered():
+        if obj.key_field != "xmlid":
+            raise SchemaError(
+                f"{mapping.path}: {obj.name}: Odoo records are matched by external id; "
+                f"set key.field to 'xmlid' (not {obj.key_field!r})"
+            )
+        fields = tuple(describe_field(spec, f"{obj.name}.{spec.target}") for spec in obj.fields)
+        objects[obj.name] = ObjectInfo(obj.name, obj.target, fields, obj)
+    return objects

@@ -1,0 +1,98 @@
+"""The Odoo target: the :class:`adapters.base.Target` protocol over JSON-RPC."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+from adapters.odoo.client import OdooClient
+from adapters.odoo.connection import OdooConnection, Rpc
+from adapters.odoo.errors import judge
+from adapters.odoo.lookups import LookupCache
+from adapters.odoo.reader import OdooReader
+from adapters.odoo.schema import ObjectInfo, describe
+from adapters.odoo.settings import OdooSettings
+from adapters.odoo.writer import OdooWriter
+from adapters.resilience import RateGate, Resilient, RetryPolicy
+from connector.mapping import CompiledMapping
+from connector.records import CallCounter, TargetRecord, WriteRequest, WriteResult
+
+
+class OdooTarget:
+    """Keeps the mapped Odoo models in line, matching records by external id.
+
+    ``rpc`` replaces the odoorpc connection (tests); ``policy``/``sleep`` tune retries.
+    Look-up caches live as long as the target; call :meth:`new_run` between runs of a
+    long-lived process so that reference data edited in Odoo is seen.
+    """
+
+    def __init__(
+        self,
+        settings: OdooSettings,
+        mapping: CompiledMapping,
+        *,
+        rpc: Rpc | None = None,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self._mapping = mapping
+        self._objects: dict[str, ObjectInfo] = describe(mapping)
+        self._calls = CallCounter()
+        self.resilient = Resilient(
+            settings.system,
+            judge,
+            policy,
+            RateGate(settings.requests_per_second, sleep=sleep),
+            sleep=sleep,
+        )
+        self.connection = rpc if rpc is not None else OdooConnection(settings)
+        self.client = OdooClient(self.connection, self.resilient, self._calls)
+        self.lookups = LookupCache(self.client, settings.lookup_cache_seconds)
+        self.reader = OdooReader(self.client, self.lookups, mapping, settings.namespace)
+        self.writer = OdooWriter(
+            self.client, self.reader, self.lookups, mapping, settings.namespace
+        )
+
+    @property
+    def system(self) -> str:
+        return self.settings.system
+
+    @property
+    def mapping(self) -> CompiledMapping:
+        return self._mapping
+
+    @property
+    def calls(self) -> CallCounter:
+        return self._calls
+
+    def new_run(self) -> None:
+        """Forget cached reference data (look-ups, stage types)."""
+        self.lookups.clear()
+
+    def read_batch_size(self, object_name: str) -> int:
+        return self.settings.read_batch
+
+    def write_batch_size(self, object_name: str) -> int:
+        return self.settings.write_batch
+
+    def _object(self, object_name: str) -> ObjectInfo:
+        try:
+            return self._objects[object_name]
+        except KeyError:
+            raise KeyError(f"object {object_name!r} is not in the {self.system} mapping") from None
+
+    def read(self, object_name: str, keys: Sequence[str]) -> Mapping[str, TargetRecord]:
+        if not keys:
+            return {}
+        return self.reader.read(self._object(object_name), keys)
+
+    def write(self, object_name: str, requests: Sequence[WriteRequest]) -> Sequence[WriteResult]:
+        if not requests:
+            return []
+        return self.writer.write(self._object(object_name), requests)
+
+
+def build_odoo_target(settings: OdooSettings, mapping: CompiledMapping) -> OdooTarget:
+    """The Odoo target for ``settings``; it logs in on its first call."""
+    return OdooTarget(settings, mapping)

@@ -1,0 +1,632 @@
+"""Writing a batch of creates and updates of one mapped object, answering per record.
+
+Calls per batch (N records; "≤" where a step is skipped when nothing needs it):
+
+- 1 ``ir.model.data.search_read`` resolving the batch's own external ids (a planned create
+  whose record exists after all becomes an update: re-runs never duplicate) and the
+  external ids of the records they reference (``ref: partner``);
+- ≤ 1 ``search_read`` per look-up model for values not cached yet;
+- creates: 1 multi-``create`` (lines as ``(0, 0, vals)`` inside their header), ≤ 1
+  ``search_read`` of the new headers' line ids, 1 multi-``create`` of ``ir.model.data``
+  (headers and lines). A refused record makes Odoo refuse the whole multi-create (one
+  transaction), so the batch is then created one call per record: the others land and only
+  the bad one gets its error;
+- updates: ≤ 3 reads of the current header fields, lines and line external ids when lines
+  or side-effect-prone fields change; then one ``write(ids, vals)`` per group of records
+  whose vals are identical, and one ``write`` per record otherwise. Odoo has no batch write
+  with per-record values, so a batch of N records with distinct changes costs N writes (a
+  failed group write is retried record by record so one bad record does not fail its
+  group); ≤ 1 ``search_read`` and 1 ``ir.model.data`` create for lines added by updates;
+- ``sale.subscription``: the follow-up writes of :mod:`.model_rules`.
+
+Creating records and then their external ids is two transactions: if the second fails the
+new records are deleted again (best effort), so the next run does not create twins.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.odoo import xmlids
+from adapters.odoo.client import OdooClient, Row, Vals
+from adapters.odoo.errors import OdooRefused
+from adapters.odoo.grouping import group_by_vals
+from adapters.odoo.lines import (
+    CurrentLine,
+    LineCommands,
+    LineValues,
+    ValsOf,
+    line_commands,
+    rewrite_commands,
+)
+from adapters.odoo.lookups import LookupCache
+from adapters.odoo.model_rules import FollowUp, ModelRules, rules_for
+from adapters.odoo.reader import IMD, OdooReader
+from adapters.odoo.schema import FieldInfo, ObjectInfo
+from adapters.odoo.values import ConversionError, to_odoo
+from connector.errors import RetryableAdapterError
+from connector.mapping import CompiledMapping
+from connector.records import JsonValue, WriteError, WriteRequest, WriteResult
+from connector.redaction import redact_text
+
+
+class RecordFailed(Exception):
+    """One record cannot be written; carries the error to report for it."""
+
+    def __init__(self, error: WriteError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@dataclass
+class _Item:
+    request: WriteRequest
+    name: str  # our external id's name
+    record_id: int | None = None
+    vals: Vals = field(default_factory=dict)  # header vals, lines excluded
+    lines: dict[str, list[LineValues]] = field(default_factory=dict)
+    commands: dict[str, LineCommands] = field(default_factory=dict)
+    before: dict[str, set[int]] = field(default_factory=dict)  # line ids before our write
+    result: WriteResult | None = None
+
+    def fail(self, error: WriteError) -> None:
+        self.result = WriteResult(self.request.key, False, error=error)
+
+    def succeed(self, created: bool) -> None:
+        self.result = WriteResult(self.request.key, True, str(self.record_id), created=created)
+
+    @property
+    def pending(self) -> bool:
+        return self.result is None
+
+
+def _refused(exc: OdooRefused) -> WriteError:
+    return WriteError(exc.code, redact_text(exc.message), retryable=False, fields=exc.fields)
+
+
+def _transient(exc: RetryableAdapterError) -> WriteError:
+    return WriteError(exc.code, redact_text(exc.message), retryable=True)
+
+
+class OdooWriter:
+    def __init__(
+        self,
+        client: OdooClient,
+        reader: OdooReader,
+        lookups: LookupCache,
+        mapping: CompiledMapping,
+        namespace: str,
+    ) -> None:
+        self.client = client
+        self.reader = reader
+        self.lookups = lookups
+        self.mapping = mapping
+        self.namespace = namespace
+
+    # -- entry point -------------------------------------------------------------------
+
+    def write(self, obj: ObjectInfo, requests: Sequence[WriteRequest]) -> list[WriteResult]:
+        items = [_Item(r, xmlids.record_name(obj.name, r.key)) for r in requests]
+        rules = rules_for(obj.model, self.client, frozenset(f.target for f in obj.fields))
+        resolved: dict[tuple[str, str], dict[str, int]] = {}
+        try:
+            refs, found = self._resolve_ids(obj, items)
+            resolved = self._resolve_lookups(obj, items)
+            for item in items:
+                self._prepare(obj, item, refs, found, resolved)
+            self._drop_stale_ids(obj, [i for i in items if i.pending and i.record_id is not None])
+        except (OdooRefused, RetryableAdapterError) as exc:
+            error = _refused(exc) if isinstance(exc, OdooRefused) else _transient(exc)
+            for item in items:
+                if item.pending:
+                    item.fail(error)
+        creates = [i for i in items if i.pending and i.record_id is None]
+        updates = [i for i in items if i.pending and i.record_id is not None]
+        for phase, batch in ((self._create, creates), (self._update, updates)):
+            if not batch:
+                continue
+            try:
+                phase(obj, batch, rules, resolved)
+            except RetryableAdapterError as exc:
+                for item in batch:
+                    if item.pending:
+                        item.fail(_transient(exc))
+        out: list[WriteResult] = []
+        for item in items:
+            if item.result is None:  # defensive: every path sets a result
+                item.fail(WriteError("NOT_WRITTEN", "no outcome", retryable=True))
+            assert item.result is not None
+            out.append(item.result)
+        return out
+
+    # -- resolving ids, references and look-ups --------------------------------------
+
+    def _resolve_ids(
+        self, obj: ObjectInfo, items: Sequence[_Item]
+    ) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
+        wanted: dict[str, str] = {item.name: obj.model for item in items}
+        ref_names: dict[tuple[str, str], str] = {}
+        for item in items:
+            for spec in obj.fields:
+                value = item.request.fields.get(spec.target)
+                if spec.kind == "ref" and spec.ref_object and isinstance(value, dict):
+                    key = str(value.get("key"))
+                    name = xmlids.record_name(spec.ref_object, key)
+                    ref_names[(spec.ref_object, key)] = name
+                    wanted[name] = self.mapping.objects[spec.ref_object].target
+        own = self.reader.find(wanted)
+        refs = {pair: own[name].id for pair, name in ref_names.items() if name in own}
+        found = {name: record.id for name, record in own.items()}
+        return refs, found
+
+    def _resolve_lookups(
+        self, obj: ObjectInfo, items: Sequence[_Item]
+    ) -> dict[tuple[str, str], dict[str, int]]:
+        wanted: dict[tuple[str, str], set[str]] = {}
+
+        def collect(spec: FieldInfo, value: JsonValue) -> None:
+            if (
+                spec.lookup is not None
+                and isinstance(value, dict)
+                and value.get("value") is not None
+            ):
+                wanted.setdefault(spec.lookup, set()).add(str(value["value"]))
+
+        for item in items:
+            for spec in obj.fields:
+                value = item.request.fields.get(spec.target)
+                if spec.kind == "lines" and isinstance(value, list):
+                    for line in value:
+                        if isinstance(line, dict):
+                            for child in spec.children:
+                                collect(child, line.get(child.target))
+                else:
+                    collect(spec, value)
+        return {
+            (model, by): self.lookups.resolve(model, by, values)
+            for (model, by), values in wanted.items()
+        }
+
+    def _drop_stale_ids(self, obj: ObjectInfo, items: Sequence[_Item]) -> None:
+        """Forget external ids whose record is gone, so the record is created again.
+
+        Odoo deletes a record's external ids with it, so this only happens after deletions
+        behind the ORM's back. Checked only for planned creates that found an external id:
+        normally there are none and this costs no call.
+        """
+        suspects = [item for item in items if item.request.op == "create"]
+        if not suspects:
+            return
+        ids = sorted({item.record_id for item in suspects if item.record_id is not None})
+        alive = {
+            int(row["id"])
+            for row in self.client.search_read(
+                obj.model, [("id", "in", ids)], ["id"], context={"active_test": False}
+            )
+        }
+        stale = [item for item in suspects if item.record_id not in alive]
+        if not stale:
+            return
+        domain: list[Any] = [("module", "=", self.namespace)]
+        names: list[Any] = [("name", "in", [item.name for item in stale])]
+        for item in stale:
+            # "like" wildcards (_) match more than the prefix: filtered exactly below.
+            names.append(("name", "like", f"{item.name}{xmlids.LINE_INFIX}"))
+        domain.extend(["|"] * (len(names) - 1) + names)
+        rows = self.client.search_read(IMD, domain, ["name"])
+        mine = {item.name for item in stale}
+        drop = [
+            int(row["id"])
+            for row in rows
+            if row["name"] in mine
+            or any(str(row["name"]).startswith(f"{n}{xmlids.LINE_INFIX}") for n in mine)
+        ]
+        if drop:
+            self.client.unlink(IMD, drop)
+        for item in stale:
+            item.record_id = None
+
+    def _prepare(
+        self,
+        obj: ObjectInfo,
+        item: _Item,
+        refs: Mapping[tuple[str, str], int],
+        found: Mapping[str, int],
+        resolved: Mapping[tuple[str, str], Mapping[str, int]],
+    ) -> None:
+        item.record_id = found.get(item.name)
+        if item.request.op == "update" and item.record_id is None:
+            # Deleted in Odoo since it was read: the next run will plan a full create.
+            item.fail(
+                WriteError(
+                    "RECORD_GONE",
+                    f"{obj.model} {self.namespace}.{item.name} no longer exists",
+                    retryable=True,
+                )
+            )
+            return
+        try:
+            for spec in obj.fields:
+                if spec.target not in item.request.fields:
+                    continue
+                value = item.request.fields[spec.target]
+                if spec.kind == "lines":
+                    item.lines[spec.target] = [
+                        line
+                        for line in (value if isinstance(value, list) else [])
+                        if isinstance(line, dict)
+                    ]
+                    # Resolve every line now, so a bad line fails its record before any call.
+                    for line in item.lines[spec.target]:
+                        self.line_vals(spec, line, [c.target for c in spec.children], resolved)
+                else:
+                    item.vals[spec.target] = self.field_vals(spec, value, refs, resolved)
+        except RecordFailed as exc:
+            item.fail(exc.error)
+
+    def field_vals(
+        self,
+        spec: FieldInfo,
+        value: JsonValue,
+        refs: Mapping[tuple[str, str], int],
+        resolved: Mapping[tuple[str, str], Mapping[str, int]],
+    ) -> Any:
+        """The Odoo value of one plain, ref or look-up field."""
+        if value is None:
+            return False
+        if spec.kind == "ref" and spec.ref_object is not None:
+            key = str(value.get("key")) if isinstance(value, dict) else str(value)
+            ref_id = refs.get((spec.ref_object, key))
+            if ref_id is None:
+                model = self.mapping.objects[spec.ref_object].target
+                raise RecordFailed(
+                    WriteError(
+                        "REF_NOT_FOUND",
+                        f"no {model} with external id "
+                        f"{self.namespace}.{xmlids.record_name(spec.ref_object, key)}",
+                        retryable=True,
+                        fields=(spec.target,),
+                    )
+                )
+            return ref_id
+        if spec.lookup is not None:
+            model, by = spec.lookup
+            wanted = str(value.get("value")) if isinstance(value, dict) else str(value)
+            lookup_id = resolved.get(spec.lookup, {}).get(wanted)
+            if lookup_id is None:
+                described = f"named {wanted!r}" if by == "name" else f"with {by} {wanted!r}"
+                raise RecordFailed(
+                    WriteError(
+                        "LOOKUP_NOT_FOUND",
+                        f"no {model} {described}",
+                        retryable=False,
+                        fields=(spec.target,),
+                    )
+                )
+            return lookup_id
+        try:
+            return to_odoo(spec.fmt, value)
+        except (ConversionError, ValueError) as exc:
+            raise RecordFailed(
+                WriteError("INVALID_VALUE", str(exc), retryable=False, fields=(spec.target,))
+            ) from exc
+
+    def line_vals(
+        self,
+        spec: FieldInfo,
+        line: LineValues,
+        fields: Sequence[str],
+        resolved: Mapping[tuple[str, str], Mapping[str, int]],
+    ) -> Vals:
+        children = {child.target: child for child in spec.children}
+        vals: Vals = {}
+        for name in fields:
+            child = children[name]
+            try:
+                vals[name] = self.field_vals(child, line.get(name), {}, resolved)
+            except RecordFailed as exc:
+                error = exc.error
+                where = f"{spec.target}[{line.get('key')}].{name}"
+                raise RecordFailed(
+                    WriteError(error.code, error.message, error.retryable, (where,))
+                ) from exc
+        return vals
+
+    # -- creates -----------------------------------------------------------------------
+
+    def _create_vals(
+        self, obj: ObjectInfo, item: _Item, resolved: Mapping[tuple[str, str], Mapping[str, int]]
+    ) -> Vals:
+        vals = dict(item.vals)
+        for spec in obj.lines():
+            lines = item.lines.get(spec.target, [])
+            if lines:
+                all_children = [c.target for c in spec.children]
+                vals[spec.target] = [
+                    (0, 0, self.line_vals(spec, line, all_children, resolved)) for line in lines
+                ]
+        return vals
+
+    def _create(
+        self,
+        obj: ObjectInfo,
+        items: list[_Item],
+        rules: ModelRules,
+        resolved: Mapping[tuple[str, str], Mapping[str, int]],
+    ) -> None:
+        vals_list = [self._create_vals(obj, item, resolved) for item in items]
+        made: list[tuple[_Item, Vals]] = []
+        try:
+            ids = self.client.create(obj.model, vals_list)
+            for item, record_id, vals in zip(items, ids, vals_list, strict=True):
+                item.record_id = record_id
+                made.append((item, vals))
+        except OdooRefused:
+            # One bad record refuses the whole call: find it by creating one at a time.
+            try:
+                for item, vals in zip(items, vals_list, strict=True):
+                    try:
+                        (item.record_id,) = self.client.create(obj.model, [vals])
+                        made.append((item, vals))
+                    except OdooRefused as exc:
+                        item.fail(_refused(exc))
+            except RetryableAdapterError as exc:
+                # Odoo became unreachable midway: name what was made, report the rest.
+                for item in items:
+                    if item.pending and item.record_id is None:
+                        item.fail(_transient(exc))
+        if not made:
+            return
+        try:
+            self._name_created(obj, [item for item, _ in made])
+        except (OdooRefused, RetryableAdapterError) as exc:
+            self._undo_create([item for item, _ in made])
+            error = _refused(exc) if isinstance(exc, OdooRefused) else _transient(exc)
+            for item, _ in made:
+                item.fail(error)
+            return
+        for item, _ in made:
+            item.succeed(created=True)
+        created = [(item.record_id, vals) for item, vals in made if item.record_id is not None]
+        self._follow_up(obj, rules.after_create(created), [item for item, _ in made])
+
+    def _name_created(self, obj: ObjectInfo, items: Sequence[_Item]) -> None:
+        """Give the new records, and the lines created with them, their external ids."""
+        rows: list[Vals] = [self._imd(item.name, obj.model, item.record_id) for item in items]
+        line_specs = [spec for spec in obj.lines() if any(i.lines.get(spec.target) for i in items)]
+        if line_specs:
+            headers = self._headers(obj, items, {spec.target for spec in line_specs})
+            for item in items:
+                header = headers.get(item.record_id or 0, {})
+                for spec in line_specs:
+                    assert spec.lines_model is not None
+                    line_ids = sorted(_ids(header.get(spec.target)))
+                    keys = [str(line.get("key")) for line in item.lines.get(spec.target, [])]
+                    # Odoo creates (0, 0, vals) lines in command order: ascending ids.
+                    for line_id, key in zip(line_ids, keys, strict=False):
+                        rows.append(
+                            self._imd(xmlids.line_name(item.name, key), spec.lines_model, line_id)
+                        )
+        self.client.create(IMD, rows)
+
+    def _undo_create(self, items: Sequence[_Item]) -> None:
+        ids = [item.record_id for item in items if item.record_id is not None]
+        if not ids:
+            return
+        # Best effort: if this fails too, the records stay without external ids (reported).
+        with contextlib.suppress(OdooRefused, RetryableAdapterError):
+            self.client.unlink(self._model_of(items[0]), ids)
+
+    def _model_of(self, item: _Item) -> str:
+        return self.mapping.objects[item.request.object_name].target
+
+    def _imd(self, name: str, model: str, res_id: int | None) -> Vals:
+        return {
+            "module": self.namespace,
+            "name": name,
+            "model": model,
+            "res_id": res_id,
+            "noupdate": True,
+        }
+
+    # -- updates -----------------------------------------------------------------------
+
+    def _headers(self, obj: ObjectInfo, items: Sequence[_Item], fields: set[str]) -> dict[int, Row]:
+        ids = sorted({item.record_id for item in items if item.record_id is not None})
+        if not ids or not fields:
+            return {}
+        rows = self.client.search_read(
+            obj.model, [("id", "in", ids)], sorted(fields), context={"active_test": False}
+        )
+        return {int(row["id"]): row for row in rows}
+
+    def _update(
+        self,
+        obj: ObjectInfo,
+        items: list[_Item],
+        rules: ModelRules,
+        resolved: Mapping[tuple[str, str], Mapping[str, int]],
+    ) -> None:
+        line_specs = [
+            spec
+            for spec in obj.lines()
+            if any(
+                spec.target in i.lines or spec.target in rules.recomputed_line_fields(i.vals)
+                for i in items
+            )
+        ]
+        wanted: set[str] = {spec.target for spec in line_specs}
+        for item in items:
+            wanted |= rules.current_fields(item.vals)
+        headers = self._headers(obj, items, wanted)
+        current_lines = self._current_lines(obj, items, line_specs, headers)
+        for item in items:
+            assert item.record_id is not None
+            header = headers.get(item.record_id)
+            item.vals = rules.complete_update(item.vals, header)
+            recomputed = rules.recomputed_line_fields(item.vals)
+            try:
+                for spec in line_specs:
+                    children = [c.target for c in spec.children]
+                    keep = recomputed.get(spec.target, frozenset()) & set(children)
+                    if spec.target not in item.lines and not keep:
+                        continue
+                    current = current_lines.get((spec.target, item.record_id), [])
+                    item.before[spec.target] = {line.id for line in current}
+                    vals_of = self._vals_of(spec, resolved)
+                    if spec.target in item.lines:
+                        commands = line_commands(
+                            item.lines[spec.target], current, children, vals_of, keep
+                        )
+                    else:
+                        commands = LineCommands(rewrite_commands(current, keep, vals_of), [])
+                    if not commands.empty:
+                        item.commands[spec.target] = commands
+            except RecordFailed as exc:
+                item.fail(exc.error)
+        ready = [item for item in items if item.pending]
+        self._write_grouped(obj, ready)
+        written = [item for item in ready if item.pending]
+        for item in written:
+            item.succeed(created=False)
+        self._name_new_lines(obj, written)
+        updated = [
+            (item.record_id, item.vals, headers.get(item.record_id))
+            for item in written
+            if item.record_id is not None
+        ]
+        self._follow_up(obj, rules.after_update(updated), written)
+
+    def _vals_of(
+        self, spec: FieldInfo, resolved: Mapping[tuple[str, str], Mapping[str, int]]
+    ) -> ValsOf:
+        def vals_of(line: LineValues, names: Collection[str]) -> Vals:
+            return self.line_vals(spec, line, list(names), resolved)
+
+        return vals_of
+
+    def _current_lines(
+        self,
+        obj: ObjectInfo,
+        items: Sequence[_Item],
+        line_specs: Sequence[FieldInfo],
+        headers: Mapping[int, Row],
+    ) -> dict[tuple[str, int], list[CurrentLine]]:
+        if not line_specs:
+            return {}
+        rows_by_spec: dict[FieldInfo, dict[int, Row]] = {}
+        for spec in line_specs:
+            assert spec.lines_model is not None
+            line_ids = sorted({i for h in headers.values() for i in _ids(h.get(spec.target))})
+            rows = (
+                self.client.search_read(
+                    spec.lines_model,
+                    [("id", "in", line_ids)],
+                    [c.target for c in spec.children],
+                )
+                if line_ids
+                else []
+            )
+            rows_by_spec[spec] = {int(r["id"]): r for r in rows}
+        names = self.reader.names_of(
+            {
+                spec.lines_model: rows.keys()
+                for spec, rows in rows_by_spec.items()
+                if spec.lines_model is not None
+            }
+        )
+        out: dict[tuple[str, int], list[CurrentLine]] = {}
+        for item in items:
+            header = headers.get(item.record_id or 0)
+            if header is None or item.record_id is None:
+                continue
+            for spec in line_specs:
+                out[(spec.target, item.record_id)] = self.reader.lines_of(
+                    spec, item.name, header, rows_by_spec[spec], names
+                )
+        return out
+
+    def _write_grouped(self, obj: ObjectInfo, items: Sequence[_Item]) -> None:
+        by_id = {item.record_id: item for item in items if item.record_id is not None}
+        # Line commands are per record by nature: those records are written one by one.
+        singles = [item for item in items if item.commands]
+        plain = [(i.record_id, i.vals) for i in items if not i.commands and i.record_id]
+        for ids, vals in group_by_vals(plain):
+            try:
+                self.client.write(obj.model, ids, vals)
+            except OdooRefused as exc:
+                if len(ids) == 1:
+                    by_id[ids[0]].fail(_refused(exc))
+                else:
+                    singles.extend(by_id[i] for i in ids)  # find the record Odoo refuses
+        for item in singles:
+            assert item.record_id is not None
+            vals = dict(item.vals)
+            for target, commands in item.commands.items():
+                vals[target] = [list(command) for command in commands.commands]
+            try:
+                self.client.write(obj.model, [item.record_id], vals)
+            except OdooRefused as exc:
+                item.fail(_refused(exc))
+
+    def _name_new_lines(self, obj: ObjectInfo, items: Sequence[_Item]) -> None:
+        adding = [i for i in items if any(c.new_keys for c in i.commands.values())]
+        if not adding:
+            return
+        specs = {spec.target: spec for spec in obj.lines()}
+        try:
+            headers = self._headers(
+                obj, adding, {t for i in adding for t, c in i.commands.items() if c.new_keys}
+            )
+            rows: list[Vals] = []
+            for item in adding:
+                header = headers.get(item.record_id or 0, {})
+                for target, commands in item.commands.items():
+                    spec = specs[target]
+                    assert spec.lines_model is not None
+                    # Ids only grow (PostgreSQL sequences), so the lines that were not
+                    # there before are the new ones, in command order.
+                    fresh = sorted(set(_ids(header.get(target))) - item.before.get(target, set()))
+                    for line_id, key in zip(fresh, commands.new_keys, strict=False):
+                        rows.append(
+                            self._imd(xmlids.line_name(item.name, key), spec.lines_model, line_id)
+                        )
+            if rows:
+                self.client.create(IMD, rows)
+        except (OdooRefused, RetryableAdapterError) as exc:
+            # The lines exist without external ids: the next read shows them as foreign,
+            # and the next write replaces them. Report the records as not yet in line.
+            error = _refused(exc) if isinstance(exc, OdooRefused) else _transient(exc)
+            for item in adding:
+                item.result = WriteResult(
+                    item.request.key, False, error=WriteError(error.code, error.message, True)
+                )
+
+    def _follow_up(self, obj: ObjectInfo, follow_ups: list[FollowUp], items: list[_Item]) -> None:
+        by_id = {item.record_id: item for item in items if item.record_id is not None}
+        for follow_up in follow_ups:
+            ids = [i for i in follow_up.ids if i in by_id and _ok(by_id[i])]
+            if not ids:
+                continue
+            try:
+                self.client.write(obj.model, ids, follow_up.vals)
+            except (OdooRefused, RetryableAdapterError) as exc:
+                error = _refused(exc) if isinstance(exc, OdooRefused) else _transient(exc)
+                for record_id in ids:
+                    item = by_id[record_id]
+                    item.result = WriteResult(
+                        item.request.key, False, error=WriteError(error.code, error.message, True)
+                    )
+
+
+def _ok(item: _Item) -> bool:
+    return item.result is not None and item.result.ok
+
+
+def _ids(raw: object) -> list[int]:
+    if isinstance(raw, list):
+        return [int(i) for i in raw if isinstance(i, int)]
+    return []

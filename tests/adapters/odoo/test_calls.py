@@ -1,0 +1,108 @@
+"""RPC calls per batch, as designed (see adapters/odoo/reader.py and writer.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from adapters.odoo import OdooTarget
+from adapters.odoo.lookups import LookupCache
+from connector.records import WriteRequest
+from connector.sandbox.odoo import OdooSandbox
+from tests.adapters.odoo.conftest import World
+from tests.factories import customer, item, subscription
+
+
+def requests(target: OdooTarget, object_name: str, subs: list[Any]) -> list[WriteRequest]:
+    obj = target.mapping.objects[object_name]
+    return [
+        WriteRequest(object_name, key, "create", values) for key, values in map(obj.render, subs)
+    ]
+
+
+def test_creating_a_batch_costs_a_fixed_number_of_calls(
+    target: OdooTarget, sandbox: OdooSandbox
+) -> None:
+    subs = [subscription(n, items=(item("pro", n),)) for n in range(1, 21)]
+    target.write("partner", requests(target, "partner", subs))
+    target.calls.by_label.clear()
+    results = target.write("subscription", requests(target, "subscription", subs))
+    assert all(r.ok and r.created for r in results)
+    assert target.calls.by_label == {
+        "search_read ir.model.data": 1,  # own external ids + the partners they reference
+        "search_read sale.subscription.template": 1,
+        "search_read product.pricelist": 1,  # by currency_id.name: ...
+        "fields_get product.pricelist": 1,  # ... which model currency_id is (once per run)
+        "read res.currency": 1,  # ... and the currencies' names
+        "search_read sale.subscription.stage": 1,
+        "search_read product.product": 1,
+        "create sale.subscription": 1,  # 20 headers with their lines, one call
+        "search_read sale.subscription": 1,  # the new lines' ids
+        "create ir.model.data": 1,  # 20 headers + 20 lines
+        "read sale.subscription.stage": 1,  # stage types (for the date_start side effect)
+        "write sale.subscription": 2,  # stage again, then date_start: shared by all 20
+    }
+    # The emulator saw exactly the calls we counted.
+    assert sum(v for k, v in sandbox.stats.snapshot().items() if "sale.subscription" in k) >= 4
+
+
+def test_reading_a_batch_costs_a_fixed_number_of_calls(
+    world: World, make_target: Callable[..., OdooTarget]
+) -> None:
+    subs = [subscription(n) for n in range(1, 31)]
+    world.put(*subs)
+    world.run()
+    fresh = make_target()  # empty caches, as at the start of a process
+    found = fresh.read("subscription", [s.id for s in subs])
+    assert len(found) == 30
+    assert fresh.calls.by_label == {
+        "search_read ir.model.data": 2,  # our external ids; partners' and lines' reversed
+        "search_read sale.subscription": 1,
+        "search_read sale.subscription.line": 1,
+        "read sale.subscription.template": 1,
+        "read product.pricelist": 1,
+        "fields_get product.pricelist": 1,
+        "read res.currency": 1,
+        "read sale.subscription.stage": 1,
+        "read product.product": 1,
+    }
+    fresh.calls.by_label.clear()
+    fresh.read("subscription", [s.id for s in subs])
+    assert sum(fresh.calls.by_label.values()) == 4  # look-ups now cached
+
+
+def test_distinct_line_changes_cost_one_write_per_record(world: World) -> None:
+    subs = [subscription(n) for n in range(1, 6)]
+    world.put(*subs)
+    world.run()
+    world.put(*(s.replace(items=(item("pro", n + 2),)) for n, s in enumerate(subs)))
+    before = dict(world.target.calls.by_label)
+    report = world.run()
+    assert report.status == "clean"
+    spent = {k: v - before.get(k, 0) for k, v in world.target.calls.by_label.items()}
+    assert spent["write sale.subscription"] == 5  # Odoo has no per-record-vals batch write
+    assert "create ir.model.data" not in {k for k, v in spent.items() if v}
+
+
+def test_partner_only_changes_touch_no_subscription(world: World) -> None:
+    subs = [subscription(n) for n in range(1, 4)]
+    world.put(*subs)
+    world.run()
+    for n, sub in enumerate(subs, start=1):
+        world.put(sub.replace(customer=customer(n, email=f"new{n}@example.com")))
+    before = world.target.calls.writes
+    world.run()
+    assert world.target.calls.writes - before == 3  # three distinct emails, three writes
+
+
+def test_lookup_cache_expires(target: OdooTarget) -> None:
+    """A long-running process sees reference data edited in Odoo after the cache's TTL."""
+    now = [0.0]
+    cache = LookupCache(target.client, ttl=60, clock=lambda: now[0])
+    assert cache.resolve("res.country", "code", ["DE"])
+    before = target.calls.total()
+    cache.resolve("res.country", "code", ["DE"])
+    assert target.calls.total() == before
+    now[0] = 61.0
+    cache.resolve("res.country", "code", ["DE"])
+    assert target.calls.total() == before + 1

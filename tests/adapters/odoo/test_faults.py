@@ -1,0 +1,162 @@
+"""Injected faults: retried without duplicates; refusals stay with the record refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from adapters.odoo import OdooTarget
+from adapters.odoo.settings import OdooSettings
+from connector.errors import FatalAdapterError, RetryableAdapterError
+from connector.mapping import CompiledMapping
+from connector.records import WriteRequest
+from connector.sandbox.common import FaultKind, FaultRule
+from connector.sandbox.odoo import OdooSandbox
+from tests.adapters.odoo.conftest import World, make_settings, seed_reference_data
+from tests.adapters.odoo.helpers import count, read_back, rendered
+from tests.factories import paused, subscription
+
+SUB_CREATE = "/jsonrpc/object/sale.subscription/create"
+
+
+def put_faults(port: int, rules: list[FaultRule]) -> None:
+    response = httpx.put(
+        f"http://127.0.0.1:{port}/__sandbox/faults",
+        json=[rule.model_dump(mode="json") for rule in rules],
+    )
+    response.raise_for_status()
+
+
+def injected(port: int) -> dict[str, int]:
+    stats: dict[str, int] = httpx.get(f"http://127.0.0.1:{port}/__sandbox/stats").json()[
+        "faults_injected"
+    ]
+    return stats
+
+
+def test_serialization_failures_and_503s_are_survived_without_duplicates(
+    world: World, stocked: Any, port: int
+) -> None:
+    put_faults(
+        port,
+        [
+            FaultRule(kind=FaultKind.SERIALIZATION_FAILURE, path_prefix=SUB_CREATE, count=2),
+            FaultRule(
+                kind=FaultKind.SERIALIZATION_FAILURE,
+                path_prefix="/jsonrpc/object/ir.model.data/create",
+                count=1,
+            ),
+            FaultRule(kind=FaultKind.HTTP_503, path_prefix="/jsonrpc", count=2),
+            FaultRule(kind=FaultKind.CONNECTION_RESET, path_prefix="/jsonrpc", count=1),
+        ],
+    )
+    subs = [subscription(n) for n in range(1, 4)]
+    world.put(*subs)
+    report = world.run()
+    assert report.status == "clean", report.summary()
+    assert injected(port) == {"serialization_failure": 3, "http_503": 2, "connection_reset": 1}
+    assert world.target.resilient.retries == 6
+    assert count(stocked, "sale.subscription") == 3
+    assert count(stocked, "sale.subscription.line") == 3
+    assert count(stocked, "res.partner", [("ref", "like", "cus_")]) == 3
+    for sub in subs:
+        assert read_back(world.target, sub) == rendered(world.target, sub)
+
+
+def test_a_refused_record_fails_alone(world: World, stocked: Any, sandbox: OdooSandbox) -> None:
+    """Odoo refuses a whole multi-create for one bad record: the others still land."""
+    sandbox.injector.add_rule(
+        FaultRule(
+            kind=FaultKind.REJECT_RECORD,
+            path_prefix=SUB_CREATE,
+            message="The subscription is invalid",
+            count=2,  # the batch call, then the first record alone
+        )
+    )
+    subs = [subscription(n) for n in range(1, 4)]
+    world.put(*subs)
+    report = world.run()
+    assert report.dead_letters == 1
+    assert report.applied["odoo.failed"] == 1
+    assert count(stocked, "sale.subscription") == 2
+    assert world.target.calls.by_label["create sale.subscription"] == 4  # 1 batch + 3 single
+    letters = world.reconciler.store.list_dead_letters()
+    assert [(d.key, d.error_code) for d in letters] == [("sub_00001", "VALIDATION_ERROR")]
+    assert "The subscription is invalid" in letters[0].reason
+
+
+def test_unknown_stage_fails_only_that_record(
+    odoo: Any, make_target: Callable[..., OdooTarget]
+) -> None:
+    seed_reference_data(odoo, paused_stage=False)
+    target = make_target()
+    subs = [subscription(1), paused(subscription(2)), subscription(3)]
+    partners = [
+        WriteRequest("partner", key, "create", values)
+        for key, values in (target.mapping.objects["partner"].render(s) for s in subs)
+    ]
+    assert all(r.ok for r in target.write("partner", partners))
+    requests = [
+        WriteRequest("subscription", key, "create", values)
+        for key, values in (target.mapping.objects["subscription"].render(s) for s in subs)
+    ]
+    results = target.write("subscription", requests)
+    assert [r.ok for r in results] == [True, False, True]
+    error = results[1].error
+    assert error is not None
+    assert error.code == "LOOKUP_NOT_FOUND"
+    assert error.message == "no sale.subscription.stage named 'Paused'"
+    assert (error.retryable, error.fields) == (False, ("stage_id",))
+    assert count(odoo, "sale.subscription") == 2
+
+
+def test_unknown_product_on_a_line_fails_that_record(target: OdooTarget, stocked: Any) -> None:
+    sub = subscription(1)
+    _key, partner = target.mapping.objects["partner"].render(sub)
+    target.write("partner", [WriteRequest("partner", sub.customer.id, "create", partner)])
+    key, values = target.mapping.objects["subscription"].render(sub)
+    lines = values["sale_subscription_line_ids"]
+    assert isinstance(lines, list)
+    assert isinstance(lines[0], dict)
+    lines[0]["product_id"] = {"lookup": "product.product", "by": "default_code", "value": "gold"}
+    (result,) = target.write("subscription", [WriteRequest("subscription", key, "create", values)])
+    assert result.error is not None
+    assert result.error.code == "LOOKUP_NOT_FOUND"
+    assert result.error.fields == ("sale_subscription_line_ids[si_1].product_id",)
+
+
+def test_exhausted_retries_fail_the_batch_as_retryable(
+    target: OdooTarget, sandbox: OdooSandbox
+) -> None:
+    sub = subscription(1)
+    key, partner = target.mapping.objects["partner"].render(sub)
+    sandbox.injector.add_rule(FaultRule(kind=FaultKind.HTTP_503, path_prefix="/jsonrpc"))
+    (result,) = target.write("partner", [WriteRequest("partner", key, "create", partner)])
+    assert not result.ok
+    assert result.error is not None
+    assert result.error.retryable
+    with pytest.raises(RetryableAdapterError):
+        target.read("partner", [key])
+
+
+@pytest.mark.parametrize("overrides", [{"password": "wrong-password"}, {"database": "production"}])
+def test_bad_credentials_or_database_are_fatal(
+    port: int, odoo_mapping: CompiledMapping, sandbox: OdooSandbox, overrides: dict[str, str]
+) -> None:
+    settings: OdooSettings = make_settings(port, **overrides)
+    target = OdooTarget(settings, odoo_mapping)
+    with pytest.raises(FatalAdapterError):
+        target.read("partner", ["cus_00001"])
+
+
+def test_password_is_never_shown(port: int, odoo_mapping: CompiledMapping) -> None:
+    from connector.redaction import redact_text
+
+    settings = make_settings(port, password="a-very-secret-api-key")
+    assert "a-very-secret-api-key" not in repr(settings)
+    assert redact_text("login with a-very-secret-api-key failed") == (
+        "login with [REDACTED] failed"
+    )
