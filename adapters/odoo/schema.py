@@ -1,15 +1,8 @@
-"""What the adapter needs to know about each mapped field, read off the compiled mapping.
-
-A compiled look-up field keeps its model and key path, and a compiled lines field its child
-fields, only inside the closures the mapping compiler made (``_as_lookup``,
-``_lines_renderer``); :class:`CompiledField` has no attribute for them. They are read here,
-once, when the target is built, and checked: if the compiler ever changes shape the target
-refuses to start with a clear message instead of writing wrong data.
-"""
+"""What the adapter needs to know about each mapped field, read off the compiled mapping once,
+when the target is built, and checked: an unsupported shape stops the target at start-up."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,27 +43,10 @@ class ObjectInfo:
         return next((f for f in self.fields if f.target == target), None)
 
 
-def _cells(fn: Callable[..., Any]) -> dict[str, Any]:
-    code = getattr(fn, "__code__", None)
-    closure = getattr(fn, "__closure__", None) or ()
-    if code is None:
-        return {}
-    return {name: cell.cell_contents for name, cell in zip(code.co_freevars, closure, strict=False)}
-
-
 def _lookup_of(spec: CompiledField, where: str) -> tuple[str, str]:
-    cells = _cells(spec.render)
-    model, by = cells.get("model"), cells.get("by")
-    if not isinstance(model, str) or not isinstance(by, str):
-        raise SchemaError(f"{where}: cannot find the look-up model/key of the compiled field")
-    return model, by
-
-
-def _children_of(spec: CompiledField, where: str) -> tuple[CompiledField, ...]:
-    children = _cells(spec.render).get("children")
-    if not isinstance(children, tuple) or not all(isinstance(c, CompiledField) for c in children):
-        raise SchemaError(f"{where}: cannot find the child fields of the compiled lines field")
-    return children
+    if spec.lookup is None:
+        raise SchemaError(f"{where}: the compiled look-up field names no model")
+    return spec.lookup
 
 
 def describe_field(spec: CompiledField, where: str) -> FieldInfo:
@@ -80,7 +56,7 @@ def describe_field(spec: CompiledField, where: str) -> FieldInfo:
         return FieldInfo(spec.target, spec.kind, spec, ref_object=spec.ref_object)
     if spec.kind == "lines":
         children = tuple(
-            describe_field(child, f"{where}.{child.target}") for child in _children_of(spec, where)
+            describe_field(child, f"{where}.{child.target}") for child in spec.children
         )
         if any(child.kind in ("lines", "ref") for child in children):
             raise SchemaError(f"{where}: lines may hold only values and look-ups")

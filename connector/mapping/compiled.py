@@ -35,6 +35,8 @@ class CompiledField:
     ref_object: str | None = None
     lines_model: str | None = None
     max_length: int | None = None
+    lookup: tuple[str, str] | None = None  # (model, natural key path) of a look-up field
+    children: tuple[CompiledField, ...] = ()  # the fields of each line of a lines field
 
 
 @dataclass(frozen=True, slots=True)

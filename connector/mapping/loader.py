@@ -190,6 +190,7 @@ class _Compiler:
             fmt=fmt if kind == "value" else None,
             ref_object=spec.ref,
             max_length=spec.max_length,
+            lookup=(spec.lookup.model, spec.lookup.by) if spec.lookup is not None else None,
         )
 
     def _lines(self, root: type[BaseModel], spec: FieldSpec, at: Location) -> CompiledField | None:
@@ -224,6 +225,7 @@ class _Compiler:
             owner=spec.owner,
             drift=spec.drift,
             lines_model=spec.lines.model,
+            children=tuple(children),
         )
 
     def _value_renderer(
