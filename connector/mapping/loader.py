@@ -239,7 +239,12 @@ class _Compiler:
             getters = self._template(root, spec.template, (*at, "template"))
             if getters is None:
                 return None
-            return _template_renderer(spec.template, getters), FieldFormat.STRING
+            text = _template_renderer(spec.template, getters)
+            if spec.case is not None:
+                text = _cased(text, spec.case)
+            if spec.max_length is not None:
+                text = _bounded(text, spec.max_length, spec.on_overflow)
+            return text, FieldFormat.STRING
         assert spec.source is not None
         info = self._resolve(root, spec.source, (*at, "source"))
         if info is None:

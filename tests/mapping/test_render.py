@@ -36,7 +36,7 @@ def test_salesforce_subscription_record() -> None:
     assert key == "sub_00003"
     assert record["Account__c"] == {"ref": "account", "key": "cus_00003"}
     assert record["Status__c"] == "Past Due"
-    assert record["Billing_Interval__c"] == "Monthly"
+    assert record["Billing_Interval__c"] == "Month"
     assert record["Quantity__c"] == 2
     assert record["MRR__c"] == "178.2"  # 2 x 99 - 10 %
     assert record["ARR__c"] == "2138.4"

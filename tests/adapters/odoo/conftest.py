@@ -1,8 +1,8 @@
 """The Odoo emulator served once per session, reset and stocked with reference data per test.
 
-Reference data the default mapping looks up and the emulator does not seed (templates coded
-MONTHLY/YEARLY, the stages "Draft" and "Paused", products by default_code, a USD pricelist)
-is created through the RPC API, as an Odoo administrator would.
+Reference data the default mapping looks up and the emulator does not seed (templates by
+cycle code, the "Paused" stage, products by default_code, a USD pricelist) is created through
+the RPC API, as an Odoo administrator would (connector.sandbox.odoo_reference).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from connector.reconciler import Reconciler
 from connector.report import RunReport
 from connector.sandbox.common import RunningServer
 from connector.sandbox.odoo import OdooSandbox, OdooSandboxConfig, create_odoo_app
+from connector.sandbox.odoo_reference import stock_odoo
 from connector.schema import Subscription
 from connector.store import SqliteStore
 
@@ -39,35 +40,12 @@ def served() -> Iterator[tuple[OdooSandbox, RunningServer]]:
 
 
 def seed_reference_data(rpc: Any, *, paused_stage: bool = True) -> None:
-    def create(model: str, vals_list: list[dict[str, Any]]) -> None:
-        rpc.execute_kw(model, "create", [vals_list])
-
-    create(
-        "sale.subscription.template",
-        [
-            {"name": "Daily", "code": "DAILY", "recurring_rule_type": "days"},
-            {"name": "Weekly", "code": "WEEKLY", "recurring_rule_type": "weeks"},
-            {"name": "Monthly", "code": "MONTHLY", "recurring_rule_type": "months"},
-            {"name": "Yearly", "code": "YEARLY", "recurring_rule_type": "years"},
-        ],
-    )
-    stages = [{"name": "Draft", "type": "pre", "sequence": 5}]
-    if paused_stage:
-        stages.append({"name": "Paused", "type": "in_progress", "sequence": 6})
-    create("sale.subscription.stage", stages)
+    stock_odoo(rpc, currencies=("EUR", "USD"), paused_stage=paused_stage)
     tax = rpc.execute_kw(
         "ir.model.data", "search_read", [[("name", "=", "tax_sale_20")]], {"fields": ["res_id"]}
     )[0]["res_id"]
-    create(
-        "product.product",
-        [
-            {"name": plan.title(), "default_code": plan, "type": "service",
-             "list_price": 1.0, "taxes_id": [(6, 0, [tax])]}
-            for plan in ("starter", "pro", "enterprise")
-        ],
-    )  # fmt: skip
-    usd = rpc.execute_kw("res.currency", "search", [[("name", "=", "USD")]])[0]
-    create("product.pricelist", [{"name": "USD", "currency_id": usd}])
+    products = rpc.execute_kw("product.product", "search", [[("default_code", "!=", False)]])
+    rpc.execute_kw("product.product", "write", [products, {"taxes_id": [(6, 0, [tax])]}])
 
 
 @pytest.fixture
