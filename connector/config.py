@@ -27,6 +27,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
+from adapters.odoo.settings import OdooSettings
+from adapters.salesforce.settings import SalesforceSettings
 from adapters.stripe.settings import StripeSettings
 from connector.errors import ConfigError
 from connector.mapping.defaults import default_mappings_dir
@@ -58,7 +60,9 @@ class MemoryTargetSettings(_Section):
 
 
 SourceSettings = Annotated[MemorySourceSettings | StripeSettings, Field(discriminator="kind")]
-TargetSettings = Annotated[MemoryTargetSettings, Field(discriminator="kind")]
+TargetSettings = Annotated[
+    MemoryTargetSettings | SalesforceSettings | OdooSettings, Field(discriminator="kind")
+]
 
 
 def _split_secrets(value: Any) -> Any:

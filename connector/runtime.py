@@ -11,8 +11,17 @@ from typing import Any
 
 from adapters.base import Source, Target
 from adapters.memory import MemorySource, MemoryTarget
+from adapters.odoo.settings import OdooSettings
+from adapters.odoo.target import build_odoo_target
+from adapters.salesforce.settings import SalesforceSettings
+from adapters.salesforce.target import build_salesforce_target
 from adapters.stripe import StripeSettings, build_stripe_source
-from connector.config import MemorySourceSettings, MemoryTargetSettings, Settings
+from connector.config import (
+    MemorySourceSettings,
+    MemoryTargetSettings,
+    Settings,
+    TargetSettings,
+)
 from connector.errors import ConfigError
 from connector.mapping import CompiledMapping, load_mappings
 from connector.planner import PlanPolicy
@@ -69,7 +78,7 @@ def _source(settings: Settings, closers: list[Any]) -> Source:
 
 
 def _target(
-    settings: Settings, config: MemoryTargetSettings, mapping: CompiledMapping, closers: list[Any]
+    settings: Settings, config: TargetSettings, mapping: CompiledMapping, closers: list[Any]
 ) -> Target:
     if isinstance(config, MemoryTargetSettings):
         target = MemoryTarget(mapping)
@@ -84,6 +93,12 @@ def _target(
 
             closers.append(save)
         return target
+    if isinstance(config, SalesforceSettings):
+        if config.ca_bundle is not None:
+            config = config.model_copy(update={"ca_bundle": settings.relative(config.ca_bundle)})
+        return build_salesforce_target(config, mapping)
+    if isinstance(config, OdooSettings):
+        return build_odoo_target(config, mapping)
     raise ConfigError(f"unsupported target kind {config.kind!r}")
 
 

@@ -1,0 +1,123 @@
+"""Salesforce failures in one shape, and the judge that sorts them for the retry machinery.
+
+simple-salesforce raises one exception class per HTTP status, with the decoded body in
+``content`` and the URL (and so the query text) in its message; it keeps no headers. The
+session turns every such exception into an :class:`ApiCallError` carrying the status, the
+Salesforce ``errorCode``, a redacted message and the ``Retry-After`` hint, so the judge
+decides on data, not on exception classes and text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceError
+
+from adapters.resilience import Failure, Verdict
+from connector.redaction import redact_text
+
+# Record- and request-level codes that mean "the same request will work a bit later".
+RETRYABLE_CODES = frozenset(
+    {"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "REQUEST_RUNNING_TOO_LONG"}
+)
+QUOTA_CODE = "REQUEST_LIMIT_EXCEEDED"
+_MESSAGE_LIMIT = 500
+
+
+class ApiCallError(Exception):
+    """One failed Salesforce API call (the status is 0 when no HTTP answer came)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        fields: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
+        self.fields = fields
+
+
+def _first_error(content: Any) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """errorCode, message and fields of Salesforce's ``[{"errorCode", "message"}]`` body."""
+    entry = content[0] if isinstance(content, list) and content else content
+    if isinstance(entry, dict):
+        code = entry.get("errorCode") or entry.get("error")
+        message = entry.get("message") or entry.get("error_description")
+        fields = entry.get("fields")
+        names = tuple(str(f) for f in fields) if isinstance(fields, list) else ()
+        return (
+            str(code) if code is not None else None,
+            str(message) if message is not None else None,
+            names,
+        )
+    return None, None, ()
+
+
+def _short(text: str) -> str:
+    text = redact_text(text)
+    return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1] + "…"
+
+
+def from_salesforce_error(exc: SalesforceError, retry_after: float | None) -> ApiCallError:
+    """The call error for an exception simple-salesforce raised."""
+    if isinstance(exc, SalesforceAuthenticationFailed):
+        if isinstance(exc.code, int) and (exc.code == 429 or exc.code >= 500):
+            # The login endpoint itself was unavailable: that is transient, not a refusal.
+            return ApiCallError(exc.code, f"HTTP_{exc.code}", _short(exc.auth_message))
+        return ApiCallError(
+            401, f"AUTH_FAILED:{exc.code}", _short(f"login refused: {exc.auth_message}")
+        )
+    content: Any = exc.content  # typed bytes, but holds the decoded JSON body when there is one
+    code, message, fields = _first_error(content)
+    if message is None:
+        raw = content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content)
+        message = raw or f"HTTP {exc.status}"
+    return ApiCallError(
+        exc.status,
+        code or f"HTTP_{exc.status}",
+        _short(message),
+        retry_after=retry_after,
+        fields=fields,
+    )
+
+
+def from_transport_error(exc: requests.RequestException) -> ApiCallError:
+    """Timeouts, resets and refused connections: no answer from Salesforce at all."""
+    kind = "TIMEOUT" if isinstance(exc, requests.Timeout) else "CONNECTION_ERROR"
+    return ApiCallError(0, kind, _short(f"{type(exc).__name__}: {exc}"))
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None  # an HTTP date: rare for Salesforce; the backoff schedule applies instead
+    return max(0.0, seconds)
+
+
+def judge(exc: BaseException) -> Failure:
+    """RETRY, FATAL or FINAL for one failed call (see :mod:`adapters.resilience`)."""
+    if isinstance(exc, ApiCallError):
+        status, code = exc.status, exc.code
+        if status == 0 or status == 429 or status >= 500 or code in RETRYABLE_CODES:
+            return Failure(Verdict.RETRY, code, exc.message, exc.retry_after)
+        if status == 401:
+            # The session layer already logged in again once: the credentials are the problem.
+            return Failure(Verdict.FATAL, code, exc.message)
+        if status == 403:
+            # REQUEST_LIMIT_EXCEEDED on a 403 is the org's daily quota, not a rate: stop.
+            return Failure(Verdict.FATAL, code, exc.message)
+        return Failure(Verdict.FINAL, code, exc.message)
+    if isinstance(exc, requests.RequestException):
+        return judge(from_transport_error(exc))
+    return Failure(Verdict.FINAL, type(exc).__name__, _short(str(exc)))

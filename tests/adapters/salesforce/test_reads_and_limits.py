@@ -1,0 +1,151 @@
+"""Reads (escaping, chunking, paging) and the daily-quota guard, against the sandbox."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.resilience import RetryPolicy
+from adapters.salesforce import SalesforceTarget
+from connector.errors import FatalAdapterError
+from connector.mapping import CompiledMapping
+from connector.sandbox.common import FaultKind, FaultRule, RunningServer, SandboxCertificates
+from connector.sandbox.salesforce import SalesforceSandbox, SalesforceSandboxConfig
+from tests.adapters.salesforce.conftest import StartSandbox
+from tests.adapters.salesforce.helpers import (
+    MakeTarget,
+    new_target,
+    requests_for,
+    settings_for,
+    write_all,
+)
+from tests.factories import customer, subscription
+
+HOSTILE = [
+    "sub_o'brien",
+    "sub_back\\slash",
+    "sub_' OR Stripe_Subscription_Id__c != '",
+    'sub_dq"quote',
+    "sub_100%_like",
+    "sub_ünïcödé",
+    "sub_\\' OR Name != null OR Name = '",
+    "sub_line\nbreak\ttab",
+]
+
+
+def test_hostile_keys_are_escaped_and_round_trip(
+    target: SalesforceTarget, sandbox: SalesforceSandbox
+) -> None:
+    subs = [
+        subscription(n, id=key, customer=customer(n, id=f"cus_{key[4:]}"))
+        for n, key in enumerate(HOSTILE)
+    ]
+    write_all(target, subs)
+    write_all(target, [subscription(99)])  # a bystander no injection may reveal
+    found = target.read("subscription", HOSTILE)
+    assert set(found) == set(HOSTILE)
+    for key in HOSTILE:
+        ref = found[key].fields["Account__c"]
+        assert ref == {"ref": "account", "key": f"cus_{key[4:]}"}
+    # A key shaped like an injection matches nothing but itself.
+    assert target.read("subscription", ["x' OR Stripe_Subscription_Id__c != 'x"]) == {}
+    assert set(target.read("account", [f"cus_{k[4:]}" for k in HOSTILE])) == {
+        f"cus_{k[4:]}" for k in HOSTILE
+    }
+
+
+def test_long_keys_are_split_across_queries_that_fit_the_uri_limit(
+    target: SalesforceTarget, sandbox: SalesforceSandbox
+) -> None:
+    keys = [f"cus_{n:05d}_{'x' * 180}" for n in range(150)]
+    sandbox.state.load({"Account": [{"Name": k[:20], "Stripe_Customer_Id__c": k} for k in keys]})
+    seen: list[int] = []
+    target.session.http.hooks["response"].append(
+        lambda response, *_a, **_k: seen.append(len(response.request.url or ""))
+    )
+    found = target.read("account", keys)
+    assert set(found) == set(keys)
+    queries = sandbox.stats.snapshot()["GET query"]
+    assert queries == target.calls.by_label["read account"] >= 3
+    assert max(seen) < 16_384 - 2_000
+
+
+def test_read_batch_size_fits_one_query(
+    target: SalesforceTarget, sandbox: SalesforceSandbox
+) -> None:
+    size = target.read_batch_size("subscription")
+    subs = [subscription(n) for n in range(size)]
+    write_all(target, subs)
+    sandbox.stats.reset()
+    found = target.read("subscription", [s.id for s in subs])
+    assert len(found) == size
+    assert sandbox.stats.snapshot()["GET query"] == 1
+
+
+def test_pages_are_followed_through_next_records_url(
+    start_sandbox: StartSandbox,
+    sf_certs: SandboxCertificates,
+    mappings: dict[str, CompiledMapping],
+) -> None:
+    box, running = start_sandbox(SalesforceSandboxConfig(query_batch_size=200))
+    target = new_target(settings_for(box, running, sf_certs), mappings["salesforce"])
+    keys = [f"cus_{n:05d}" for n in range(450)]
+    box.state.load({"Account": [{"Name": k, "Stripe_Customer_Id__c": k} for k in keys]})
+    found = target.read("account", keys)
+    assert set(found) == set(keys)
+    stats = box.stats.snapshot()
+    assert stats["GET query"] == 1
+    assert stats["GET query/more"] == 2
+    assert target.calls.by_label["read account"] == 3
+
+
+def test_stop_share_stops_before_the_org_runs_dry(
+    target: SalesforceTarget, sandbox: SalesforceSandbox
+) -> None:
+    sandbox.state.usage.set_used(int(sandbox.config.daily_api_limit * 0.96))
+    with pytest.raises(FatalAdapterError) as info:
+        target.read("account", ["cus_1"])  # the describe answers; the query is not made
+    assert info.value.code == "REQUEST_LIMIT_EXCEEDED"
+    assert "GET query" not in sandbox.stats.snapshot()
+    with pytest.raises(FatalAdapterError):
+        target.write("account", requests_for(target.mapping, "account", [subscription(1)]))
+    assert sandbox.stats.snapshot().get("PATCH composite/sobjects/upsert") is None
+
+
+def test_slowdown_share_lowers_the_pace(
+    make_target: MakeTarget, sandbox: SalesforceSandbox
+) -> None:
+    target = make_target(requests_per_second=50, slowdown_requests_per_second=2)
+    target.read("account", ["cus_1"])
+    assert target.session.gate.rate == 50
+    sandbox.state.usage.set_used(int(sandbox.config.daily_api_limit * 0.85))
+    target.read("account", ["cus_1"])
+    assert target.session.gate.rate == 2
+    assert target.session.guard.usage is not None
+    assert target.session.guard.usage.share > 0.85
+
+
+def test_org_quota_refusal_is_fatal(target: SalesforceTarget, sandbox: SalesforceSandbox) -> None:
+    target.read("account", ["cus_1"])
+    sandbox.state.usage.set_used(sandbox.config.daily_api_limit)
+    with pytest.raises(FatalAdapterError) as info:
+        target.read("account", ["cus_2"])
+    assert info.value.code == "REQUEST_LIMIT_EXCEEDED"
+
+
+def test_retry_after_pauses_the_adapter(
+    sandbox: SalesforceSandbox,
+    sf_server: RunningServer,
+    sf_certs: SandboxCertificates,
+    mappings: dict[str, CompiledMapping],
+) -> None:
+    slept: list[float] = []
+    target = SalesforceTarget(
+        settings_for(sandbox, sf_server, sf_certs),
+        mappings["salesforce"],
+        policy=RetryPolicy(base_delay=0.001, max_delay=0.001),
+        sleep=slept.append,
+    )
+    target.read("account", ["cus_1"])
+    sandbox.injector.add_rule(FaultRule(kind=FaultKind.HTTP_429, count=1, retry_after=3))
+    target.read("account", ["cus_1"])
+    assert any(2.5 < s <= 3.0 for s in slept), slept
