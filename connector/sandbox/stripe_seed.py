@@ -1,0 +1,140 @@
+"""The generated data set, in the Stripe emulator's bulk-load format (``/__sandbox/load``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from connector.sandbox.dataset import T0
+from connector.schema import Discount, Subscription, SubscriptionStatus, TaxRate
+
+# Stripe's own exponents: https://docs.stripe.com/currencies#zero-decimal
+_ZERO_DECIMAL = frozenset({"JPY", "KRW", "VND", "CLP", "XAF", "XOF"})
+
+_STATUS = {
+    SubscriptionStatus.ACTIVE: None,
+    SubscriptionStatus.TRIALING: None,  # follows from trial_end
+    SubscriptionStatus.PAST_DUE: "past_due",
+    SubscriptionStatus.UNPAID: "unpaid",
+    SubscriptionStatus.PAUSED: "paused",
+    SubscriptionStatus.CANCELLED: "canceled",
+    SubscriptionStatus.INCOMPLETE: "incomplete",
+}
+
+
+def minor(amount: Decimal, currency: str) -> int:
+    exponent = 0 if currency in _ZERO_DECIMAL else 2
+    return int(amount.scaleb(exponent))
+
+
+def _epoch(value: Any) -> int:
+    return int(value.timestamp())
+
+
+def _tax(rate: TaxRate) -> dict[str, Any]:
+    return {
+        "id": rate.id,
+        "display_name": rate.display_name,
+        "percentage": float(rate.percentage),
+        "inclusive": rate.inclusive,
+        "created": _epoch(T0),
+    }
+
+
+def _coupon(discount: Discount) -> dict[str, Any]:
+    coupon: dict[str, Any] = {
+        "id": discount.coupon_id,
+        "name": discount.name,
+        "duration": discount.duration.value,
+        "created": _epoch(T0),
+    }
+    if discount.percent_off is not None:
+        coupon["percent_off"] = float(discount.percent_off)
+    if discount.amount_off is not None:
+        coupon["amount_off"] = minor(discount.amount_off.amount, discount.amount_off.currency)
+        coupon["currency"] = discount.amount_off.currency.lower()
+    if discount.duration_in_months is not None:
+        coupon["duration_in_months"] = discount.duration_in_months
+    return coupon
+
+
+def stripe_load(subscriptions: Sequence[Subscription]) -> dict[str, list[dict[str, Any]]]:
+    """Customers, products, prices, coupons, tax rates and subscriptions for these."""
+    customers: dict[str, dict[str, Any]] = {}
+    products: dict[str, dict[str, Any]] = {}
+    prices: dict[str, dict[str, Any]] = {}
+    coupons: dict[str, dict[str, Any]] = {}
+    taxes: dict[str, dict[str, Any]] = {}
+    subs: list[dict[str, Any]] = []
+    for sub in subscriptions:
+        customer = sub.customer
+        customers.setdefault(
+            customer.id,
+            {
+                "id": customer.id,
+                "name": customer.name,
+                "email": customer.email,
+                "address": {"country": customer.country} if customer.country else None,
+                "metadata": {"tax_id": customer.tax_id} if customer.tax_id else {},
+                "created": _epoch(T0),
+            },
+        )
+        items = []
+        for item in sub.items:
+            # Lookup keys are unique per price, so the plan code rides on the product (the
+            # Stripe adapter reads a price's lookup_key first, then its product's metadata).
+            products.setdefault(
+                item.product_id,
+                {"id": item.product_id, "name": item.product_name or item.plan_code,
+                 "metadata": {"plan_code": item.plan_code}, "created": _epoch(T0)},
+            )  # fmt: skip
+            price: dict[str, Any] = {
+                "id": item.price_id,
+                "product": item.product_id,
+                "currency": sub.currency.lower(),
+                "unit_amount": minor(item.unit_amount.amount, sub.currency),
+                "created": _epoch(T0),
+            }
+            if item.interval is not None:
+                price["recurring"] = {
+                    "interval": item.interval.unit.value,
+                    "interval_count": item.interval.count,
+                }
+            prices.setdefault(item.price_id, price)
+            for rate in item.tax_rates:
+                taxes.setdefault(rate.id, _tax(rate))
+            items.append(
+                {
+                    "price": item.price_id,
+                    "quantity": item.quantity,
+                    "tax_rates": [rate.id for rate in item.tax_rates],
+                }
+            )
+        for discount in sub.discounts:
+            coupons.setdefault(discount.coupon_id, _coupon(discount))
+        entry: dict[str, Any] = {
+            "id": sub.id,
+            "customer": customer.id,
+            "items": items,
+            "created": _epoch(sub.start),
+            "metadata": dict(sub.metadata),
+        }
+        if sub.discounts:
+            entry["discounts"] = [{"coupon": d.coupon_id} for d in sub.discounts]
+        if sub.trial_end is not None and sub.status is SubscriptionStatus.TRIALING:
+            entry["trial_end"] = _epoch(sub.trial_end)
+        status = _STATUS[sub.status]
+        if status is not None:
+            entry["status"] = status
+        if sub.cancelled_at is not None:
+            entry["canceled_at"] = _epoch(sub.cancelled_at)
+        subs.append(entry)
+    return {
+        "customers": list(customers.values()),
+        "products": list(products.values()),
+        "prices": list(prices.values()),
+        "coupons": list(coupons.values()),
+        "tax_rates": list(taxes.values()),
+        "subscriptions": subs,
+    }
