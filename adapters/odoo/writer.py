@@ -410,7 +410,21 @@ class OdooWriter:
                         rows.append(
                             self._imd(xmlids.line_name(item.name, key), spec.lines_model, line_id)
                         )
+        self._release_names([str(row["name"]) for row in rows])
         self.client.create(IMD, rows)
+
+    def _release_names(self, names: Sequence[str]) -> None:
+        """Free our external-id names before binding them to records just created.
+
+        A name still taken belongs to a record that is gone: Odoo removes a record's external
+        ids when the ORM deletes it, but not those of its lines, which the database deletes
+        by cascade. Re-creating such a subscription must not collide with them.
+        """
+        rows = self.client.search_read(
+            IMD, [("module", "=", self.namespace), ("name", "in", list(names))], ["id"]
+        )
+        if rows:
+            self.client.unlink(IMD, [int(row["id"]) for row in rows])
 
     def _undo_create(self, items: Sequence[_Item]) -> None:
         ids = [item.record_id for item in items if item.record_id is not None]
@@ -595,6 +609,7 @@ class OdooWriter:
                             self._imd(xmlids.line_name(item.name, key), spec.lines_model, line_id)
                         )
             if rows:
+                self._release_names([str(row["name"]) for row in rows])
                 self.client.create(IMD, rows)
         except (OdooRefused, RetryableAdapterError) as exc:
             # The lines exist without external ids: the next read shows them as foreign,

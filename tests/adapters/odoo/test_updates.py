@@ -174,3 +174,20 @@ def test_changing_the_partner_keeps_the_line_prices(
         }
     ]
     assert read_back(target, moved) == rendered(target, moved)
+
+
+def test_subscription_deleted_in_odoo_is_created_again_without_collisions(
+    world: World, stocked: Any
+) -> None:
+    """Deleting a subscription in Odoo leaves its lines' external ids; re-creating still works."""
+    from tests.factories import item, subscription
+
+    world.put(*(subscription(n, items=(item("pro", 2),)) for n in (1, 2, 3)))
+    assert world.run().status == "clean"
+    header = stocked.env.ref("subsync.subscription_sub_00002")
+    stocked.execute_kw("sale.subscription", "unlink", [[header.id]])
+    report = world.run()
+    assert report.status == "clean", report.failures
+    again = stocked.env.ref("subsync.subscription_sub_00002")
+    assert again.id != header.id
+    assert len(again.sale_subscription_line_ids) == 1
