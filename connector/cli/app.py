@@ -22,6 +22,7 @@ from connector.cli.render import (
     print_runs,
     report_json,
 )
+from connector.cli.sandbox import sandbox_app
 from connector.config import Settings, load_settings
 from connector.errors import ConfigError, ConnectorError
 from connector.logs import configure_logging, get_logger
@@ -39,6 +40,7 @@ app = typer.Typer(
 mappings_app = typer.Typer(help="Check and describe mapping files.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters: records a target refused.", no_args_is_help=True)
 app.add_typer(mappings_app, name="mappings")
+app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(dlq_app, name="dlq")
 
 ConfigOption = Annotated[
