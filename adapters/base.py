@@ -87,6 +87,10 @@ class Target(Protocol):
 
     def write_batch_size(self, object_name: str) -> int: ...
 
+    def estimate_write_calls(self, object_name: str, creates: int, updates: int) -> int:
+        """API calls that writing this many records will take, for a plan's stated cost."""
+        ...
+
     def read(self, object_name: str, keys: Sequence[str]) -> Mapping[str, TargetRecord]: ...
 
     def write(self, object_name: str, requests: Sequence[WriteRequest]) -> Sequence[WriteResult]:

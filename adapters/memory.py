@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from adapters.base import ChangePage, SourcePage, SourceRead
+from adapters.base import ChangePage, SourcePage, SourceRead, estimate_calls
 from connector.mapping import CompiledMapping
 from connector.records import (
     CallCounter,
@@ -192,6 +192,9 @@ class MemoryTarget:
 
     def write_batch_size(self, object_name: str) -> int:
         return self._write_batch
+
+    def estimate_write_calls(self, object_name: str, creates: int, updates: int) -> int:
+        return estimate_calls(creates + updates, self._write_batch)
 
     def read(self, object_name: str, keys: Sequence[str]) -> Mapping[str, TargetRecord]:
         unique = list(dict.fromkeys(keys))

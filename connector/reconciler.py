@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from adapters.base import Source, SourceRead, Target, estimate_calls
+from adapters.base import Source, SourceRead, Target
 from connector.apply import RecordId, RecordOutcome, apply_plans
 from connector.audit import AuditTrail, build_entry
 from connector.logs import get_logger
@@ -263,20 +263,24 @@ class Reconciler:
         return snapshots, bindings
 
     def _count_planned(self, report: RunReport) -> None:
-        writes: dict[tuple[str, str], set[str]] = {}
+        writes: dict[tuple[str, str], dict[str, set[str]]] = {}
         for plan in report.plans:
             report.changes.update(kind.value for kind in plan.changes)
             for record in plan.records:
                 if record.action is not RecordAction.NOOP:
                     report.actions[f"{record.system}.{record.action.value}"] += 1
                 if record.needs_write:
-                    writes.setdefault((record.system, record.object_name), set()).add(record.key)
+                    ops = writes.setdefault(
+                        (record.system, record.object_name), {"create": set(), "update": set()}
+                    )
+                    ops[record.action.value].add(record.key)
                 if record.action is RecordAction.CONFLICT or record.conflicts:
                     report.conflicts += 1
-        for (system, object_name), keys in writes.items():
-            size = self.targets[system].write_batch_size(object_name)
+        for (system, object_name), ops in writes.items():
             cost = report.cost.setdefault(system, SystemCost())
-            cost.planned_writes += estimate_calls(len(keys), size)
+            cost.planned_writes += self.targets[system].estimate_write_calls(
+                object_name, len(ops["create"]), len(ops["update"])
+            )
 
     # -- recording ---------------------------------------------------------------------
 

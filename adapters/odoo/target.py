@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 
+from adapters.base import estimate_calls
 from adapters.odoo.client import OdooClient
 from adapters.odoo.connection import OdooConnection, Rpc
 from adapters.odoo.errors import judge
@@ -75,6 +76,20 @@ class OdooTarget:
 
     def write_batch_size(self, object_name: str) -> int:
         return self.settings.write_batch
+
+    def estimate_write_calls(self, object_name: str, creates: int, updates: int) -> int:
+        """Odoo has no batch write with different values per record (see writer.py).
+
+        Per batch of creates: resolve our external ids, one multi-create, free and bind the
+        new external ids (two calls), and for records with lines a read of the new line ids
+        and the follow-up writes subscription_oca needs. Updates: one write per record.
+        """
+        with_lines = bool(self._object(object_name).lines())
+        per_batch = 4 + (3 if with_lines else 0)
+        calls = estimate_calls(creates, self.settings.write_batch) * per_batch
+        if updates:
+            calls += 1 + updates
+        return calls
 
     def _object(self, object_name: str) -> ObjectInfo:
         try:

@@ -42,6 +42,7 @@ from typing import Any
 
 from simple_salesforce.api import Salesforce
 
+from adapters.base import estimate_calls
 from adapters.resilience import RetryPolicy
 from adapters.salesforce.contract import contract_problems, load_spec
 from adapters.salesforce.describe import ObjectInfo, conventional_relationship, parse_describe
@@ -145,6 +146,10 @@ class SalesforceTarget:
 
     def write_batch_size(self, object_name: str) -> int:
         return COLLECTION_LIMIT
+
+    def estimate_write_calls(self, object_name: str, creates: int, updates: int) -> int:
+        # Creates and updates share one upsert collection call per 200 records.
+        return estimate_calls(creates + updates, COLLECTION_LIMIT)
 
     def read(self, object_name: str, keys: Sequence[str]) -> Mapping[str, TargetRecord]:
         wanted = list(dict.fromkeys(key for key in keys if key))

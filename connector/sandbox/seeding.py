@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import requests
-from simple_salesforce import Salesforce
+from simple_salesforce.api import Salesforce
 from simple_salesforce.format import format_soql
 
 from adapters.odoo.xmlids import record_name
