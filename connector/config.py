@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import os
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
@@ -214,6 +216,18 @@ def secrets_from_files(environ: dict[str, str]) -> dict[str, str]:
     return loaded
 
 
+@contextmanager
+def _environment(extra: dict[str, str]) -> Iterator[None]:
+    """Variables loaded from *_FILE, visible only while the settings are read."""
+    added = {name: value for name, value in extra.items() if name not in os.environ}
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
+
+
 def _register_url_password(url: str) -> None:
     with contextlib.suppress(ValueError):
         SECRETS.register(urlsplit(url).password)
@@ -221,14 +235,14 @@ def _register_url_password(url: str) -> None:
 
 def load_settings(path: Path | None = None) -> Settings:
     """Read the configuration file (if any) and the environment, or raise ConfigError."""
-    for name, value in secrets_from_files(dict(os.environ)).items():
-        os.environ.setdefault(name, value)
+    from_files = secrets_from_files(dict(os.environ))
     config_path = find_config(path)
     data = _read_file(config_path) if config_path is not None else {}
     if config_path is not None:
         data["config_path"] = config_path.resolve()
     try:
-        settings = Settings(**data)
+        with _environment(from_files):
+            settings = Settings(**data)
     except ValidationError as exc:
         where = f" in {config_path}" if config_path else ""
         problems = "; ".join(

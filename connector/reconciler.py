@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +19,14 @@ from adapters.base import Source, SourceRead, Target
 from connector.apply import RecordId, RecordOutcome, apply_plans
 from connector.audit import AuditTrail, build_entry
 from connector.logs import get_logger
-from connector.planner import PlanPolicy, RecordAction, SubscriptionPlan, TargetState
+from connector.planner import (
+    PlanPolicy,
+    RecordAction,
+    RecordPlan,
+    Resolution,
+    SubscriptionPlan,
+    TargetState,
+)
 from connector.planner.chunk import History, plan_chunk
 from connector.records import FieldValues, RecordError, SnapshotRow, TargetRecord
 from connector.redaction import redact_text
@@ -31,6 +38,14 @@ from connector.store.fingerprint import fingerprint_of
 
 DEFAULT_CHUNK = 1000
 Progress = Callable[[int, int | None], None]
+
+
+@dataclass(slots=True)
+class Verification:
+    """What reading back the written records showed, per (system, object, key)."""
+
+    mismatches: dict[RecordId, str] = field(default_factory=dict)
+    stamps: dict[RecordId, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +73,7 @@ class Reconciler:
         logger: Any = None,
         progress: Progress | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
+        verify_writes: bool = True,
     ) -> None:
         self.source = source
         self.targets: dict[str, Target] = {target.system: target for target in targets}
@@ -68,6 +84,7 @@ class Reconciler:
         self.log = logger or get_logger("connector.reconciler")
         self.progress = progress
         self.clock = clock
+        self.verify_writes = verify_writes
         self.audit = AuditTrail(store, self.log)
 
     @property
@@ -121,7 +138,8 @@ class Reconciler:
                 log.warning("run.safety_valve", reasons=list(report.verdict.reasons))
             elif not options.dry_run:
                 outcomes = apply_plans(plans, self.targets)
-            self._record(report, plans, outcomes, options, correlation, stopped)
+            checks = self._verify(plans, outcomes, report) if self.verify_writes else None
+            self._record(report, plans, outcomes, options, correlation, stopped, checks)
             report.status = (
                 "stopped_by_safety_valve"
                 if stopped
@@ -282,6 +300,62 @@ class Reconciler:
                 object_name, len(ops["create"]), len(ops["update"])
             )
 
+    # -- read-after-write verification --------------------------------------------------
+
+    def _verify(
+        self,
+        plans: Sequence[SubscriptionPlan],
+        outcomes: Mapping[RecordId, RecordOutcome],
+        report: RunReport,
+    ) -> Verification:
+        """Read back every record written, in batches, and compare it with what was sent."""
+        check = Verification()
+        written: dict[tuple[str, str], dict[str, RecordPlan]] = {}
+        for plan in plans:
+            for record in plan.records:
+                outcome = outcomes.get((record.system, record.object_name, record.key))
+                if record.needs_write and outcome is not None and outcome.ok:
+                    written.setdefault((record.system, record.object_name), {})[record.key] = record
+        for (system, object_name), records in written.items():
+            target = self.targets[system]
+            obj = target.mapping.objects[object_name]
+            keys = list(records)
+            size = target.read_batch_size(object_name)
+            found: dict[str, TargetRecord] = {}
+            try:
+                for start in range(0, len(keys), size):
+                    found.update(target.read(object_name, keys[start : start + size]))
+            except Exception as exc:  # verification must not undo writes that landed
+                self.log.warning(
+                    "run.verify_failed",
+                    system=system,
+                    object=object_name,
+                    error=redact_text(str(exc)),
+                )
+                continue
+            for key, record in records.items():
+                record_id = (system, object_name, key)
+                back = found.get(key)
+                if back is None:
+                    check.mismatches[record_id] = "not found when read back after the write"
+                    continue
+                actual = obj.normalise(back.fields)
+                differing = [f for f, v in record.synced.items() if actual.get(f) != v]
+                if differing:
+                    check.mismatches[record_id] = "read back differs: " + "; ".join(
+                        f"{f} written {record.synced[f]!r}, reads {actual.get(f)!r}"
+                        for f in differing[:5]
+                    )
+                    continue
+                report.verified += 1
+                settled = not any(
+                    d.resolution in (Resolution.KEEP_TARGET, Resolution.REPORT)
+                    for d in record.diffs
+                )
+                if settled and back.modstamp:
+                    check.stamps[record_id] = back.modstamp
+        return check
+
     # -- recording ---------------------------------------------------------------------
 
     def _record(
@@ -292,8 +366,10 @@ class Reconciler:
         options: RunOptions,
         correlation: str,
         stopped: bool,
+        checks: Verification | None = None,
     ) -> None:
         now = self.clock()
+        verified = checks or Verification()
         applying = not options.dry_run and not stopped
         entries: list[AuditEntry] = []
         letters: list[DeadLetter] = []
@@ -329,6 +405,14 @@ class Reconciler:
                         )
                         report.applied[f"{record.system}.failed"] += 1
                         continue
+                    mismatch = verified.mismatches.get(record_id)
+                    if mismatch is not None:
+                        failed_systems.setdefault(record.system, []).append(
+                            f"{record.object_name} {record.key}: {mismatch}"
+                        )
+                        failure_codes.setdefault(record.system, ("VERIFY_MISMATCH", False))
+                        report.applied[f"{record.system}.unverified"] += 1
+                        continue
                     report.applied[f"{record.system}.ok"] += 1
                     if outcome.remote_id:
                         bindings.setdefault((record.system, record.object_name), {})[record.key] = (
@@ -340,7 +424,11 @@ class Reconciler:
                     )
                 if applying and (record.needs_write or record.snapshot_stale):
                     digest = self.targets[record.system].mapping.digest
-                    stamp = None if record.needs_write else record.agreed_modstamp
+                    stamp = (
+                        verified.stamps.get(record_id)
+                        if record.needs_write
+                        else record.agreed_modstamp
+                    )
                     snapshots.setdefault((record.system, record.object_name), {})[record.key] = (
                         SnapshotRow(record.synced, stamp, digest)
                     )

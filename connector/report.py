@@ -47,6 +47,7 @@ class RunReport:
     applied: Counter[str] = field(default_factory=Counter)  # "salesforce.ok" / ".failed"
     dead_letters: int = 0
     conflicts: int = 0
+    verified: int = 0  # records read back after writing and found as written
     mrr_by_currency: dict[str, Decimal] = field(default_factory=dict)
     cost: dict[str, SystemCost] = field(default_factory=dict)
     verdict: SafetyVerdict | None = None
@@ -82,6 +83,7 @@ class RunReport:
             "applied": dict(sorted(self.applied.items())),
             "dead_letters": self.dead_letters,
             "conflicts": self.conflicts,
+            "verified": self.verified,
             "mrr_by_currency": {k: f"{v:f}" for k, v in sorted(self.mrr_by_currency.items())},
             "cost": {system: cost.as_dict() for system, cost in sorted(self.cost.items())},
             "safety_valve": list(self.verdict.reasons) if self.verdict else [],

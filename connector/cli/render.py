@@ -101,6 +101,7 @@ def print_report(console: Console, report: RunReport) -> None:
         f"{summary['status']}; {report.subscriptions} subscriptions, "
         f"{report.unchanged} unchanged, {len(changed)} with changes, "
         f"{report.dead_letters} dead-lettered, {report.conflicts} conflicts"
+        + ("" if report.dry_run else f", {report.verified} records verified after writing")
     )
     if summary["changes"]:
         console.print("changes: " + ", ".join(f"{k} {v}" for k, v in summary["changes"].items()))

@@ -118,3 +118,33 @@ def test_mapping_error_for_one_record_spares_the_other_target(world: World) -> N
     )
     assert "Billing_Email__c" in letter.reason
     assert "sub_00077" in world.erp.records["subscription"]
+
+
+def test_written_records_are_read_back_and_a_disagreement_is_dead_lettered(world: World) -> None:
+    """A target that silently changes what it was sent is caught by reading back the write."""
+    original = world.crm.write
+
+    def lossy(object_name: str, requests: list[WriteRequest]) -> object:
+        results = original(object_name, requests)
+        if object_name == "subscription":
+            # e.g. a workflow rule in the CRM that rewrites the plan on save
+            world.crm.edit("subscription", "sub_00008", Plan__c="legacy")
+        return results
+
+    world.crm.write = lossy  # type: ignore[method-assign,assignment]
+    report = world.reconciler.reconcile_all()
+    assert report.verified == 80 + 79  # every record of both targets but the rewritten one
+    (letter,) = world.store.list_dead_letters()
+    assert (letter.key, letter.system, letter.error_code) == (
+        "sub_00008",
+        "salesforce",
+        "VERIFY_MISMATCH",
+    )
+    assert "Plan__c written 'pro', reads 'legacy'" in letter.reason
+
+
+def test_verified_records_settle_at_once(world: World) -> None:
+    """Reading back a write records the target's modstamp, so the next run skips the record."""
+    world.reconciler.reconcile_all()
+    agreed = world.store.load_agreements("salesforce", "subscription", ["sub_00004"])
+    assert agreed["sub_00004"][0] == world.crm.records["subscription"]["sub_00004"].modstamp

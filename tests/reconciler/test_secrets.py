@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,6 +102,7 @@ def test_file_secrets_fill_their_variable_and_are_masked(
     monkeypatch.delenv("CONNECTOR_STORE_URL", raising=False)
     settings = load_settings(None)
     assert settings.store_url.endswith("from-secret.db")
+    assert "CONNECTOR_STORE_URL" not in os.environ  # the secret does not leak into the process
     assert redact_text(f"using {settings.store_url}") == "using [REDACTED]"
 
 
