@@ -168,9 +168,9 @@ def serve(
 ) -> None:
     """The server process: the webhook app on uvicorn until SIGINT (then the report).
 
-    With ``instrument``, ``store.accept_webhook`` is wrapped with a timer (a few
-    ``perf_counter`` calls) so that the report says how long the store transaction takes
-    under load, and how long requests queue for the store's lock before it.
+    With ``instrument``, ``store.accept_webhooks`` (one group commit) is wrapped with a timer
+    (a few ``perf_counter`` calls) so that the report says how long a commit takes under load,
+    and how long it waits for the store's lock before it.
     """
     import uvicorn
 
@@ -179,24 +179,26 @@ def serve(
 
     configure_logging("json", "WARNING")
     opened = spec.open(migrate=False)
-    store: Any = opened  # Any: its accept_webhook is wrapped below
+    store: Any = opened  # Any: its accept_webhooks is wrapped below
     timing = {"calls": 0, "seconds": 0.0, "waiting": 0.0}
-    accept = opened.accept_webhook
+    accept = opened.accept_webhooks
     lock = store._lock  # the store's RLock: one writer at a time
 
-    def timed_accept(event: str, event_type: str, keys: Sequence[str], now: dt.datetime) -> bool:
+    def timed_accept(
+        events: Sequence[tuple[str, str, Sequence[str]]], now: dt.datetime
+    ) -> set[str]:
         asked = time.perf_counter()
         with lock:  # re-entrant: the store's own acquire inside is then free
             begin = time.perf_counter()
             try:
-                return accept(event, event_type, keys, now)
+                return accept(events, now)
             finally:
                 timing["seconds"] += time.perf_counter() - begin
                 timing["waiting"] += begin - asked
                 timing["calls"] += 1
 
     if instrument:
-        store.accept_webhook = timed_accept
+        store.accept_webhooks = timed_accept
     app = create_webhook_app(store, [SECRET])
     config = uvicorn.Config(
         app,
@@ -477,8 +479,8 @@ def breakdown(store: str, count: int = 3000, pg_url: str = PG_URL) -> dict[str, 
         db._conn = counting  # type: ignore[attr-defined]
         begin = time.perf_counter()
         for request in requests:
-            ref = event_ref(json.loads(request.body), db.keys_for_customer)
-            db.accept_webhook(ref.id, ref.type, list(ref.keys), utcnow())
+            ref = event_ref(json.loads(request.body))
+            db.accept_webhooks([(ref.id, ref.type, list(ref.keys))], utcnow())
         figures["accept_webhook_us"] = (time.perf_counter() - begin) / count * 1e6
         db.close()
     statements = 0
@@ -516,7 +518,7 @@ def _print(store: str, figures: dict[str, float], server: dict[str, Any]) -> Non
     )
     if figures["store_calls"]:
         print(
-            f"  store transaction:      {figures['store_us_per_call']:.0f} us per accept_webhook, "
+            f"  store transaction:      {figures['store_us_per_call']:.0f} us per group commit, "
             f"busy {figures['store_busy_share']:.0%} of the run; "
             f"{figures['store_lock_wait_us_per_call']:.0f} us waiting for the store's lock"
         )

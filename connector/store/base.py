@@ -113,6 +113,10 @@ class StateStore(Protocol):
         self, event_id: str, event_type: str, keys: Sequence[str], now: dt.datetime
     ) -> bool: ...
 
+    def accept_webhooks(
+        self, events: Sequence[tuple[str, str, Sequence[str]]], now: dt.datetime
+    ) -> set[str]: ...
+
     def keys_for_customer(self, customer_id: str) -> list[str]: ...
 
     def lease(

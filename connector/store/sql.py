@@ -529,6 +529,32 @@ class SqlStore:
                 self.enqueue(keys, "webhook", now)
             return True
 
+    def accept_webhooks(
+        self, events: Sequence[tuple[str, str, Sequence[str]]], now: dt.datetime
+    ) -> set[str]:
+        """Record many webhook events and queue their keys in one transaction.
+
+        Returns the ids recorded now; the others were seen before (or twice in this batch).
+        """
+        fresh: set[str] = set()
+        keys: list[str] = []
+        stamp = to_text(now)
+        with self.transaction():
+            for event_id, event_type, event_keys in events:
+                if event_id in fresh:
+                    continue
+                cursor = self._execute(
+                    "INSERT INTO webhook_event (id, type, key, received_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (id) DO NOTHING",
+                    (event_id, event_type, ",".join(event_keys) or None, stamp),
+                )
+                if cursor.rowcount == 1:
+                    fresh.add(event_id)
+                    keys.extend(event_keys)
+            if keys:
+                self.enqueue(keys, "webhook", now)
+        return fresh
+
     def keys_for_customer(self, customer_id: str) -> list[str]:
         rows = self._rows(
             "SELECT key FROM canonical_snapshot WHERE customer_id = ? ORDER BY key", (customer_id,)

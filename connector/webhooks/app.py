@@ -2,13 +2,15 @@
 ``/metrics``.
 
 A webhook only says *which* subscription to look at. The request is verified, its event id
-recorded and its keys queued in one transaction, and the answer goes back at once; the work
-happens on the queue. A forged, stale, malformed or oversized request is refused before
-anything is written.
+recorded and its keys queued in one transaction (shared with the other requests arriving at the
+same moment: see :mod:`connector.webhooks.intake`), and the answer goes back as soon as that
+commits; the work happens on the queue. A forged, stale, malformed or oversized request is
+refused before anything is written.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -24,7 +26,8 @@ from starlette.routing import Route
 from connector.logs import get_logger
 from connector.metrics import Metrics
 from connector.redaction import redact_text
-from connector.store import StateStore, utcnow
+from connector.store import StateStore
+from connector.webhooks.intake import WebhookIntake
 from connector.webhooks.signature import DEFAULT_TOLERANCE_SECONDS, SignatureError, verify
 from connector.webhooks.stripe_events import MalformedEvent, event_ref
 
@@ -64,6 +67,7 @@ def create_webhook_app(
         raise ValueError("at least one webhook endpoint secret is needed")
     meters = metrics or Metrics()
     log = get_logger("connector.webhooks")
+    intake = WebhookIntake(store)
 
     def refuse(status: int, result: str, reason: str) -> Response:
         meters.webhooks.labels(result=result).inc()
@@ -81,14 +85,11 @@ def create_webhook_app(
             stale = "tolerance" in str(exc)
             return refuse(400, "stale" if stale else "bad_signature", str(exc))
         try:
-            event = json.loads(payload)
-            ref = await run_in_threadpool(event_ref, event, store.keys_for_customer)
+            ref = event_ref(json.loads(payload))
         except (ValueError, MalformedEvent) as exc:
             return refuse(400, "malformed", redact_text(str(exc))[:200])
         try:
-            fresh = await run_in_threadpool(
-                store.accept_webhook, ref.id, ref.type, list(ref.keys), utcnow()
-            )
+            fresh, queued = await asyncio.wrap_future(intake.submit(ref))
         except Exception as exc:  # the store is down: 5xx so that Stripe delivers again
             log.error("webhook.store_unavailable", error=redact_text(str(exc)))
             meters.webhooks.labels(result="store_error").inc()
@@ -97,7 +98,7 @@ def create_webhook_app(
         meters.webhooks.labels(result=result).inc()
         if fresh and ref.created is not None:
             meters.webhook_lag.observe(max(0.0, clock() - ref.created))
-        return JSONResponse({"received": True, "duplicate": not fresh, "keys": len(ref.keys)})
+        return JSONResponse({"received": True, "duplicate": not fresh, "keys": queued})
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -120,7 +121,7 @@ def create_webhook_app(
         body: Any = await run_in_threadpool(generate_latest, meters.registry)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route(STRIPE_PATH, stripe_webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
@@ -128,3 +129,5 @@ def create_webhook_app(
             Route("/metrics", metrics_endpoint, methods=["GET"]),
         ]
     )
+    app.state.intake = intake
+    return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +17,7 @@ class EventRef:
     type: str
     created: int | None
     keys: tuple[str, ...]
-
-
-CustomerKeys = Callable[[str], Sequence[str]]
+    customer: str | None = None  # a customer event: its subscriptions are looked up later
 
 
 def _id_of(value: Any) -> str | None:
@@ -30,8 +28,8 @@ def _id_of(value: Any) -> str | None:
     return None
 
 
-def event_ref(event: Any, subscriptions_of_customer: CustomerKeys) -> EventRef:
-    """The event's id and type, and the subscription keys to reconcile because of it."""
+def event_ref(event: Any) -> EventRef:
+    """The event's id and type, and the subscription keys (or customer) it is about."""
     if not isinstance(event, Mapping):
         raise MalformedEvent("the body is not a JSON object")
     event_id, event_type = event.get("id"), event.get("type")
@@ -45,6 +43,7 @@ def event_ref(event: Any, subscriptions_of_customer: CustomerKeys) -> EventRef:
         raise MalformedEvent("no data.object")
     created = event.get("created")
     keys: tuple[str, ...] = ()
+    customer: str | None = None
     kind = obj.get("object")
     if kind == "subscription" or event_type.startswith("customer.subscription."):
         key = _id_of(obj.get("id"))
@@ -54,5 +53,6 @@ def event_ref(event: Any, subscriptions_of_customer: CustomerKeys) -> EventRef:
         keys = (key,) if key else ()
     elif kind == "customer" or event_type.startswith("customer."):
         customer = _id_of(obj.get("id"))
-        keys = tuple(subscriptions_of_customer(customer)) if customer else ()
-    return EventRef(event_id, event_type, created if isinstance(created, int) else None, keys)
+    return EventRef(
+        event_id, event_type, created if isinstance(created, int) else None, keys, customer
+    )
