@@ -218,14 +218,23 @@ def secrets_from_files(environ: dict[str, str]) -> dict[str, str]:
 
 @contextmanager
 def _environment(extra: dict[str, str]) -> Iterator[None]:
-    """Variables loaded from *_FILE, visible only while the settings are read."""
+    """While the settings are read: the variables loaded from files are set, and the
+    ``*_FILE`` variables that named those files are hidden (they are not settings)."""
     added = {name: value for name, value in extra.items() if name not in os.environ}
+    hidden = {
+        name: os.environ[name]
+        for name in list(os.environ)
+        if name.startswith("CONNECTOR_") and name.endswith(FILE_SUFFIX)
+    }
+    for name in hidden:
+        del os.environ[name]
     os.environ.update(added)
     try:
         yield
     finally:
         for name in added:
             os.environ.pop(name, None)
+        os.environ.update(hidden)
 
 
 def _register_url_password(url: str) -> None:

@@ -113,3 +113,18 @@ def test_missing_secret_file_is_a_clear_error(
     monkeypatch.setenv("CONNECTOR_SOURCE__API_KEY_FILE", str(tmp_path / "nope"))
     with pytest.raises(ConfigError, match="CONNECTOR_SOURCE__API_KEY_FILE: cannot read"):
         load_settings(None)
+
+
+def test_nested_settings_take_secrets_from_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CONNECTOR_WEBHOOK__SECRETS_FILE fills webhook.secrets, one secret per line."""
+    secrets = tmp_path / "webhook-secrets"
+    secrets.write_text("whsec_current_0123456789\nwhsec_previous_0123456789\n")
+    monkeypatch.setenv("CONNECTOR_WEBHOOK__SECRETS_FILE", str(secrets))
+    settings = load_settings(None)
+    assert settings.webhook.secret_values() == [
+        "whsec_current_0123456789",
+        "whsec_previous_0123456789",
+    ]
+    assert os.environ["CONNECTOR_WEBHOOK__SECRETS_FILE"] == str(secrets)
