@@ -98,6 +98,22 @@ class Target(Protocol):
         ...
 
 
+# key -> (modstamp, remote id), for one page of a target object's records
+StampPage = Mapping[str, tuple[str | None, str | None]]
+
+
+@runtime_checkable
+class StampScanner(Protocol):
+    """A target that can list every record's match key and modstamp, page by page.
+
+    A full reconciliation uses it to learn, in a few large pages, which records are untouched
+    since they last agreed, and reads whole records only for the rest. Targets whose change
+    marker needs the record's values (Odoo) simply do not offer it.
+    """
+
+    def scan_stamps(self, object_name: str) -> Iterator[StampPage]: ...
+
+
 def estimate_calls(items: int, batch_size: int) -> int:
     """Calls needed for ``items`` records at ``batch_size`` per call."""
     return -(-items // batch_size) if items > 0 else 0

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from adapters.base import ChangePage, SourcePage, SourceRead, estimate_calls
+from adapters.base import ChangePage, SourcePage, SourceRead, StampPage, estimate_calls
 from connector.mapping import CompiledMapping
 from connector.records import (
     CallCounter,
@@ -204,6 +204,14 @@ class MemoryTarget:
         with self._lock:
             table = self.records[object_name]
             return {key: table[key] for key in unique if key in table}
+
+    def scan_stamps(self, object_name: str) -> Iterator[StampPage]:
+        with self._lock:
+            items = [(k, (r.modstamp, r.remote_id)) for k, r in self.records[object_name].items()]
+        page_size = self._read_batch * 4
+        for start in range(0, len(items), page_size):
+            self._calls.read(f"scan {object_name}")
+            yield dict(items[start : start + page_size])
 
     def write(self, object_name: str, requests: Sequence[WriteRequest]) -> Sequence[WriteResult]:
         if len(requests) > self._write_batch:

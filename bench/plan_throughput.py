@@ -90,7 +90,7 @@ def run(
                 table = snapshots.get(f"{system}.{obj.name}", {})
                 keys = {obj.key_of(s) for s in subs}
                 wanted[obj.name] = {k: table[k] for k in keys if k in table}
-            return wanted, {}
+            return History(snapshots=wanted)
 
         begin = time.perf_counter()
         fresh = {key: fingerprint_of(sub) for key, sub in current.items()}

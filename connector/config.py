@@ -113,7 +113,7 @@ class DaemonSettings(_Section):
 
 
 class SyncSettings(_Section):
-    chunk_size: int = Field(default=1000, ge=1, le=100_000)
+    chunk_size: int = Field(default=5000, ge=1, le=100_000)
     create_cancelled: bool = True
     cancel_missing: bool = True
 

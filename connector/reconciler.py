@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from adapters.base import Source, SourceRead, Target
+from adapters.base import Source, SourceRead, StampScanner, Target
 from connector.apply import RecordId, RecordOutcome, apply_plans
 from connector.audit import AuditTrail, build_entry
 from connector.logs import get_logger
@@ -28,7 +28,7 @@ from connector.planner import (
     TargetState,
 )
 from connector.planner.chunk import History, plan_chunk
-from connector.records import FieldValues, RecordError, SnapshotRow, TargetRecord
+from connector.records import RecordError, SnapshotRow, TargetRecord
 from connector.redaction import redact_text
 from connector.report import RunReport, SystemCost
 from connector.safety import SafetySettings, check
@@ -36,7 +36,7 @@ from connector.schema import Subscription
 from connector.store import AuditEntry, DeadLetter, RunRecord, StateStore, utcnow
 from connector.store.fingerprint import fingerprint_of
 
-DEFAULT_CHUNK = 1000
+DEFAULT_CHUNK = 5000
 Progress = Callable[[int, int | None], None]
 
 
@@ -86,6 +86,8 @@ class Reconciler:
         self.clock = clock
         self.verify_writes = verify_writes
         self.audit = AuditTrail(store, self.log)
+        # system -> object -> key -> (modstamp, remote id); filled for full runs only
+        self._stamp_index: dict[str, dict[str, dict[str, tuple[str | None, str | None]]]] = {}
 
     @property
     def mapping_version(self) -> str:
@@ -185,6 +187,13 @@ class Reconciler:
         return plans
 
     def _plan_everything(self, report: RunReport) -> list[SubscriptionPlan]:
+        self._scan_stamps()
+        try:
+            return self._plan_scanned(report)
+        finally:
+            self._stamp_index = {}
+
+    def _plan_scanned(self, report: RunReport) -> list[SubscriptionPlan]:
         plans: list[SubscriptionPlan] = []
         seen: set[str] = set()
         buffer: dict[str, Subscription] = {}
@@ -251,34 +260,71 @@ class Reconciler:
         return plans
 
     def _read_target(self, target: Target, subscriptions: Iterable[Subscription]) -> TargetState:
-        """Read the target's records of these subscriptions, and when they last agreed."""
+        """The target's records of these subscriptions, and when they last agreed.
+
+        During a full run, objects covered by the stamp index are not read here at all: their
+        stamps decide which subscriptions are settled, and :meth:`_history` reads whole
+        records only for the others.
+        """
         subs = list(subscriptions)
+        index = self._stamp_index.get(target.system, {})
         records: dict[str, dict[str, TargetRecord]] = {}
         agreements: dict[str, dict[str, tuple[str, str]]] = {}
         for obj in target.mapping.ordered():
             record_keys = list(dict.fromkeys(k for k in (obj.key_of(s) for s in subs) if k))
             found: dict[str, TargetRecord] = {}
-            size = target.read_batch_size(obj.name)
-            for start in range(0, len(record_keys), size):
-                found.update(target.read(obj.name, record_keys[start : start + size]))
+            stamps = index.get(obj.name)
+            if stamps is not None:
+                for key in record_keys:
+                    entry = stamps.get(key)
+                    if entry is not None:
+                        found[key] = TargetRecord(key, {}, entry[1], entry[0])
+            else:
+                size = target.read_batch_size(obj.name)
+                for start in range(0, len(record_keys), size):
+                    found.update(target.read(obj.name, record_keys[start : start + size]))
             records[obj.name] = found
             agreements[obj.name] = self.store.load_agreements(target.system, obj.name, record_keys)
-        return TargetState(target.mapping, records, agreements=agreements)
+        return TargetState(
+            target.mapping, records, agreements=agreements, stamp_only=frozenset(index)
+        )
 
     def _history(self, system: str, subscriptions: Sequence[Subscription]) -> History:
-        """Snapshots and bindings of the records of subscriptions that need a full diff."""
+        """Snapshots, bindings and (after a stamp scan) whole records of the subscriptions
+        that need a full diff."""
         target = self.targets[system]
-        snapshots: dict[str, dict[str, FieldValues]] = {}
-        bindings: dict[str, dict[str, str]] = {}
+        history = History()
+        stamp_only = self._stamp_index.get(system, {})
         for obj in target.mapping.ordered():
             record_keys = list(
                 dict.fromkeys(k for k in (obj.key_of(s) for s in subscriptions) if k)
             )
             if not record_keys:
                 continue
-            snapshots[obj.name] = self.store.load_snapshots(system, obj.name, record_keys)
-            bindings[obj.name] = self.store.load_bindings(system, obj.name, record_keys)
-        return snapshots, bindings
+            history.snapshots[obj.name] = self.store.load_snapshots(system, obj.name, record_keys)
+            history.bindings[obj.name] = self.store.load_bindings(system, obj.name, record_keys)
+            if obj.name in stamp_only:
+                present = [k for k in record_keys if k in stamp_only[obj.name]]
+                whole: dict[str, TargetRecord] = {}
+                size = target.read_batch_size(obj.name)
+                for start in range(0, len(present), size):
+                    whole.update(target.read(obj.name, present[start : start + size]))
+                history.records[obj.name] = whole
+        return history
+
+    def _scan_stamps(self) -> None:
+        """Before a full run: every record's key and modstamp, from targets that can list them."""
+        self._stamp_index = {}
+        for system, target in self.targets.items():
+            if not isinstance(target, StampScanner):
+                continue
+            index: dict[str, dict[str, tuple[str | None, str | None]]] = {}
+            for obj in target.mapping.ordered():
+                stamps: dict[str, tuple[str | None, str | None]] = {}
+                for page in target.scan_stamps(obj.name):
+                    stamps.update(page)
+                index[obj.name] = stamps
+            self._stamp_index[system] = index
 
     def _count_planned(self, report: RunReport) -> None:
         writes: dict[tuple[str, str], dict[str, set[str]]] = {}

@@ -42,7 +42,7 @@ from typing import Any
 
 from simple_salesforce.api import Salesforce
 
-from adapters.base import estimate_calls
+from adapters.base import StampPage, estimate_calls
 from adapters.resilience import RetryPolicy
 from adapters.salesforce.contract import contract_problems, load_spec
 from adapters.salesforce.describe import ObjectInfo, conventional_relationship, parse_describe
@@ -168,6 +168,26 @@ class SalesforceTarget:
                 if isinstance(key, str) and key in wanted_set and key not in found:
                     found[key] = self._record(layout, key, row)
         return found
+
+    def scan_stamps(self, object_name: str) -> Iterator[StampPage]:
+        """Every record's key, SystemModstamp and Id, in query pages of up to 2,000 rows."""
+        layout = self._layout(object_name)
+        key_field = layout.obj.key_field
+        check_name(key_field)
+        soql = (
+            f"SELECT Id, SystemModstamp, {key_field} FROM {layout.obj.target} "  # noqa: S608
+            f"WHERE {key_field} != null"
+        )
+        page: dict[str, tuple[str | None, str | None]] = {}
+        for row in self._query(object_name, soql):
+            key = row.get(key_field)
+            if isinstance(key, str):
+                page[key] = (row.get("SystemModstamp"), row.get("Id"))
+            if len(page) >= 2000:
+                yield page
+                page = {}
+        if page:
+            yield page
 
     def write(self, object_name: str, requests: Sequence[WriteRequest]) -> Sequence[WriteResult]:
         """Upsert by external id; one result per request, in order; refusals are results."""

@@ -14,10 +14,23 @@ from decimal import Decimal
 
 from connector.planner.model import SubscriptionPlan
 from connector.planner.subscription import PlanPolicy, TargetState, plan_subscription
-from connector.records import FieldValues
+from connector.records import FieldValues, TargetRecord
 from connector.schema import Subscription
 
-History = tuple[dict[str, dict[str, FieldValues]], dict[str, dict[str, str]]]
+
+@dataclass(slots=True)
+class History:
+    """What a full diff needs beyond the settled check, for one target.
+
+    ``records`` holds whole records for objects whose state carried stamps only (from a
+    stamp scan): they replace the stamp-only entries of the subscriptions being diffed.
+    """
+
+    snapshots: dict[str, dict[str, FieldValues]] = field(default_factory=dict)
+    bindings: dict[str, dict[str, str]] = field(default_factory=dict)
+    records: dict[str, dict[str, TargetRecord]] = field(default_factory=dict)
+
+
 HistoryLoader = Callable[[str, Sequence[Subscription]], History]
 
 
@@ -62,8 +75,20 @@ def plan_chunk(
     unsettled.extend(previous[key] for key in missing if key in previous)
     full: dict[str, TargetState] = {}
     for system, state in states.items():
-        snapshots, bindings = history(system, unsettled)
-        full[system] = replace(state, snapshots=snapshots, bindings=bindings)
+        loaded = history(system, unsettled)
+        records = dict(state.records)
+        for name, whole in loaded.records.items():
+            obj = state.mapping.objects[name]
+            merged = dict(records.get(name, {}))
+            for diffed in unsettled:
+                key = obj.key_of(diffed)
+                if key is not None:
+                    merged.pop(key, None)  # stamp-only, or gone since the scan
+            merged.update(whole)
+            records[name] = merged
+        full[system] = replace(
+            state, records=records, snapshots=loaded.snapshots, bindings=loaded.bindings
+        )
     for key in (*current, *missing):
         result.seen += 1
         sub = current.get(key)

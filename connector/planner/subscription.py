@@ -29,6 +29,8 @@ class TargetState:
     snapshots: Mapping[str, Mapping[str, FieldValues]] = field(default_factory=dict)
     bindings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     agreements: Mapping[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict)
+    # objects whose ``records`` carry key, modstamp and id only (from a stamp scan)
+    stamp_only: frozenset[str] = frozenset()
 
     def settled(self, subscription: Subscription) -> bool:
         """True when every record of ``subscription`` is untouched since it last agreed.

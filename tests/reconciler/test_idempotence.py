@@ -94,3 +94,22 @@ def test_a_changed_mapping_re_renders_settled_records(world: World, tmp_path: Pa
     report = reconciler.reconcile_all(RunOptions(kind="full", allow_mass_changes=True))
     assert report.actions["salesforce.update"] == 40
     assert crm.records["subscription"]["sub_00001"].fields["Plan__c"] == "PRO"
+
+
+def test_full_run_reads_settled_targets_by_stamp_scan_only(world: World) -> None:
+    """A full run learns modstamps in large pages and reads whole records only for drift."""
+    world.reconciler.reconcile_all()
+    world.crm.edit("subscription", "sub_00006", MRR__c="0")
+    before = dict(world.crm.calls.by_label)
+    report = world.reconciler.reconcile_all()
+    assert report.changes == {"drift_corrected": 1}
+    spent = {k: n for k, v in world.crm.calls.by_label.items() if (n := v - before.get(k, 0))}
+    # one scan page per object (40 records each), then the drifted subscription's two
+    # records, then reading the written record back
+    assert spent == {
+        "scan account": 1,
+        "scan subscription": 1,
+        "read account": 1,
+        "read subscription": 2,
+        "write subscription": 1,
+    }

@@ -1,0 +1,215 @@
+"""Benchmark: a 100,000-subscription reconcile against the local sandbox, 1 % drift.
+
+The sandbox runs in its own process (``connector sandbox up``), the connector in this one.
+Steps: billing is seeded through Stripe's bulk load; the connector makes its first load into
+the empty CRM and ERP; 1 % of their records then drift (half deleted, half edited by hand,
+through the systems' own APIs); a full reconcile repairs them (timed); then 1 % of the
+subscriptions change in Stripe through its API and an incremental run, driven by Stripe's
+event feed as the daemon's poller does, brings them over (timed).
+
+Printed per timed run: wall time, API calls per system (reads and writes, as the connector
+counted them), and the ratios the goals are stated in: Salesforce write calls against
+ceil(records written / 200) per object, and reads against ceil(records / page size).
+
+Run: ``python -m bench.sandbox_sync [--subscriptions N] [--drift 0.01]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from connector.config import load_settings
+from connector.logs import configure_logging
+from connector.reconciler import RunOptions
+from connector.report import RunReport
+from connector.runtime import open_runtime
+from connector.sandbox.common.server import free_port
+from connector.sandbox.dataset import make_subscription
+from connector.sandbox.local import STRIPE_KEY, SandboxEndpoints
+from connector.sandbox.seeding import _drift_odoo, _drift_salesforce, seed_billing
+from connector.schema import SubscriptionStatus
+
+STRIPE_PAGE = 100
+SF_COLLECTION = 200
+SF_QUERY_PAGE = 2000
+
+
+def _start_sandbox(directory: Path) -> tuple[subprocess.Popen[bytes], SandboxEndpoints, Path]:
+    base = free_port()
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("connector")),
+            "sandbox",
+            "up",
+            "--dir",
+            str(directory),
+            "--port-base",
+            str(base),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    info_path = directory / "sandbox.json"
+    while not info_path.exists():
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            raise RuntimeError("the sandbox did not start")
+        time.sleep(0.2)
+    info = json.loads(info_path.read_text())
+    endpoints = SandboxEndpoints(
+        info["stripe"]["url"],
+        info["salesforce"]["instance_url"],
+        int(info["odoo"]["url"].rsplit(":", 1)[1]),
+        Path(info["salesforce"]["ca_bundle"]),
+    )
+    return process, endpoints, directory / "connector.toml"
+
+
+def _figures(report: RunReport, seconds: float) -> dict[str, Any]:
+    return {
+        "seconds": round(seconds, 2),
+        "subscriptions": report.subscriptions,
+        "changed": len([p for p in report.plans if not p.is_noop]),
+        "actions": dict(report.actions),
+        "calls": {s: {"reads": c.reads, "writes": c.writes} for s, c in report.cost.items()},
+        "dead_letters": report.dead_letters,
+        "verified": report.verified,
+    }
+
+
+def _bounds(report: RunReport, total: int) -> dict[str, float]:
+    sf_writes = sum(
+        math.ceil(n / SF_COLLECTION) for key, n in _written_by_object(report, "salesforce").items()
+    )
+    sf = report.cost.get("salesforce")
+    stripe = report.cost.get("stripe")
+    sf_reads_bound = 2 * math.ceil(total / SF_QUERY_PAGE)  # accounts and subscriptions
+    return {
+        "salesforce_write_calls": float(sf.writes if sf else 0),
+        "salesforce_write_bound": float(sf_writes),
+        "salesforce_write_ratio": (sf.writes / sf_writes) if sf and sf_writes else 0.0,
+        "salesforce_read_calls": float(sf.reads if sf else 0),
+        "salesforce_read_bound": float(sf_reads_bound),
+        "salesforce_read_ratio": (sf.reads / sf_reads_bound) if sf else 0.0,
+        "stripe_read_calls": float(stripe.reads if stripe else 0),
+        "stripe_read_bound": float(math.ceil(total / STRIPE_PAGE)),
+        "stripe_read_ratio": (stripe.reads / math.ceil(total / STRIPE_PAGE)) if stripe else 0.0,
+    }
+
+
+def _written_by_object(report: RunReport, system: str) -> dict[str, int]:
+    written: dict[str, set[str]] = {}
+    for plan in report.plans:
+        for record in plan.records:
+            if record.system == system and record.needs_write:
+                written.setdefault(record.object_name, set()).add(record.key)
+    return {name: len(keys) for name, keys in written.items()}
+
+
+def _change_in_billing(stripe_url: str, keys: list[str]) -> None:
+    """One more seat on each subscription, through Stripe's API, four requests at a time."""
+
+    def bump(key: str) -> None:
+        with httpx.Client(
+            base_url=stripe_url, headers={"Authorization": f"Bearer {STRIPE_KEY}"}, timeout=60
+        ) as client:
+            item = client.get(f"/v1/subscriptions/{key}").json()["items"]["data"][0]
+            client.post(
+                f"/v1/subscriptions/{key}",
+                data={"items[0][id]": item["id"], "items[0][quantity]": str(item["quantity"] + 1)},
+            ).raise_for_status()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(bump, keys))
+
+
+def run(total: int = 100_000, drift: float = 0.01) -> dict[str, Any]:
+    configure_logging("json", "WARNING")
+    with tempfile.TemporaryDirectory(prefix="subsync-bench-") as scratch:
+        process, endpoints, config = _start_sandbox(Path(scratch))
+        try:
+            settings = load_settings(config)
+            begin = time.perf_counter()
+            seed_billing(endpoints.stripe_url, total)
+            seed_seconds = time.perf_counter() - begin
+            with open_runtime(settings) as runtime:
+                begin = time.perf_counter()
+                first = runtime.reconciler.reconcile_all(
+                    RunOptions(kind="full", allow_mass_changes=True)
+                )
+                first_seconds = time.perf_counter() - begin
+            rng = random.Random(11)
+            keys = [make_subscription(n).id for n in range(1, total + 1)]
+            drifted = rng.sample(keys, k=round(total * drift))
+            half = len(drifted) // 2
+            _drift_salesforce(endpoints, drifted[:half:2], drifted[half::2])
+            import odoorpc
+
+            from connector.sandbox.local import ODOO_DATABASE, ODOO_LOGIN, ODOO_PASSWORD
+
+            odoo = odoorpc.ODOO("127.0.0.1", port=endpoints.odoo_port, timeout=600)
+            odoo.login(ODOO_DATABASE, ODOO_LOGIN, ODOO_PASSWORD)
+            _drift_odoo(odoo, "subsync", drifted[1:half:2], drifted[half + 1 :: 2])
+            with open_runtime(settings) as runtime:
+                begin = time.perf_counter()
+                full = runtime.reconciler.reconcile_all(RunOptions(kind="full"))
+                full_seconds = time.perf_counter() - begin
+                cursor = None
+                for page in runtime.source.changed_since(None):
+                    cursor = page.cursor
+            # Stripe refuses changes to cancelled subscriptions (as it should): pick active ones.
+            active = [
+                make_subscription(n).id
+                for n in range(1, total + 1)
+                if make_subscription(n).status is SubscriptionStatus.ACTIVE
+            ]
+            changed = rng.sample(active, k=round(total * drift))
+            _change_in_billing(endpoints.stripe_url, changed)
+            with open_runtime(settings) as runtime:
+                begin = time.perf_counter()
+                feed: list[str] = []
+                for page in runtime.source.changed_since(cursor):
+                    feed.extend(page.keys)
+                incremental = runtime.reconciler.reconcile(feed, RunOptions(kind="poll"))
+                incremental_seconds = time.perf_counter() - begin
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    return {
+        "subscriptions": total,
+        "seed_billing_seconds": round(seed_seconds, 2),
+        "first_load": _figures(first, first_seconds),
+        "full_reconcile": {**_figures(full, full_seconds), **_bounds(full, total)},
+        "incremental": {
+            **_figures(incremental, incremental_seconds),
+            "changed_in_billing": len(changed),
+            "keys_from_feed": len(set(feed)),
+            **_bounds(incremental, len(set(feed))),
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--subscriptions", type=int, default=100_000)
+    parser.add_argument("--drift", type=float, default=0.01)
+    args = parser.parse_args()
+    figures = run(args.subscriptions, args.drift)
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
