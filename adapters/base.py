@@ -114,6 +114,13 @@ class StampScanner(Protocol):
     def scan_stamps(self, object_name: str) -> Iterator[StampPage]: ...
 
 
+@runtime_checkable
+class ContractChecker(Protocol):
+    """A target that can compare a mapping with its live schema (describe, fields_get)."""
+
+    def describe_contract(self, mapping: CompiledMapping | None = None) -> list[str]: ...
+
+
 def estimate_calls(items: int, batch_size: int) -> int:
     """Calls needed for ``items`` records at ``batch_size`` per call."""
     return -(-items // batch_size) if items > 0 else 0

@@ -4,6 +4,7 @@
 
     ConnectorError
     ├── ConfigError              bad or missing configuration; nothing was started
+    │   └── MappingContractError    a target's live schema no longer fits its mapping
     ├── AdapterError             a system could not be used
     │   ├── RetryableAdapterError   gave up after retries (429, 5xx, timeouts); try again later
     │   └── FatalAdapterError       authentication, permissions, quota: stop using the system
@@ -43,3 +44,15 @@ class FatalAdapterError(AdapterError):
 
 class SafetyValveTripped(ConnectorError):
     pass
+
+
+class MappingContractError(ConfigError):
+    """The live schema of a target no longer fits the mapping (a field renamed, a picklist
+    value removed): the run stops before writing anything."""
+
+    def __init__(self, problems: dict[str, list[str]]) -> None:
+        self.problems = problems
+        lines = [
+            f"  {system}: {problem}" for system, found in problems.items() for problem in found
+        ]
+        super().__init__("the mappings no longer fit the targets' schemas:\n" + "\n".join(lines))

@@ -9,15 +9,18 @@ events all converge on the same state.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from adapters.base import Source, SourceRead, StampScanner, Target
+from adapters.base import ContractChecker, Source, SourceRead, StampScanner, Target
 from connector.apply import RecordId, RecordOutcome, apply_plans
 from connector.audit import AuditTrail, build_entry
+from connector.errors import MappingContractError
 from connector.logs import get_logger
 from connector.planner import (
     PlanPolicy,
@@ -37,6 +40,7 @@ from connector.store import AuditEntry, DeadLetter, RunRecord, StateStore, utcno
 from connector.store.fingerprint import fingerprint_of
 
 DEFAULT_CHUNK = 5000
+CONTRACT_TTL_SECONDS = 600.0
 Progress = Callable[[int, int | None], None]
 
 
@@ -86,6 +90,7 @@ class Reconciler:
         self.clock = clock
         self.verify_writes = verify_writes
         self.audit = AuditTrail(store, self.log)
+        self._contract_checked_at = -math.inf
         # system -> object -> key -> (modstamp, remote id); filled for full runs only
         self._stamp_index: dict[str, dict[str, dict[str, tuple[str | None, str | None]]]] = {}
 
@@ -129,6 +134,7 @@ class Reconciler:
         log = self.log.bind(run_id=report.run_id, correlation_id=correlation)
         log.info("run.started", kind=options.kind, dry_run=options.dry_run, keys=total)
         try:
+            self.check_contracts()
             plans = planner(report)
             report.plans = plans
             population = max(report.subscriptions, self.store.count_known())
@@ -157,6 +163,24 @@ class Reconciler:
         self._finish(report, calls_before)
         log.info("run.finished", **report.summary())
         return report
+
+    def check_contracts(self, *, force: bool = False) -> None:
+        """Compare every mapping with its target's live schema; raise on any mismatch.
+
+        Done at the start of runs, at most every :data:`CONTRACT_TTL_SECONDS` per process, so
+        a daemon's workers do not describe the targets before every batch.
+        """
+        now = time.monotonic()
+        if not force and now - self._contract_checked_at < CONTRACT_TTL_SECONDS:
+            return
+        problems = {
+            system: found
+            for system, target in self.targets.items()
+            if isinstance(target, ContractChecker) and (found := target.describe_contract())
+        }
+        if problems:
+            raise MappingContractError(problems)
+        self._contract_checked_at = now
 
     def _finish(self, report: RunReport, calls_before: dict[str, tuple[int, int]]) -> None:
         for system, (reads, writes) in self._calls().items():

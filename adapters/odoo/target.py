@@ -6,9 +6,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from adapters.base import estimate_calls
-from adapters.odoo.client import OdooClient
+from adapters.odoo.client import OdooClient, Row
 from adapters.odoo.connection import OdooConnection, Rpc
-from adapters.odoo.errors import judge
+from adapters.odoo.contract import object_problems
+from adapters.odoo.errors import OdooRefused, judge
 from adapters.odoo.lookups import LookupCache
 from adapters.odoo.reader import OdooReader
 from adapters.odoo.schema import ObjectInfo, describe
@@ -73,6 +74,23 @@ class OdooTarget:
 
     def read_batch_size(self, object_name: str) -> int:
         return self.settings.read_batch
+
+    def describe_contract(self, mapping: CompiledMapping | None = None) -> list[str]:
+        """Problems between the mapping and the database's models (``fields_get``)."""
+        objects = describe(mapping) if mapping is not None else self._objects
+        problems: list[str] = []
+        for obj in objects.values():
+            try:
+                described = self.client.fields_get(obj.model, [])
+            except OdooRefused as exc:
+                problems.append(f"{obj.model}: {exc.message}")
+                continue
+            lines: dict[str, dict[str, Row]] = {}
+            for spec in obj.lines():
+                if spec.lines_model is not None and spec.lines_model not in lines:
+                    lines[spec.lines_model] = self.client.fields_get(spec.lines_model, [])
+            problems.extend(object_problems(obj, described, lines))
+        return problems
 
     def write_batch_size(self, object_name: str) -> int:
         return self.settings.write_batch

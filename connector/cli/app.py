@@ -24,7 +24,7 @@ from connector.cli.render import (
 )
 from connector.cli.sandbox import sandbox_app
 from connector.config import Settings, load_settings
-from connector.errors import ConfigError, ConnectorError
+from connector.errors import ConfigError, ConnectorError, MappingContractError
 from connector.logs import configure_logging, get_logger
 from connector.mapping import MappingError, mapping_json_schema
 from connector.reconciler import RunOptions
@@ -154,9 +154,17 @@ def audit(
 
 
 @mappings_app.command("check")
-def mappings_check(config: ConfigOption = None, as_json: JsonOption = False) -> None:
-    """Validate the configured mapping files against the canonical schema."""
+def mappings_check(
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+    live: Annotated[
+        bool, typer.Option("--live", help="Also compare with the targets' live schemas.")
+    ] = False,
+) -> None:
+    """Validate the configured mapping files against the canonical schema (and the targets)."""
     settings = _settings(config)
+    if live:
+        _check_live(settings, as_json)
     try:
         mappings = load_target_mappings(settings)
     except MappingError as exc:
@@ -191,6 +199,20 @@ def mappings_check(config: ConfigOption = None, as_json: JsonOption = False) -> 
         out.print(
             f"[green]ok[/green] {name}: {info['file']} (version {info['version']}): {objects}"
         )
+
+
+def _check_live(settings: Settings, as_json: bool) -> None:
+    try:
+        with open_runtime(settings) as runtime:
+            runtime.reconciler.check_contracts(force=True)
+    except MappingContractError as exc:
+        if as_json:
+            sys.stdout.write(dumps({"ok": False, "live": exc.problems}) + "\n")
+        else:
+            err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(ExitCode.USAGE) from exc
+    except (MappingError, ConfigError) as exc:
+        raise _fail_usage(exc) from exc
 
 
 @mappings_app.command("schema")

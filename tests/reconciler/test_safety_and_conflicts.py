@@ -126,3 +126,26 @@ def test_cancelled_before_created_follows_policy(
     assert "sub_00002" not in world.crm.records["subscription"]
     world.reconciler.reconcile_all()
     assert world.crm.records["subscription"]["sub_00002"].fields["Status__c"] == "Cancelled"
+
+
+def test_a_target_schema_that_no_longer_fits_stops_the_run_before_writing(
+    mappings: dict[str, CompiledMapping], store: StateStore
+) -> None:
+    """A field renamed in the CRM stops the run at start with the problem named."""
+    import pytest
+
+    from adapters.memory import MemorySource, MemoryTarget
+    from connector.errors import MappingContractError
+    from connector.reconciler import Reconciler
+    from tests.factories import subscription
+
+    class DriftedOrg(MemoryTarget):
+        def describe_contract(self, mapping: CompiledMapping | None = None) -> list[str]:
+            return ["Subscription__c.Plan__c: no such field"]
+
+    crm = DriftedOrg(mappings["salesforce"])
+    reconciler = Reconciler(MemorySource([subscription(1)]), [crm], store)
+    with pytest.raises(MappingContractError, match=r"salesforce: Subscription__c\.Plan__c"):
+        reconciler.reconcile_all()
+    assert crm.calls.total() == 0
+    assert store.recent_runs(1)[0].status == "failed"
