@@ -96,7 +96,9 @@ def _target(
     if isinstance(config, SalesforceSettings):
         if config.ca_bundle is not None:
             config = config.model_copy(update={"ca_bundle": settings.relative(config.ca_bundle)})
-        return build_salesforce_target(config, mapping)
+        salesforce = build_salesforce_target(config, mapping)
+        closers.append(salesforce.close)
+        return salesforce
     if isinstance(config, OdooSettings):
         return build_odoo_target(config, mapping)
     raise ConfigError(f"unsupported target kind {config.kind!r}")

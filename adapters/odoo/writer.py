@@ -621,20 +621,27 @@ class OdooWriter:
                 )
 
     def _follow_up(self, obj: ObjectInfo, follow_ups: list[FollowUp], items: list[_Item]) -> None:
+        """Writes subscription_oca needs after a create; a refusal costs only its record."""
         by_id = {item.record_id: item for item in items if item.record_id is not None}
         for follow_up in follow_ups:
-            ids = [i for i in follow_up.ids if i in by_id and _ok(by_id[i])]
-            if not ids:
-                continue
-            try:
-                self.client.write(obj.model, ids, follow_up.vals)
-            except (OdooRefused, RetryableAdapterError) as exc:
-                error = _refused(exc) if isinstance(exc, OdooRefused) else _transient(exc)
-                for record_id in ids:
-                    item = by_id[record_id]
-                    item.result = WriteResult(
-                        item.request.key, False, error=WriteError(error.code, error.message, True)
-                    )
+            group = [by_id[i] for i in follow_up.ids if i in by_id and _ok(by_id[i])]
+            if group:
+                self._follow_up_group(obj, follow_up, group)
+
+    def _follow_up_group(self, obj: ObjectInfo, follow_up: FollowUp, group: list[_Item]) -> None:
+        ids = [item.record_id for item in group if item.record_id is not None]
+        try:
+            self.client.write(obj.model, ids, follow_up.vals)
+        except RetryableAdapterError as exc:
+            for item in group:
+                item.result = WriteResult(item.request.key, False, error=_transient(exc))
+        except OdooRefused as exc:
+            if len(group) == 1:
+                group[0].result = WriteResult(group[0].request.key, False, error=_refused(exc))
+                return
+            # Odoo refused the group: write one by one, so only the refused record fails.
+            for item in group:
+                self._follow_up_group(obj, follow_up, [item])
 
 
 def _ok(item: _Item) -> bool:

@@ -148,6 +148,10 @@ class SalesforceSession:
 
     # -- the client ------------------------------------------------------------------------
 
+    def close(self) -> None:
+        """Release the HTTP connections (a kept-alive TLS connection otherwise lingers)."""
+        self.http.close()
+
     def _remember_headers(self, response: requests.Response, *_: Any, **__: Any) -> None:
         self._local.retry_after = response.headers.get("Retry-After")
         usage = parse_limit_info(response.headers.get("Sforce-Limit-Info"))

@@ -169,6 +169,9 @@ class SalesforceTarget:
                     found[key] = self._record(layout, key, row)
         return found
 
+    def close(self) -> None:
+        self.session.close()
+
     def scan_stamps(self, object_name: str) -> Iterator[StampPage]:
         """Every record's key, SystemModstamp and Id, in query pages of up to 2,000 rows."""
         layout = self._layout(object_name)

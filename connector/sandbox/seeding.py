@@ -41,13 +41,17 @@ class SeedReport:
 
 
 def seed_billing(stripe_url: str, count: int, first: int = 1) -> None:
-    subs = [make_subscription(n) for n in range(first, first + count)]
+    """Load the data set into Stripe: the shared catalogue once, then the rest in chunks."""
+    load = stripe_load([make_subscription(n) for n in range(first, first + count)])
+    catalogue = {name: load[name] for name in ("products", "prices", "coupons", "tax_rates")}
     with httpx.Client(timeout=300) as client:
-        for start in range(0, len(subs), LOAD_CHUNK):
-            response = client.post(
-                f"{stripe_url}/__sandbox/load", json=stripe_load(subs[start : start + LOAD_CHUNK])
-            )
-            response.raise_for_status()
+        client.post(f"{stripe_url}/__sandbox/load", json=catalogue).raise_for_status()
+        for section in ("customers", "subscriptions"):
+            rows = load[section]
+            for start in range(0, len(rows), LOAD_CHUNK):
+                client.post(
+                    f"{stripe_url}/__sandbox/load", json={section: rows[start : start + LOAD_CHUNK]}
+                ).raise_for_status()
 
 
 def _salesforce(endpoints: SandboxEndpoints) -> Salesforce:
