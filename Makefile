@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint typecheck pytest demo bench clean venv
+.PHONY: test lint typecheck pytest demo bench bench-sync bench-latency clean venv
 
 venv: $(STAMP)
 
@@ -29,8 +29,20 @@ test: lint typecheck pytest
 demo: $(STAMP)
 	$(BIN)/connector demo
 
+# Benchmarks print their figures; bench/RESULTS.md records the latest ones.
 bench: $(STAMP)
 	$(BIN)/python -m bench.plan_throughput
+	$(BIN)/python -m bench.sandbox_stripe
+	$(BIN)/python -m bench.sandbox_salesforce
+	$(BIN)/python -m bench.sandbox_odoo
+	$(BIN)/python -m bench.webhook_ingest --store both
+
+# Long runs against the sandbox: 100,000 subscriptions, and webhook-to-applied latency.
+bench-sync: $(STAMP)
+	$(BIN)/python -m bench.sandbox_sync --subscriptions 100000
+
+bench-latency: $(STAMP)
+	$(BIN)/python -m bench.webhook_latency
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist
