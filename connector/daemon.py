@@ -60,6 +60,7 @@ class Daemon:
         self.log = get_logger("connector.daemon")
         self._server: uvicorn.Server | None = None
         self._signals = 0
+        self._failed = False
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         self._signals += 1
@@ -141,8 +142,11 @@ class Daemon:
                 poller=self.poll,
             )
             while not self.stop.wait(0.5):
-                if any(not t.is_alive() for t in threads):
-                    self.log.error("daemon.component_died")
+                dead = [t.name for t in threads if not t.is_alive()]
+                if dead:
+                    # Exit non-zero, so that a supervisor restarting on failure restarts us.
+                    self.log.error("daemon.component_died", components=dead)
+                    self._failed = True
                     self.request_stop()
             deadline = time.monotonic() + self.settings.daemon.shutdown_grace_seconds
             for thread in threads:
@@ -150,6 +154,9 @@ class Daemon:
             stuck = [t.name for t in threads if t.is_alive()]
         if stuck:
             self.log.error("daemon.stopped_with_work_in_hand", threads=stuck)
+            return 1
+        if self._failed:
+            self.log.error("daemon.stopped_after_a_failure")
             return 1
         self.log.info("daemon.stopped")
         return 0

@@ -23,6 +23,7 @@ from connector.store.queue_rows import WorkItem
 SWEEP_KEY = "__sweep__"
 DEFAULT_BATCH = 50
 DEFAULT_IDLE_SECONDS = 0.5
+MAX_IDLE_BACKOFF = 30.0
 
 
 class Worker:
@@ -49,8 +50,22 @@ class Worker:
     def run(self) -> None:
         """Work until asked to stop; a batch in progress is always finished first."""
         self.log.info("worker.started")
+        failures = 0
         while not self.stop.is_set():
-            if self.run_once() == 0:
+            try:
+                worked = self.run_once()
+                failures = 0
+            except Exception as exc:  # the store is unreachable: wait, then try again
+                failures += 1
+                delay = min(MAX_IDLE_BACKOFF, self.idle_seconds * 2**failures)
+                self.log.warning(
+                    "worker.queue_unavailable",
+                    error=redact_text(f"{type(exc).__name__}: {exc}"),
+                    retry_in=delay,
+                )
+                self.stop.wait(delay)
+                continue
+            if worked == 0:
                 self.stop.wait(self.idle_seconds)
         self.log.info("worker.stopped")
 

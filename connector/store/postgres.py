@@ -7,6 +7,9 @@ that workers starting together do not migrate twice.
 
 from __future__ import annotations
 
+import contextlib
+from typing import Any
+
 import psycopg
 from psycopg.rows import dict_row
 
@@ -24,13 +27,27 @@ class PostgresStore(SqlStore):
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def __init__(self, url: str, *, migrate: bool = True, schema: str | None = None) -> None:
-        conn = psycopg.connect(url, autocommit=True, row_factory=dict_row, connect_timeout=10)
-        if schema is not None:
-            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-            conn.execute(f'SET search_path TO "{schema}"')
-        super().__init__(conn, _without_password(url))
+        self._url = url
+        self._schema = schema
+        super().__init__(self._connect(), _without_password(url))
         if migrate:
             self.migrate()
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        conn = psycopg.connect(self._url, autocommit=True, row_factory=dict_row, connect_timeout=10)
+        if self._schema is not None:
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self._schema}"')
+            conn.execute(f'SET search_path TO "{self._schema}"')
+        return conn
+
+    def _ensure_connected(self) -> None:
+        # A restarted or failed-over server, or a killed backend, leaves the connection
+        # broken; the operation that noticed it failed (and is retried by its caller), and
+        # the next one starts on a fresh connection.
+        if self._conn.closed or self._conn.broken:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = self._connect()
 
     def _sql(self, text: str) -> str:
         return text.replace("?", "%s")

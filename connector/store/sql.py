@@ -64,11 +64,15 @@ class SqlStore:
         with self._lock:
             self._conn.close()
 
+    def _ensure_connected(self) -> None:
+        """Reconnect a broken connection before a new unit of work (see PostgresStore)."""
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         with self._lock:
             outermost = self._depth == 0
             if outermost:
+                self._ensure_connected()
                 self._conn.execute(self.begin_statement)
             self._depth += 1
             try:
@@ -84,6 +88,8 @@ class SqlStore:
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         with self._lock:
+            if self._depth == 0:
+                self._ensure_connected()
             return self._conn.execute(self._sql(sql), tuple(params))
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
