@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from connector.redaction import SECRETS
 
-DEFAULT_READ_BATCH = 200
+DEFAULT_READ_BATCH = 1000
 DEFAULT_WRITE_BATCH = 100
 
 
