@@ -103,6 +103,9 @@ class WebhookSettings(_Section):
 class DaemonSettings(_Section):
     workers: int = Field(default=2, ge=1, le=64)
     batch_size: int = Field(default=50, ge=1, le=1000)
+    # How often an idle worker looks for keys queued by other processes; keys from this
+    # process's own webhook receiver wake it at once.
+    idle_seconds: float = Field(default=0.5, gt=0, le=60)
     poll_interval_seconds: float = Field(default=30.0, gt=0)
     sweep_interval_seconds: float | None = Field(default=24 * 3600.0, gt=0)
     lease_seconds: float = Field(default=120.0, ge=5)

@@ -27,7 +27,7 @@ from connector.queue import QueuePolicy, WorkQueue
 from connector.runtime import open_runtime
 from connector.store import open_store
 from connector.webhooks.app import create_webhook_app
-from connector.worker import Worker
+from connector.worker import Doorbell, Worker
 
 
 def queue_policy(settings: Settings) -> QueuePolicy:
@@ -61,6 +61,7 @@ class Daemon:
         self._server: uvicorn.Server | None = None
         self._signals = 0
         self._failed = False
+        self.doorbell = Doorbell()
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         self._signals += 1
@@ -73,6 +74,7 @@ class Daemon:
 
     def request_stop(self) -> None:
         self.stop.set()
+        self.doorbell.ring()
         if self._server is not None:
             self._server.should_exit = True
 
@@ -100,6 +102,7 @@ class Daemon:
                     tolerance=self.settings.webhook.tolerance_seconds,
                     max_body_bytes=self.settings.webhook.max_body_bytes,
                     expected_schema=store.schema_version(),
+                    on_queued=self.doorbell.ring,
                 )
                 config = uvicorn.Config(
                     app,
@@ -118,8 +121,10 @@ class Daemon:
                     WorkQueue(runtime.store, policy),
                     runtime.reconciler,
                     batch=self.settings.daemon.batch_size,
+                    idle_seconds=self.settings.daemon.idle_seconds,
                     metrics=self.metrics,
                     stop=self.stop,
+                    doorbell=self.doorbell,
                 )
                 threads.append(self._thread(f"worker-{number}", worker.run))
             if self.poll:

@@ -26,6 +26,22 @@ DEFAULT_IDLE_SECONDS = 0.5
 MAX_IDLE_BACKOFF = 30.0
 
 
+class Doorbell:
+    """Wakes idle workers of this process when keys were just queued (by its webhook
+    receiver), so a key waits for a worker milliseconds rather than an idle interval. Keys
+    queued by other processes are still found by the idle poll."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def ring(self) -> None:
+        self._event.set()
+
+    def wait(self, timeout: float) -> None:
+        self._event.wait(timeout)
+        self._event.clear()
+
+
 class Worker:
     def __init__(
         self,
@@ -37,6 +53,7 @@ class Worker:
         idle_seconds: float = DEFAULT_IDLE_SECONDS,
         metrics: Metrics | None = None,
         stop: threading.Event | None = None,
+        doorbell: Doorbell | None = None,
     ) -> None:
         self.name = name
         self.queue = queue
@@ -45,6 +62,7 @@ class Worker:
         self.idle_seconds = idle_seconds
         self.metrics = metrics or Metrics()
         self.stop = stop or threading.Event()
+        self.doorbell = doorbell
         self.log = get_logger("connector.worker").bind(worker=name)
 
     def run(self) -> None:
@@ -66,7 +84,10 @@ class Worker:
                 self.stop.wait(delay)
                 continue
             if worked == 0:
-                self.stop.wait(self.idle_seconds)
+                if self.doorbell is not None:
+                    self.doorbell.wait(self.idle_seconds)
+                else:
+                    self.stop.wait(self.idle_seconds)
         self.log.info("worker.stopped")
 
     def run_once(self) -> int:

@@ -62,12 +62,13 @@ def create_webhook_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     expected_schema: int | None = None,
     clock: Callable[[], float] = time.time,
+    on_queued: Callable[[], None] | None = None,
 ) -> Starlette:
     if not secrets:
         raise ValueError("at least one webhook endpoint secret is needed")
     meters = metrics or Metrics()
     log = get_logger("connector.webhooks")
-    intake = WebhookIntake(store)
+    intake = WebhookIntake(store, on_queued=on_queued)
 
     def refuse(status: int, result: str, reason: str) -> Response:
         meters.webhooks.labels(result=result).inc()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 
@@ -28,8 +29,14 @@ class _Pending:
 
 
 class WebhookIntake:
-    def __init__(self, store: StateStore, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self,
+        store: StateStore,
+        max_batch: int = MAX_BATCH,
+        on_queued: Callable[[], None] | None = None,
+    ) -> None:
         self._store = store
+        self._on_queued = on_queued
         self._max_batch = max_batch
         self._pending: queue.Queue[_Pending | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="webhook-intake", daemon=True)
@@ -80,6 +87,8 @@ class WebhookIntake:
             for pending in batch:
                 pending.answer.set_exception(exc)
             return
+        if fresh and self._on_queued is not None:
+            self._on_queued()
         answered: set[str] = set()
         for pending, (event_id, _type, keys) in zip(batch, events, strict=True):
             new = event_id in fresh and event_id not in answered

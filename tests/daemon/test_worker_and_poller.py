@@ -104,3 +104,34 @@ def test_poller_falls_back_to_a_sweep_when_the_feed_expired(world: World) -> Non
     Poller(world.source, queue, world.store, sweep_interval=None).poll_once()
     assert [i.key for i in queue.take("w", 10)] == [SWEEP_KEY]
     assert world.store.get_cursor("billing.changes") == "evt_latest"
+
+
+def test_doorbell_wakes_an_idle_worker_at_once(world: World) -> None:
+    """A key queued by this process's webhook receiver is taken without waiting the idle time."""
+    import threading
+    import time
+
+    from connector.worker import Doorbell
+
+    queue = _queue(world)
+    doorbell = Doorbell()
+    stop = threading.Event()
+    worker = Worker(
+        "w1", queue, world.reconciler, idle_seconds=30, metrics=Metrics(), stop=stop,
+        doorbell=doorbell,
+    )  # fmt: skip
+    thread = threading.Thread(target=worker.run)
+    thread.start()
+    try:
+        time.sleep(0.2)  # idle now, for up to 30 s
+        queue.add(["sub_00002"], "webhook")
+        doorbell.ring()
+        deadline = time.monotonic() + 10
+        while "sub_00002" not in world.crm.records["subscription"]:
+            assert time.monotonic() < deadline, "the worker did not wake up"
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        doorbell.ring()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
