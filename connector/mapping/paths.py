@@ -22,6 +22,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import AwareDatetime, BaseModel
 
 from connector.schema import Money
+from connector.schema.derived import derived
 
 Getter = Callable[[Any], Any]
 
@@ -91,7 +92,7 @@ def _attribute_type(owner: type[BaseModel], name: str) -> Any:
     function: Any = None
     if isinstance(member, property):
         function = member.fget
-    elif isinstance(member, cached_property):
+    elif isinstance(member, cached_property | derived):
         function = member.func
     if function is None or name.startswith("_"):
         raise PathError(f"{owner.__name__} has no field {name!r}")

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
 
+from connector.schema.derived import derived
+
 
 def _to_utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC)
@@ -19,7 +21,7 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 class CanonicalModel(BaseModel):
     """Strict, immutable, no unknown keys: bad input fails loudly at the boundary."""
 
-    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid", ignored_types=(derived,))
 
     def replace(self, **changes: Any) -> Self:
         """A validated copy with ``changes``.

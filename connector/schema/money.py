@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from connector.schema.currency import CurrencyCode, minor_units, quantum
+from connector.schema.currency import CurrencyCode, check_currency, minor_units, quantum
 
 
 class CurrencyMismatchError(ValueError):
@@ -51,13 +52,17 @@ class Money(BaseModel):
     @classmethod
     def rounded(cls, amount: Decimal, currency: str) -> Money:
         """Round an exact intermediate result half-to-even to the currency's minor unit."""
-        code = currency.upper()
-        return cls(amount=amount.quantize(quantum(code), rounding=ROUND_HALF_EVEN), currency=code)
+        code = check_currency(currency)
+        if not amount.is_finite():
+            raise ValueError(f"amount {amount} is not a finite number")
+        # Valid by construction (a known currency, quantized to its minor unit): skip the
+        # validators, which cost more than the arithmetic on the MRR hot path.
+        quantized = amount.quantize(quantum(code), rounding=ROUND_HALF_EVEN)
+        return _constructed(cls, quantized, code)
 
     @classmethod
     def zero(cls, currency: str) -> Money:
-        code = currency.upper()
-        return cls(amount=quantum(code) * 0, currency=code)
+        return cls.rounded(Decimal(0), currency)
 
     def to_minor(self) -> int:
         """The amount as an integer number of minor units."""
@@ -77,3 +82,10 @@ class Money(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.amount:f} {self.currency}"
+
+
+@lru_cache(maxsize=65_536)
+def _constructed(cls: type[Money], amount: Decimal, currency: str) -> Money:
+    # Money is immutable, and amounts repeat a lot (plans x seats): share the instances.
+    # Keys are exact: amounts of one currency are quantized to the same exponent.
+    return cls.model_construct(amount=amount, currency=currency)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cached_property
 from typing import Annotated, Self
 
 from pydantic import Field, model_validator
@@ -11,6 +10,7 @@ from pydantic import Field, model_validator
 from connector.schema.base import CanonicalModel, UtcDatetime
 from connector.schema.currency import CurrencyCode
 from connector.schema.customer import Customer
+from connector.schema.derived import derived
 from connector.schema.enums import MRR_BEARING_STATUSES, PauseBehavior, SubscriptionStatus
 from connector.schema.money import Money
 from connector.schema.mrr import apply_discounts, monthly
@@ -186,12 +186,12 @@ class Subscription(CanonicalModel):
         )
         return monthly(apply_discounts(per_invoice, self.discounts, period), interval)
 
-    @cached_property
+    @derived
     def list_mrr(self) -> Money:
         """MRR as if the subscription were billing now (status ignored), net of discounts."""
         return Money.rounded(self._monthly_net(), self.currency)
 
-    @cached_property
+    @derived
     def mrr(self) -> Money:
         """Monthly recurring revenue: zero unless the status bears revenue."""
         if self.status not in MRR_BEARING_STATUSES:
