@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from connector.mapping import RenderError, compile_mapping, mapping_json_schema
-from connector.schema import SubscriptionStatus
+from connector.schema import IntervalUnit, SubscriptionStatus
 from tests.factories import MAPPINGS, forever_percent, item, load_default_mappings, subscription
 
 
@@ -136,3 +136,31 @@ def test_shipped_json_schema_is_current() -> None:
     """mappings/mapping.schema.json matches the format (regenerate: connector mappings schema)."""
     shipped = json.loads((MAPPINGS / "mapping.schema.json").read_text())
     assert shipped == mapping_json_schema()
+
+
+def test_enterprise_mapping_targets_sale_orders_without_code_changes() -> None:
+    """The Odoo Enterprise mapping sends the same subscription to sale.order and order lines."""
+    enterprise = compile_mapping(MAPPINGS / "odoo_enterprise.yaml")
+    assert enterprise.system == "odoo"
+    subscription_object = enterprise.objects["subscription"]
+    assert subscription_object.target == "sale.order"
+    sub = subscription(
+        9,
+        status=SubscriptionStatus.PAUSED,
+        items=(item("pro", 3, unit=IntervalUnit.MONTH, count=3),),
+    )
+    _key, order = enterprise.render(sub)["subscription"]
+    assert order["subscription_state"] == "4_paused"
+    assert order["plan_id"] == {
+        "lookup": "sale.subscription.plan",
+        "by": "name",
+        "value": "MONTH-3",
+    }
+    assert order["client_order_ref"] == "sub_00009"
+    lines = order["order_line"]
+    assert isinstance(lines, list)
+    (line,) = lines
+    assert isinstance(line, dict)
+    assert line["product_uom_qty"] == "3"
+    lines_field = subscription_object.field("order_line")
+    assert lines_field.lines_model == "sale.order.line"
