@@ -98,6 +98,28 @@ class Target(Protocol):
         ...
 
 
+class MappedTarget:
+    """What every target shares: the mapping it writes through, the name of the system
+    (the mapping's, unless configured otherwise) and the counter of its API calls."""
+
+    def __init__(self, mapping: CompiledMapping, system: str | None = None) -> None:
+        self._mapping = mapping
+        self._system = system or mapping.system
+        self._calls = CallCounter()
+
+    @property
+    def system(self) -> str:
+        return self._system
+
+    @property
+    def mapping(self) -> CompiledMapping:
+        return self._mapping
+
+    @property
+    def calls(self) -> CallCounter:
+        return self._calls
+
+
 # key -> (modstamp, remote id), for one page of a target object's records
 StampPage = Mapping[str, tuple[str | None, str | None]]
 

@@ -17,7 +17,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from adapters.base import ChangePage, SourcePage, SourceRead, StampPage, estimate_calls
+from adapters.base import (
+    ChangePage,
+    MappedTarget,
+    SourcePage,
+    SourceRead,
+    StampPage,
+    estimate_calls,
+)
 from connector.mapping import CompiledMapping
 from connector.records import (
     CallCounter,
@@ -155,7 +162,7 @@ class MemorySource:
 Rejecter = Callable[[WriteRequest], WriteError | None]
 
 
-class MemoryTarget:
+class MemoryTarget(MappedTarget):
     """A target system held in memory, upserting by our match key like the real ones."""
 
     def __init__(
@@ -166,26 +173,13 @@ class MemoryTarget:
         read_batch: int = DEFAULT_READ_BATCH,
         rejecter: Rejecter | None = None,
     ) -> None:
-        self._mapping = mapping
-        self._calls = CallCounter()
+        super().__init__(mapping)
         self._write_batch = write_batch
         self._read_batch = read_batch
         self._lock = threading.Lock()
         self.rejecter = rejecter
         self._stamps = itertools.count(1)
         self.records: dict[str, dict[str, TargetRecord]] = {name: {} for name in mapping.objects}
-
-    @property
-    def system(self) -> str:
-        return self._mapping.system
-
-    @property
-    def mapping(self) -> CompiledMapping:
-        return self._mapping
-
-    @property
-    def calls(self) -> CallCounter:
-        return self._calls
 
     def read_batch_size(self, object_name: str) -> int:
         return self._read_batch

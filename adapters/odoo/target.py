@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 
-from adapters.base import estimate_calls
+from adapters.base import MappedTarget, estimate_calls
 from adapters.odoo.client import OdooClient, Row
 from adapters.odoo.connection import OdooConnection, Rpc
 from adapters.odoo.contract import object_problems
@@ -17,10 +17,10 @@ from adapters.odoo.settings import OdooSettings
 from adapters.odoo.writer import OdooWriter
 from adapters.resilience import RateGate, Resilient, RetryPolicy
 from connector.mapping import CompiledMapping
-from connector.records import CallCounter, TargetRecord, WriteRequest, WriteResult
+from connector.records import TargetRecord, WriteRequest, WriteResult
 
 
-class OdooTarget:
+class OdooTarget(MappedTarget):
     """Keeps the mapped Odoo models in line, matching records by external id.
 
     ``rpc`` replaces the odoorpc connection (tests); ``policy``/``sleep`` tune retries.
@@ -37,10 +37,9 @@ class OdooTarget:
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        super().__init__(mapping, settings.system)
         self.settings = settings
-        self._mapping = mapping
         self._objects: dict[str, ObjectInfo] = describe(mapping)
-        self._calls = CallCounter()
         self.resilient = Resilient(
             settings.system,
             judge,
@@ -55,18 +54,6 @@ class OdooTarget:
         self.writer = OdooWriter(
             self.client, self.reader, self.lookups, mapping, settings.namespace
         )
-
-    @property
-    def system(self) -> str:
-        return self.settings.system
-
-    @property
-    def mapping(self) -> CompiledMapping:
-        return self._mapping
-
-    @property
-    def calls(self) -> CallCounter:
-        return self._calls
 
     def new_run(self) -> None:
         """Forget cached reference data (look-ups, stage types)."""

@@ -42,7 +42,7 @@ from typing import Any
 
 from simple_salesforce.api import Salesforce
 
-from adapters.base import StampPage, estimate_calls
+from adapters.base import MappedTarget, StampPage, estimate_calls
 from adapters.resilience import RetryPolicy
 from adapters.salesforce.contract import contract_problems, load_spec
 from adapters.salesforce.describe import ObjectInfo, conventional_relationship, parse_describe
@@ -62,7 +62,6 @@ from adapters.salesforce.values import (
 from connector.errors import ConfigError, FatalAdapterError, RetryableAdapterError
 from connector.mapping import CompiledMapping, CompiledObject
 from connector.records import (
-    CallCounter,
     JsonValue,
     TargetRecord,
     WriteError,
@@ -88,7 +87,7 @@ class Layout:
         return select_prefix(self.obj.target, self.select, self.obj.key_field)
 
 
-class SalesforceTarget:
+class SalesforceTarget(MappedTarget):
     """A :class:`~adapters.base.Target` backed by one Salesforce org."""
 
     def __init__(
@@ -115,8 +114,7 @@ class SalesforceTarget:
                         "supported for Salesforce (use ref to link mapped objects)"
                     )
         self.settings = settings
-        self._mapping = mapping
-        self._calls = CallCounter()
+        super().__init__(mapping)
         self.session = session or SalesforceSession(settings, policy=policy, sleep=sleep)
         self._policy = policy or RetryPolicy()
         self._lock_retries = lock_retries
@@ -127,18 +125,6 @@ class SalesforceTarget:
         self._lock = threading.Lock()
 
     # -- the Target protocol ---------------------------------------------------------------
-
-    @property
-    def system(self) -> str:
-        return self._mapping.system
-
-    @property
-    def mapping(self) -> CompiledMapping:
-        return self._mapping
-
-    @property
-    def calls(self) -> CallCounter:
-        return self._calls
 
     def read_batch_size(self, object_name: str) -> int:
         # Estimated without a call: describe only changes relationship names, not the length.
