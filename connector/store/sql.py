@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from abc import ABC, abstractmethod
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -41,7 +42,7 @@ class SchemaTooNewError(RuntimeError):
 Row = Mapping[str, Any]
 
 
-class SqlStore:
+class SqlStore(ABC):
     """Everything but the connection: see :class:`SqliteStore` and :class:`PostgresStore`."""
 
     name = "sql"
@@ -124,8 +125,9 @@ class SqlStore:
             return 0
         return int(self._scalar("SELECT MAX(version) AS v FROM schema_version") or 0)
 
+    @abstractmethod
     def _has_table(self, name: str) -> bool:
-        raise NotImplementedError
+        """Whether the database has this table (each dialect asks its own catalogue)."""
 
     def migrate(self) -> int:
         current_version = self.migrations[-1][0]
