@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from abc import ABC, abstractmethod
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -67,6 +67,7 @@ class SqlStore(ABC):
 
     def _ensure_connected(self) -> None:
         """Reconnect a broken connection before a new unit of work (see PostgresStore)."""
+        return  # a SQLite file connection does not break
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -119,6 +120,7 @@ class SqlStore(ABC):
 
     def _lock_for_migration(self) -> None:
         """Serialise concurrent migrations (several workers starting at once)."""
+        return  # SQLite's BEGIN IMMEDIATE already serialises them
 
     def schema_version(self) -> int:
         if not self._has_table("schema_version"):
