@@ -176,16 +176,24 @@ def update_customer(
         return _updated(state, "customers", before, after, "customer.updated", request)
 
 
+def _deleted(
+    state: StripeState, collection_name: str, kind: str, object_id: str, request: RequestInfo | None
+) -> Obj:
+    """Remove an object, keep its tombstone (retrievable as ``deleted: true``), emit the event."""
+    collection = getattr(state, collection_name)
+    with state.lock:
+        obj = collection.require(object_id)
+        collection.remove(object_id)
+        tomb = objects.deleted(object_id, kind)
+        state.deleted[object_id] = tomb
+        state.emit(f"{kind}.deleted", obj, request=request)
+        return tomb
+
+
 def delete_customer(
     state: StripeState, customer_id: str, request: RequestInfo | None = None
 ) -> Obj:
-    with state.lock:
-        obj = state.customers.require(customer_id)
-        state.customers.remove(customer_id)
-        tomb = objects.deleted(customer_id, "customer")
-        state.deleted[customer_id] = tomb
-        state.emit("customer.deleted", obj, request=request)
-        return tomb
+    return _deleted(state, "customers", "customer", customer_id, request)
 
 
 # -- products --------------------------------------------------------------------------------
@@ -516,13 +524,7 @@ def update_coupon(
 
 
 def delete_coupon(state: StripeState, coupon_id: str, request: RequestInfo | None = None) -> Obj:
-    with state.lock:
-        obj = state.coupons.require(coupon_id)
-        state.coupons.remove(coupon_id)
-        tomb = objects.deleted(coupon_id, "coupon")
-        state.deleted[coupon_id] = tomb
-        state.emit("coupon.deleted", obj, request=request)
-        return tomb
+    return _deleted(state, "coupons", "coupon", coupon_id, request)
 
 
 # -- tax rates -------------------------------------------------------------------------------
