@@ -109,10 +109,6 @@ class StateStore(Protocol):
     # work queue (see connector.queue for the policy around these)
     def enqueue(self, keys: Sequence[str], reason: str, now: dt.datetime) -> None: ...
 
-    def accept_webhook(
-        self, event_id: str, event_type: str, keys: Sequence[str], now: dt.datetime
-    ) -> bool: ...
-
     def accept_webhooks(
         self, events: Sequence[tuple[str, str, Sequence[str]]], now: dt.datetime
     ) -> set[str]: ...

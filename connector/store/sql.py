@@ -519,32 +519,14 @@ class SqlStore(ABC):
             ((key, reason, stamp, stamp, stamp) for key in dict.fromkeys(keys)),
         )
 
-    def accept_webhook(
-        self, event_id: str, event_type: str, keys: Sequence[str], now: dt.datetime
-    ) -> bool:
-        """Record a webhook event id and queue its keys, atomically; False for a duplicate.
-
-        Committing both together is what makes a crash before the 2xx safe: either the event
-        is recorded and queued, or neither, and Stripe delivers it again.
-        """
-        with self.transaction():
-            cursor = self._execute(
-                "INSERT INTO webhook_event (id, type, key, received_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (id) DO NOTHING",
-                (event_id, event_type, ",".join(keys) or None, to_text(now)),
-            )
-            if cursor.rowcount != 1:
-                return False
-            if keys:
-                self.enqueue(keys, "webhook", now)
-            return True
-
     def accept_webhooks(
         self, events: Sequence[tuple[str, str, Sequence[str]]], now: dt.datetime
     ) -> set[str]:
-        """Record many webhook events and queue their keys in one transaction.
+        """Record webhook events and queue their keys in one transaction.
 
         Returns the ids recorded now; the others were seen before (or twice in this batch).
+        Committing both together is what makes a crash before the 2xx safe: either an event
+        is recorded and queued, or neither, and Stripe delivers it again.
         """
         fresh: set[str] = set()
         keys: list[str] = []

@@ -149,9 +149,11 @@ def test_stats_report_depth_and_oldest(store: StateStore) -> None:
 
 def test_webhook_events_are_deduplicated_with_their_enqueue(store: StateStore) -> None:
     """The same event id twice: queued once, the second delivery is recognised."""
-    assert store.accept_webhook("evt_1", "customer.subscription.updated", ["sub_1"], T0)
-    assert not store.accept_webhook("evt_1", "customer.subscription.updated", ["sub_1"], T0)
-    assert store.accept_webhook("evt_2", "customer.subscription.updated", ["sub_1"], T0)
+    updated = "customer.subscription.updated"
+    assert store.accept_webhooks([("evt_1", updated, ["sub_1"])], T0) == {"evt_1"}
+    assert store.accept_webhooks([("evt_1", updated, ["sub_1"])], T0) == set()
+    both = [("evt_2", updated, ["sub_1"]), ("evt_2", updated, ["sub_1"])]
+    assert store.accept_webhooks(both, T0) == {"evt_2"}  # twice in one batch: once
     assert [item.key for item in store.lease("w", 10, T0, 30)] == ["sub_1"]
 
 
