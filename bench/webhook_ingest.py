@@ -555,7 +555,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--no-instrument",
         action="store_true",
-        help="do not time store.accept_webhook in the server (the timer costs ~1 us)",
+        help="do not time store.accept_webhooks in the server (the timer costs ~1 us)",
     )
     parser.add_argument(
         "--breakdown", action="store_true", help="also time the steps in process, no HTTP"
