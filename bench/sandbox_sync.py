@@ -37,8 +37,8 @@ from connector.report import RunReport
 from connector.runtime import open_runtime
 from connector.sandbox.common.server import free_port
 from connector.sandbox.dataset import make_subscription
-from connector.sandbox.local import STRIPE_KEY, SandboxEndpoints
-from connector.sandbox.seeding import _drift_odoo, _drift_salesforce, seed_billing
+from connector.sandbox.local import STRIPE_KEY, SandboxEndpoints, connect_odoo
+from connector.sandbox.seeding import drift_targets, seed_billing
 from connector.schema import SubscriptionStatus
 
 STRIPE_PAGE = 100
@@ -151,18 +151,10 @@ def run(total: int = 100_000, drift: float = 0.01) -> dict[str, Any]:
                     RunOptions(kind="full", allow_mass_changes=True)
                 )
                 first_seconds = time.perf_counter() - begin
+            drift_targets(
+                settings, endpoints, connect_odoo(endpoints.odoo_port), total, drift, seed=11
+            )
             rng = random.Random(11)
-            keys = [make_subscription(n).id for n in range(1, total + 1)]
-            drifted = rng.sample(keys, k=round(total * drift))
-            half = len(drifted) // 2
-            _drift_salesforce(endpoints, drifted[:half:2], drifted[half::2])
-            import odoorpc
-
-            from connector.sandbox.local import ODOO_DATABASE, ODOO_LOGIN, ODOO_PASSWORD
-
-            odoo = odoorpc.ODOO("127.0.0.1", port=endpoints.odoo_port, timeout=600)
-            odoo.login(ODOO_DATABASE, ODOO_LOGIN, ODOO_PASSWORD)
-            _drift_odoo(odoo, "subsync", drifted[1:half:2], drifted[half + 1 :: 2])
             with open_runtime(settings) as runtime:
                 begin = time.perf_counter()
                 full = runtime.reconciler.reconcile_all(RunOptions(kind="full"))
@@ -171,11 +163,8 @@ def run(total: int = 100_000, drift: float = 0.01) -> dict[str, Any]:
                 for page in runtime.source.changed_since(None):
                     cursor = page.cursor
             # Stripe refuses changes to cancelled subscriptions (as it should): pick active ones.
-            active = [
-                make_subscription(n).id
-                for n in range(1, total + 1)
-                if make_subscription(n).status is SubscriptionStatus.ACTIVE
-            ]
+            generated = (make_subscription(n) for n in range(1, total + 1))
+            active = [sub.id for sub in generated if sub.status is SubscriptionStatus.ACTIVE]
             changed = rng.sample(active, k=round(total * drift))
             _change_in_billing(endpoints.stripe_url, changed)
             with open_runtime(settings) as runtime:

@@ -14,7 +14,7 @@ from rich.console import Console
 from connector.config import load_settings
 from connector.logs import configure_logging
 from connector.mapping.defaults import default_mappings_dir
-from connector.sandbox.local import LocalSandbox, SandboxEndpoints
+from connector.sandbox.local import LocalSandbox, SandboxEndpoints, connect_odoo
 
 sandbox_app = typer.Typer(
     help="Local emulators of Stripe, Salesforce and Odoo.", no_args_is_help=True
@@ -64,10 +64,6 @@ def seed(
     drift: Annotated[float, typer.Option(min=0.0, max=0.5)] = 0.02,
 ) -> None:
     """Fill a running sandbox: billing, and a CRM and ERP that drifted from it."""
-    import odoorpc
-
-    from connector.sandbox.local import ODOO_DATABASE, ODOO_LOGIN, ODOO_PASSWORD
-
     configure_logging("console", "WARNING")
     info = json.loads((directory / "sandbox.json").read_text(encoding="utf-8"))
     endpoints = SandboxEndpoints(
@@ -76,8 +72,7 @@ def seed(
         int(info["odoo"]["url"].rsplit(":", 1)[1]),
         Path(info["salesforce"]["ca_bundle"]),
     )
-    client = odoorpc.ODOO("127.0.0.1", port=endpoints.odoo_port, timeout=120)
-    client.login(ODOO_DATABASE, ODOO_LOGIN, ODOO_PASSWORD)
+    client = connect_odoo(endpoints.odoo_port)
     _seed(directory / "connector.toml", endpoints, None, subscriptions, drift, client)
 
 

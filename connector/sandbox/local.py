@@ -36,6 +36,13 @@ SF_PASSWORD = "sandbox-password"  # noqa: S105
 SF_TOKEN = "SANDBOXTOKEN"  # noqa: S105
 
 
+def connect_odoo(port: int, timeout: float = 600) -> Any:
+    """An odoorpc client logged in to the sandbox's Odoo as its administrator."""
+    client = odoorpc.ODOO("127.0.0.1", port=port, timeout=timeout)
+    client.login(ODOO_DATABASE, ODOO_LOGIN, ODOO_PASSWORD)
+    return client
+
+
 @dataclass
 class SandboxEndpoints:
     stripe_url: str
@@ -120,9 +127,7 @@ class LocalSandbox:
 
     def odoo_client(self) -> Any:
         assert self.endpoints is not None
-        client = odoorpc.ODOO("127.0.0.1", port=self.endpoints.odoo_port, timeout=60)
-        client.login(ODOO_DATABASE, ODOO_LOGIN, ODOO_PASSWORD)
-        return client
+        return connect_odoo(self.endpoints.odoo_port)
 
     def stop(self) -> None:
         for server in reversed(self.servers):

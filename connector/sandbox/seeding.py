@@ -121,6 +121,40 @@ def _drift_odoo(client: Any, namespace: str, deleted: Sequence[str], edited: Seq
         )
 
 
+@dataclass(frozen=True)
+class Drift:
+    deleted: dict[str, int]
+    edited: dict[str, int]
+
+
+def drift_targets(
+    settings: Settings,
+    endpoints: SandboxEndpoints,
+    odoo_client: Any,
+    subscriptions: int,
+    share: float,
+    seed: int = 7,
+) -> Drift:
+    """Delete and edit ``share`` of the CRM's and ERP's subscriptions, through their APIs.
+
+    Half of the drifted subscriptions lose their record, half get a field edited by hand;
+    each system drifts on its own records (different people, different mistakes).
+    """
+    keys = [make_subscription(n).id for n in range(1, subscriptions + 1)]
+    drifted = random.Random(seed).sample(keys, k=round(len(keys) * share))
+    half = len(drifted) // 2
+    missing, edited = drifted[:half], drifted[half:]
+    sf_missing, odoo_missing = missing[::2], missing[1::2]
+    sf_edited, odoo_edited = edited[::2], edited[1::2]
+    _drift_salesforce(endpoints, sf_missing, sf_edited)
+    namespace = str(getattr(settings.targets.get("odoo"), "namespace", "subsync"))
+    _drift_odoo(odoo_client, namespace, odoo_missing, odoo_edited)
+    return Drift(
+        {"salesforce": len(sf_missing), "odoo": len(odoo_missing)},
+        {"salesforce": len(sf_edited), "odoo": len(odoo_edited)},
+    )
+
+
 def seed_sandbox(
     settings: Settings,
     endpoints: SandboxEndpoints,
@@ -132,23 +166,9 @@ def seed_sandbox(
     seed_billing(endpoints.stripe_url, subscriptions)
     with open_runtime(settings) as runtime:
         runtime.reconciler.reconcile_all(RunOptions(kind="seed", allow_mass_changes=True))
-    rng = random.Random(seed)
-    keys = [make_subscription(n).id for n in range(1, subscriptions + 1)]
-    drifted = rng.sample(keys, k=round(len(keys) * drift))
-    half = len(drifted) // 2
-    missing, edited = drifted[:half], drifted[half:]
-    # Each system drifts on its own records: different people, different mistakes.
-    sf_missing, odoo_missing = missing[::2], missing[1::2]
-    sf_edited, odoo_edited = edited[::2], edited[1::2]
-    _drift_salesforce(endpoints, sf_missing, sf_edited)
-    namespace = str(getattr(settings.targets.get("odoo"), "namespace", "subsync"))
-    _drift_odoo(odoo_client, namespace, odoo_missing, odoo_edited)
+    made = drift_targets(settings, endpoints, odoo_client, subscriptions, drift, seed)
     _forget_state(settings.store_url)
-    return SeedReport(
-        subscriptions,
-        {"salesforce": len(sf_missing), "odoo": len(odoo_missing)},
-        {"salesforce": len(sf_edited), "odoo": len(odoo_edited)},
-    )
+    return SeedReport(subscriptions, made.deleted, made.edited)
 
 
 def _forget_state(store_url: str) -> None:
