@@ -28,6 +28,7 @@ from connector.errors import ConfigError, ConnectorError, MappingContractError
 from connector.logs import configure_logging, get_logger
 from connector.mapping import MappingError, mapping_json_schema
 from connector.reconciler import RunOptions
+from connector.redaction import redact_text
 from connector.report import ExitCode
 from connector.runtime import load_target_mappings, open_runtime
 from connector.store import AuditQuery, open_store, utcnow
@@ -305,8 +306,11 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     store = open_store(settings.store_url)
     try:
         queue = store.queue_stats(utcnow())
+        runs = store.recent_runs(10)
+        store_cursors = store.cursors()
         info = {
-            "store": settings.store_url,
+            # the URL may carry the database password: masked like in every log line
+            "store": redact_text(settings.store_url),
             "schema_version": store.schema_version(),
             "subscriptions_synced": store.count_known(),
             "open_dead_letters": store.count_dead_letters("open"),
@@ -316,7 +320,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
                 "delayed": queue.delayed,
                 "oldest_enqueued_at": queue.oldest_enqueued_at,
             },
-            "cursors": store.cursors(),
+            "cursors": store_cursors,
             "runs": [
                 {
                     "id": r.id,
@@ -325,11 +329,9 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
                     "status": r.status,
                     "dry_run": r.dry_run,
                 }
-                for r in store.recent_runs(10)
+                for r in runs
             ],
         }
-        runs = store.recent_runs(10)
-        store_cursors = store.cursors()
     finally:
         store.close()
     if as_json:

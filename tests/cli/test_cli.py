@@ -195,3 +195,24 @@ def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
     for word in ("dry run", "drift_corrected", "created", "upgraded", "paused", "cancelled"):
         assert word in out, word
     assert "3 subscriptions, 0 unchanged, 3 with changes, 0 dead-lettered" in result.stdout
+
+
+def test_status_never_prints_the_store_password(workdir: Path) -> None:
+    """A PostgreSQL URL's password is masked in `connector status`."""
+    from connector.redaction import SECRETS
+    from tests.conftest import postgres_url
+
+    # The test server trusts loopback, so any password is accepted: it only has to be masked.
+    url = postgres_url().replace(
+        "postgresql://postgres@", "postgresql://postgres:hunter2-long-password@"
+    )
+    assert "hunter2" in url
+    SECRETS.register("hunter2-long-password")
+    result = runner.invoke(
+        app,
+        ["status", "--json", "--config", str(workdir / "connector.toml")],
+        env={"CONNECTOR_STORE_URL": url},
+    )
+    assert result.exit_code == 0, result.stdout
+    assert "hunter2-long-password" not in result.stdout
+    assert json.loads(result.stdout)["store"].startswith("postgresql://postgres:")
