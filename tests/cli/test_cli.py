@@ -200,19 +200,26 @@ def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
 def test_status_never_prints_the_store_password(workdir: Path) -> None:
     """A PostgreSQL URL's password is masked in `connector status`."""
     from connector.redaction import SECRETS
-    from tests.conftest import postgres_url
+    from tests.conftest import postgres_store
 
-    # The test server trusts loopback, so any password is accepted: it only has to be masked.
-    url = postgres_url().replace(
-        "postgresql://postgres@", "postgresql://postgres:hunter2-long-password@"
-    )
-    assert "hunter2" in url
-    SECRETS.register("hunter2-long-password")
-    result = runner.invoke(
-        app,
-        ["status", "--json", "--config", str(workdir / "connector.toml")],
-        env={"CONNECTOR_STORE_URL": url},
-    )
+    with postgres_store() as store:
+        schema = store._scalar("SELECT current_schema() AS s")  # type: ignore[attr-defined]
+        # The test server trusts loopback, so any password is accepted: it must only be masked.
+        base = postgres_url_with_password("hunter2-long-password")
+        url = f"{base}?options=-csearch_path%3D{schema}"
+        SECRETS.register("hunter2-long-password")
+        result = runner.invoke(
+            app,
+            ["status", "--json", "--config", str(workdir / "connector.toml")],
+            env={"CONNECTOR_STORE_URL": url},
+        )
     assert result.exit_code == 0, result.stdout
     assert "hunter2-long-password" not in result.stdout
     assert json.loads(result.stdout)["store"].startswith("postgresql://postgres:")
+
+
+def postgres_url_with_password(password: str) -> str:
+    from tests.conftest import postgres_url
+
+    url = postgres_url()
+    return url.replace("postgresql://postgres@", f"postgresql://postgres:{password}@")
