@@ -5,13 +5,13 @@
     ConnectorError
     ├── ConfigError              bad or missing configuration; nothing was started
     │   └── MappingContractError    a target's live schema no longer fits its mapping
-    ├── AdapterError             a system could not be used
-    │   ├── RetryableAdapterError   gave up after retries (429, 5xx, timeouts); try again later
-    │   └── FatalAdapterError       authentication, permissions, quota: stop using the system
-    └── SafetyValveTripped       a run would make a suspicious mass change (see connector.safety)
+    └── AdapterError             a system could not be used
+        ├── RetryableAdapterError   gave up after retries (429, 5xx, timeouts); try again later
+        └── FatalAdapterError       authentication, permissions, quota: stop using the system
 
 Mapping problems raise :class:`connector.mapping.MappingError`, which names file and line.
-Per-record refusals are not exceptions: they come back as
+A tripped safety valve is not an exception either: the run ends with status
+``stopped_by_safety_valve`` (exit code 4). Per-record refusals are not exceptions: they come back as
 :class:`connector.records.WriteError` and end in the dead-letter list.
 """
 
@@ -39,10 +39,6 @@ class RetryableAdapterError(AdapterError):
 
 
 class FatalAdapterError(AdapterError):
-    pass
-
-
-class SafetyValveTripped(ConnectorError):
     pass
 
 

@@ -309,9 +309,7 @@ class Reconciler:
                     found.update(target.read(obj.name, record_keys[start : start + size]))
             records[obj.name] = found
             agreements[obj.name] = self.store.load_agreements(target.system, obj.name, record_keys)
-        return TargetState(
-            target.mapping, records, agreements=agreements, stamp_only=frozenset(index)
-        )
+        return TargetState(target.mapping, records, agreements=agreements)
 
     def _history(self, system: str, subscriptions: Sequence[Subscription]) -> History:
         """Snapshots, bindings and (after a stamp scan) whole records of the subscriptions

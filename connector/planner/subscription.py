@@ -29,19 +29,14 @@ class TargetState:
     snapshots: Mapping[str, Mapping[str, FieldValues]] = field(default_factory=dict)
     bindings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     agreements: Mapping[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict)
-    # objects whose ``records`` carry key, modstamp and id only (from a stamp scan)
-    stamp_only: frozenset[str] = frozenset()
 
-    def settled(self, subscription: Subscription) -> bool:
-        """True when every record of ``subscription`` is untouched since it last agreed.
+    def settled_check(self) -> Callable[[Subscription], bool]:
+        """A check, with its look-ups prepared once for a whole chunk, of whether every
+        record of a subscription is untouched since it last agreed.
 
         Only meaningful for a subscription whose canonical state is also unchanged since its
         last sync: then its desired records are the ones that agreed, and nothing is to do.
         """
-        return self.settled_check()(subscription)
-
-    def settled_check(self) -> Callable[[Subscription], bool]:
-        """:meth:`settled` with its look-ups prepared once, for a whole chunk."""
         digest = self.mapping.digest
         lookups = [
             (obj.key_of, self.records.get(name, _EMPTY), self.agreements.get(name, _EMPTY))
