@@ -13,11 +13,19 @@ import math
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from adapters.base import ContractChecker, Source, SourceRead, StampScanner, Target
+from adapters.base import (
+    ContractChecker,
+    Source,
+    SourcePage,
+    SourceRead,
+    StampScanner,
+    Target,
+)
 from connector.apply import RecordId, RecordOutcome, apply_plans
 from connector.audit import AuditTrail, build_entry
 from connector.errors import MappingContractError
@@ -31,6 +39,7 @@ from connector.planner import (
     TargetState,
 )
 from connector.planner.chunk import History, plan_chunk
+from connector.prefetch import Prefetch
 from connector.records import RecordError, SnapshotRow, TargetRecord
 from connector.redaction import redact_text
 from connector.report import RunReport, SystemCost
@@ -40,6 +49,8 @@ from connector.store import AuditEntry, DeadLetter, RunRecord, StateStore, utcno
 from connector.store.fingerprint import fingerprint_of
 
 DEFAULT_CHUNK = 5000
+# Billing pages read ahead of planning during a full run: about one chunk's worth at 100 a page.
+SCAN_READ_AHEAD = 64
 CONTRACT_TTL_SECONDS = 600.0
 Progress = Callable[[int, int | None], None]
 
@@ -211,18 +222,22 @@ class Reconciler:
         return plans
 
     def _plan_everything(self, report: RunReport) -> list[SubscriptionPlan]:
-        self._scan_stamps()
-        try:
-            return self._plan_scanned(report)
-        finally:
-            self._stamp_index = {}
+        # Billing pages arrive while the targets' stamps are scanned and chunks are planned.
+        with Prefetch(self.source.scan(), SCAN_READ_AHEAD, "billing-scan") as pages:
+            self._scan_stamps()
+            try:
+                return self._plan_scanned(pages, report)
+            finally:
+                self._stamp_index = {}
 
-    def _plan_scanned(self, report: RunReport) -> list[SubscriptionPlan]:
+    def _plan_scanned(
+        self, pages: Iterable[SourcePage], report: RunReport
+    ) -> list[SubscriptionPlan]:
         plans: list[SubscriptionPlan] = []
         seen: set[str] = set()
         buffer: dict[str, Subscription] = {}
         errors: dict[str, RecordError] = {}
-        for page in self.source.scan():
+        for page in pages:
             for sub in page.subscriptions:
                 buffer[sub.id] = sub
             for error in page.errors:
@@ -250,9 +265,7 @@ class Reconciler:
         changed.extend(k for k in read.missing if k in stored)
         previous = self.store.load_canonical(changed)
         present = [*current.values(), *(previous[k] for k in read.missing if k in previous)]
-        states = {
-            system: self._read_target(target, present) for system, target in self.targets.items()
-        }
+        states = self._read_targets(present)
         result = plan_chunk(
             current,
             list(read.missing),
@@ -282,6 +295,18 @@ class Reconciler:
                 )
             )
         return plans
+
+    def _read_targets(self, subscriptions: list[Subscription]) -> dict[str, TargetState]:
+        """Every target's state of these subscriptions, read side by side: each system
+        answers while the others do, and the connector decodes one while another answers."""
+        if len(self.targets) < 2:
+            return {s: self._read_target(t, subscriptions) for s, t in self.targets.items()}
+        with ThreadPoolExecutor(len(self.targets), thread_name_prefix="target-read") as pool:
+            futures = {
+                system: pool.submit(self._read_target, target, subscriptions)
+                for system, target in self.targets.items()
+            }
+            return {system: future.result() for system, future in futures.items()}
 
     def _read_target(self, target: Target, subscriptions: Iterable[Subscription]) -> TargetState:
         """The target's records of these subscriptions, and when they last agreed.
