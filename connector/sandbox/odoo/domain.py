@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 
 from connector.sandbox.odoo.errors import PyValueError
@@ -47,6 +48,32 @@ class Leaf:
     operator: str
     value: Any
     text: str
+
+    @cached_property
+    def members(self) -> Members:
+        """The value of an ``in`` / ``not in`` leaf, prepared once for every row it tests."""
+        return Members.of(self.value)
+
+
+@dataclass(frozen=True)
+class Members:
+    """A list operand as a set: a hash look-up per row, as PostgreSQL's index gives Odoo.
+
+    Without it every row costs a scan of the list, and a batch of 1,000 external ids against
+    40,000 rows costs 40 million comparisons where Odoo costs 1,000 index probes.
+    """
+
+    values: frozenset[Any] | tuple[Any, ...]  # a tuple only when a member is unhashable
+    has_false: bool
+
+    @staticmethod
+    def of(value: Any) -> Members:
+        values = tuple(value) if isinstance(value, list | tuple | set) else (value,)
+        has_false = any(v is False or v is None for v in values)
+        try:
+            return Members(frozenset(values), has_false)
+        except TypeError:
+            return Members(values, has_false)
 
 
 @dataclass(frozen=True)
@@ -132,12 +159,15 @@ def _is_empty(value: Any) -> bool:
 
 
 def compare(stored: Any, operator: str, value: Any, ftype: str) -> bool:
-    """Evaluate one leaf on a scalar (or id list for x2many) stored value."""
+    """Evaluate one leaf on a scalar (or id list for x2many) stored value.
+
+    ``value`` may come as :class:`Members` (prepared by the leaf) for ``in`` / ``not in``.
+    """
     if ftype in ("one2many", "many2many"):
         ids = stored or []
         if operator in ("=", "!=") and value is False:
             return (not ids) == (operator == "=")
-        wanted = set(value if isinstance(value, list | tuple) else [value])
+        wanted = (value if isinstance(value, Members) else Members.of(value)).values
         hit = any(i in wanted for i in ids)
         if operator in ("in", "="):
             return hit
@@ -161,12 +191,11 @@ def compare(stored: Any, operator: str, value: Any, ftype: str) -> bool:
                 result = not empty and stored == value
         return result if operator == "=" else not result
     if operator in ("in", "not in"):
-        values = list(value) if isinstance(value, list | tuple | set) else [value]
-        has_false = any(v is False or v is None for v in values)
+        members = value if isinstance(value, Members) else Members.of(value)
         if ftype == "boolean":
-            result = stored in {bool(v) for v in values}
+            result = stored in {bool(v) for v in members.values}
         else:
-            result = (empty and has_false) or (not empty and stored in values)
+            result = (empty and members.has_false) or (not empty and stored in members.values)
         return result if operator == "in" else not result
     if operator in ("like", "ilike", "=like", "=ilike", "not like", "not ilike"):
         positive = operator.replace("not ", "")
@@ -324,6 +353,8 @@ class Evaluator:
             operator = "ilike" if leaf.operator == "=" else leaf.operator
             operator = "not ilike" if operator == "!=" else operator
             return compare(label, operator, value, "char")
+        if leaf.operator in ("in", "not in"):
+            return compare(stored, leaf.operator, leaf.members, field.type)
         return compare(stored, leaf.operator, value, field.type)
 
     def _hierarchy(self, model: str, row: dict[str, Any], leaf: Leaf) -> bool:
