@@ -76,6 +76,14 @@ class LookupCache:
             self._remember(model, by, self._values_of(model, by, missing))
         return {i: reverse[i] for i in wanted if i in reverse}
 
+    def name(self, model: str, by: str, record_id: int) -> str | None:
+        """The ``by`` value of one record: a dictionary look-up once a batch was prefetched
+        with :meth:`names`, which decoding a read does for every line of every record."""
+        known = self._reverse.get((model, by))
+        if known is not None and record_id in known:
+            return known[record_id]
+        return self.names(model, by, (record_id,)).get(record_id)
+
     def _values_of(self, model: str, path: str, ids: list[int]) -> dict[int, str]:
         if not ids:
             return {}

@@ -233,7 +233,7 @@ class OdooReader:
             if lookup_id is None:
                 return None
             model, by = _lookup(spec)
-            value = self.lookups.names(model, by, [lookup_id]).get(lookup_id)
+            value = self.lookups.name(model, by, lookup_id)
             return {"lookup": model, "by": by, "value": value}
         return None
 

@@ -14,7 +14,9 @@ class SchemaError(ValueError):
     """The compiled mapping does not have the shape this adapter reads."""
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: each field is described once per target and used as a dictionary key for every
+# record read, so it hashes by identity instead of hashing its compiled mapping each time.
+@dataclass(frozen=True, slots=True, eq=False)
 class FieldInfo:
     target: str
     kind: str  # value | ref | lookup | lines
