@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
+import orjson
 
 from adapters.resilience import RateGate, Resilient, RetryPolicy
 from adapters.stripe.errors import StripeResponseError, error_from_response
@@ -90,8 +91,8 @@ class StripeClient:
         if response.status_code >= 400:
             raise error_from_response(response)
         try:
-            body = response.json()
-        except ValueError as exc:
+            body = orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
             raise StripeResponseError(
                 f"GET {path}: HTTP {response.status_code} body is not JSON"
             ) from exc
