@@ -19,9 +19,10 @@ resolution, yet either must make the record look changed to the reconciler.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+import orjson
 
 from adapters.odoo import xmlids
 from adapters.odoo.client import OdooClient, Row
@@ -286,6 +287,6 @@ def _modstamp(
     """
     if not write_date:
         return None
-    payload = json.dumps([list(line_stamps), values], sort_keys=True, default=str)
-    digest = hashlib.sha1(payload.encode(), usedforsecurity=False).hexdigest()
+    payload = orjson.dumps([list(line_stamps), values], option=orjson.OPT_SORT_KEYS, default=str)
+    digest = hashlib.sha1(payload, usedforsecurity=False).hexdigest()
     return f"{write_date}#{digest[:12]}"
