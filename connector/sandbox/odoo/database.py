@@ -203,6 +203,9 @@ class OdooDatabase:
     def index_lookup(self, model: str, field: str, values: list[Any]) -> set[int] | None:
         return self.tables[model].lookup(field, values)
 
+    def index_estimate(self, model: str, field: str, values: list[Any]) -> int | None:
+        return self.tables[model].estimate(field, values)
+
     def value(self, model: str, row: dict[str, Any], field: str) -> Any:
         """The current value of ``field`` on ``row`` (related and computed fields resolved)."""
         plain = self._plain[model]

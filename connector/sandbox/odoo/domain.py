@@ -41,6 +41,8 @@ class Store(Protocol):
 
     def index_lookup(self, model: str, field: str, values: list[Any]) -> set[int] | None: ...
 
+    def index_estimate(self, model: str, field: str, values: list[Any]) -> int | None: ...
+
 
 @dataclass(frozen=True)
 class Leaf:
@@ -255,28 +257,69 @@ class Evaluator:
                     raise PyValueError(f"Invalid field {spec.name}.{name} in leaf {leaf.text}")
                 spec = self.store.spec(field.relation)
 
+    def _indexed(self, model: str, leaf: Leaf) -> tuple[str, list[Any]] | None:
+        """(field, values) when an index answers this single-field leaf, else ``None``."""
+        if len(leaf.path) > 1 or leaf.operator not in INDEXABLE:
+            return None
+        values = leaf.value if leaf.operator == "in" else [leaf.value]
+        if not isinstance(values, list | tuple):
+            return None
+        name = leaf.path[0]
+        if name == "id":
+            return name, [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+        if any(v is False or v is None for v in values):
+            return None
+        field = self.store.spec(model).fields[name]
+        if field.type == "many2one" and not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in values
+        ):
+            return None  # names are name-searched, not looked up
+        return name, list(values)
+
+    def estimate(self, model: str, term: Term) -> int | None:
+        """How many candidates :meth:`candidates` would give, or ``None`` if unknown cheaply."""
+        if isinstance(term, Leaf):
+            indexed = self._indexed(model, term)
+            if indexed is None:
+                return None
+            name, values = indexed
+            if name == "id":
+                return len(values)
+            return self.store.index_estimate(model, name, values)
+        if isinstance(term, Node) and term.op in ("&", "|"):
+            sizes = [self.estimate(model, child) for child in term.children]
+            known = [size for size in sizes if size is not None]
+            if term.op == "&":
+                return min(known) if known else None
+            return sum(known) if len(known) == len(sizes) else None
+        return None
+
     def candidates(self, model: str, term: Term) -> set[int] | None:
-        """Ids that may match (from indexes), or ``None`` when a scan is needed."""
+        """Ids that may match (from indexes), or ``None`` when a scan is needed.
+
+        A superset is fine: every candidate is matched against the whole domain afterwards.
+        """
         if isinstance(term, Leaf):
             if len(term.path) > 1:
                 return self._path_candidates(model, term)
-            if term.operator not in INDEXABLE:
+            indexed = self._indexed(model, term)
+            if indexed is None:
                 return None
-            values = term.value if term.operator == "in" else [term.value]
-            if not isinstance(values, list | tuple):
-                return None
-            name = term.path[0]
+            name, values = indexed
             if name == "id":
-                return {v for v in values if isinstance(v, int) and not isinstance(v, bool)}
-            if any(v is False or v is None for v in values):
-                return None
-            field = self.store.spec(model).fields[name]
-            if field.type == "many2one" and not all(
-                isinstance(v, int) and not isinstance(v, bool) for v in values
-            ):
-                return None  # names are name-searched, not looked up
-            return self.store.index_lookup(model, name, list(values))
+                return set(values)
+            return self.store.index_lookup(model, name, values)
         if isinstance(term, Node) and term.op == "&":
+            # As a query planner does: the most selective indexed child bounds the result.
+            # Intersecting it with large sets (``module = x`` holds every external id of a
+            # module) would cost more than matching its few rows against the other children.
+            sized = [
+                (size, index)
+                for index, child in enumerate(term.children)
+                if (size := self.estimate(model, child)) is not None
+            ]
+            if sized:
+                return self.candidates(model, term.children[min(sized)[1]])
             sets = [s for s in (self.candidates(model, c) for c in term.children) if s is not None]
             if not sets:
                 return None

@@ -60,6 +60,16 @@ class Table:
                     self.indexes[name].setdefault(_key(value), set()).add(row_id)
             row[name] = value
 
+    def estimate(self, name: str, values: list[Any]) -> int | None:
+        """How many ids :meth:`lookup` would return, without building the set."""
+        index = self.indexes.get(name)
+        if index is None:
+            return None
+        try:
+            return sum(len(index.get(_key(value), ())) for value in values)
+        except TypeError:
+            return None
+
     def lookup(self, name: str, values: list[Any]) -> set[int] | None:
         index = self.indexes.get(name)
         if index is None:
