@@ -13,6 +13,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from connector.sandbox.odoo.errors import OdooError, error_response
+from connector.sandbox.odoo.json_body import odoo_json
 from connector.sandbox.odoo.rpc import RpcDispatcher
 
 _HEADERS = [(b"content-type", b"application/json")]
@@ -60,4 +61,4 @@ class JsonRpcFastPath:
             reply = {"jsonrpc": "2.0", "id": request_id, "result": result}
         except OdooError as exc:
             reply = error_response(request_id, exc)
-        return 200, json.dumps(reply, default=str).encode()
+        return 200, odoo_json(reply)

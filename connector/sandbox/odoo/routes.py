@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from connector.sandbox.common import admin_routes
 from connector.sandbox.odoo.errors import AccessDenied, OdooError, error_response
+from connector.sandbox.odoo.json_body import odoo_json
 from connector.sandbox.odoo.loader import load_records
 from connector.sandbox.odoo.rpc import VERSION_INFO
 
@@ -34,7 +35,7 @@ JSON_HEADERS = {"content-type": "application/json"}
 
 
 def _reply(body: dict[str, Any]) -> Response:
-    return Response(json.dumps(body, default=str), headers=JSON_HEADERS)
+    return Response(odoo_json(body), headers=JSON_HEADERS)
 
 
 async def _json_body(request: Request) -> dict[str, Any] | None:

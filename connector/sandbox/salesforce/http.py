@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+import orjson
+
 from connector.sandbox.salesforce.errors import request_error
 
 JSON_TYPE = b"application/json;charset=UTF-8"
@@ -60,4 +62,4 @@ class ApiResponse:
             return self.raw
         if self.body is None:
             return b""
-        return json.dumps(self.body, separators=(",", ":"), ensure_ascii=False).encode()
+        return orjson.dumps(self.body, option=orjson.OPT_NON_STR_KEYS)

@@ -14,6 +14,7 @@ import secrets
 from typing import Any
 from urllib.parse import unquote
 
+import orjson
 from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -270,7 +271,7 @@ class StripeSandbox:
                 result = route.handler(self.state, request)
                 if expand:
                     result = apply_expand(self.state, result, expand)
-                payload = json.dumps(result).encode()
+                payload = orjson.dumps(result)
             status = 200
         except Exception as exc:  # an emulator bug must still answer like Stripe's 500
             if not isinstance(exc, StripeError):
@@ -281,7 +282,7 @@ class StripeSandbox:
                     type_="api_error",
                 )
             status = exc.status
-            payload = json.dumps(exc.body(request_id)).encode()
+            payload = orjson.dumps(exc.body(request_id))
             out_headers.update(exc.headers)
             if status == 401:
                 out_headers["www-authenticate"] = 'Basic realm="Stripe"'
