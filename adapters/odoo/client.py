@@ -2,12 +2,14 @@
 
 Every method here is exactly one ``execute_kw`` round trip (plus its retries), so a test
 or a cost estimate can count calls by reading the :class:`CallCounter` labels
-(``"search_read ir.model.data"``, ``"create sale.subscription"``...).
+(``"search_read ir.model.data"``, ``"load sale.subscription"``...); ``create``, ``load``,
+``write`` and ``unlink`` count as writes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import odoorpc
@@ -21,11 +23,44 @@ Domain = list[Any]
 Row = dict[str, Any]
 Vals = dict[str, Any]
 
-_WRITES = frozenset({"create", "write", "unlink"})
+_WRITES = frozenset({"create", "write", "unlink", "load"})
+
+
+@dataclass(frozen=True, slots=True)
+class LoadMessage:
+    """One message of ``load``: ``record`` is the 0-based index of the record it is about
+    (None for a message about the call), ``field`` the technical field name if any."""
+
+    type: str  # "error" or "warning"
+    message: str
+    record: int | None = None
+    field: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """``ids`` (one per record, in order) is None when Odoo rolled the call back."""
+
+    ids: list[int] | None
+    messages: list[LoadMessage]
+
+
+def _load_message(raw: Any) -> LoadMessage:
+    if not isinstance(raw, dict):
+        return LoadMessage("error", str(raw))
+    record = raw.get("record")
+    field = raw.get("field")
+    return LoadMessage(
+        str(raw.get("type") or "error"),
+        str(raw.get("message") or ""),
+        record if isinstance(record, int) and not isinstance(record, bool) else None,
+        field if isinstance(field, str) and field else None,
+    )
 
 
 class OdooClient:
-    """``search_read``/``read``/``create``/``write``/``unlink``/``fields_get`` on one database.
+    """``search_read``/``read``/``create``/``load``/``write``/``unlink``/``fields_get`` on one
+    database.
 
     A call Odoo refuses for data reasons raises :class:`~adapters.odoo.errors.OdooRefused`;
     transient failures are retried by ``resilient``, which raises ``FatalAdapterError`` or
@@ -80,6 +115,25 @@ class OdooClient:
         """Odoo's multi-create: one call, one transaction, ids in the order of ``vals_list``."""
         result = self._call(model, "create", [list(vals_list)])
         return [int(i) for i in (result if isinstance(result, list) else [result])]
+
+    def load(
+        self,
+        model: str,
+        fields: Sequence[str],
+        data: Sequence[Sequence[str]],
+        context: Vals | None = None,
+    ) -> LoadResult:
+        """Odoo's import API: one call, one savepoint; any error message rolls it all back
+        (odoo/models.py ``load``), which this reports as ``ids`` None, not as an exception."""
+        kwargs: Vals = {"context": context} if context else {}
+        result = self._call(model, "load", [list(fields), [list(row) for row in data]], kwargs)
+        raw = result if isinstance(result, dict) else {}
+        ids = raw.get("ids")
+        messages = raw.get("messages")
+        return LoadResult(
+            [int(i) for i in ids] if isinstance(ids, list) else None,
+            [_load_message(m) for m in messages] if isinstance(messages, list) else [],
+        )
 
     def write(self, model: str, ids: Sequence[int], vals: Vals) -> None:
         """One ``write(ids, vals)``: the same vals for every id (Odoo has no per-record vals)."""

@@ -117,6 +117,21 @@ def judge(exc: BaseException) -> Failure:
     return Failure(Verdict.FINAL, type(exc).__name__, redact_text(str(exc)))
 
 
+_UNKNOWN_IMPORT_ERROR = re.compile(r"^Unknown error during import: <class '([\w.]+)'>")
+
+
+def load_error_code(message: str) -> str:
+    """The code of a record ``load`` refused, from its message (which names no exception).
+
+    ``load`` reports an unexpected exception as "Unknown error during import: <class 'X'>:
+    ..." (odoo/models.py): that one keeps X's code, as a refused ``create`` would. Every
+    other message (a ``UserError``, a constraint, a cell that does not convert) is about
+    the record's data: ``VALIDATION_ERROR``.
+    """
+    match = _UNKNOWN_IMPORT_ERROR.match(message)
+    return _code_of(match.group(1)) if match else "VALIDATION_ERROR"
+
+
 def refusal(exc: BaseException) -> OdooRefused:
     """The per-record refusal an RPCError judged FINAL stands for."""
     failure = judge(exc)

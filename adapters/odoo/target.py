@@ -85,12 +85,13 @@ class OdooTarget(MappedTarget):
     def estimate_write_calls(self, object_name: str, creates: int, updates: int) -> int:
         """Odoo has no batch write with different values per record (see writer.py).
 
-        Per batch of creates: resolve our external ids, one multi-create, free and bind the
-        new external ids (two calls), and for records with lines a read of the new line ids
-        and the follow-up writes subscription_oca needs. Updates: one write per record.
+        Per batch of creates: resolve our external ids, then one ``load`` creating the
+        records, their lines and all their external ids; for records with lines, the stage
+        types read and the follow-up writes subscription_oca needs. Updates: one write per
+        record.
         """
         with_lines = bool(self._object(object_name).lines())
-        per_batch = 4 + (3 if with_lines else 0)
+        per_batch = 2 + (3 if with_lines else 0)
         calls = estimate_calls(creates, self.settings.write_batch) * per_batch
         if updates:
             calls += 1 + updates

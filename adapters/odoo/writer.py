@@ -6,26 +6,25 @@ Calls per batch (N records; "≤" where a step is skipped when nothing needs it)
   whose record exists after all becomes an update: re-runs never duplicate) and the
   external ids of the records they reference (``ref: partner``);
 - ≤ 1 ``search_read`` per look-up model for values not cached yet;
-- creates: 1 multi-``create`` (lines as ``(0, 0, vals)`` inside their header), ≤ 1
-  ``search_read`` of the new headers' line ids, 1 multi-``create`` of ``ir.model.data``
-  (headers and lines). A refused record makes Odoo refuse the whole multi-create (one
-  transaction), so the batch is then created one call per record: the others land and only
-  the bad one gets its error;
+- ≤ 1 ``search_read`` checking that records behind planned creates' external ids are gone;
+- creates: 1 ``load`` (Odoo's import API) creating the headers, their lines and the
+  external ids of both in one transaction (see :mod:`.loading`), + 1 more ``load`` when
+  Odoo refuses some records (that call is rolled back whole; the rest are loaded again);
 - updates: ≤ 3 reads of the current header fields, lines and line external ids when lines
   or side-effect-prone fields change; then one ``write(ids, vals)`` per group of records
   whose vals are identical, and one ``write`` per record otherwise. Odoo has no batch write
   with per-record values, so a batch of N records with distinct changes costs N writes (a
   failed group write is retried record by record so one bad record does not fail its
-  group); ≤ 1 ``search_read`` and 1 ``ir.model.data`` create for lines added by updates;
+  group); ≤ 1 ``search_read``, 1 ``ir.model.data`` search_read and 1 create for lines added
+  by updates;
 - ``sale.subscription``: the follow-up writes of :mod:`.model_rules`.
 
-Creating records and then their external ids is two transactions: if the second fails the
-new records are deleted again (best effort), so the next run does not create twins.
+A created record and its external id are one transaction, so a crash can no longer leave a
+record the next run does not find (and creates again).
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +41,8 @@ from adapters.odoo.lines import (
     line_commands,
     rewrite_commands,
 )
+from adapters.odoo.load_rows import CellError, Column, Layout, Line, LoadRecord
+from adapters.odoo.loading import Block, Refusal, load_blocks
 from adapters.odoo.lookups import LookupCache
 from adapters.odoo.model_rules import FollowUp, ModelRules, rules_for
 from adapters.odoo.reader import IMD, OdooReader
@@ -195,7 +196,9 @@ class OdooWriter:
 
         Odoo deletes a record's external ids with it, so this only happens after deletions
         behind the ORM's back. Checked only for planned creates that found an external id:
-        normally there are none and this costs no call.
+        normally there are none and this costs no call. The stale external ids themselves
+        are ``load``'s business: it drops a header's whose record is gone and re-binds a
+        line's (odoo/models.py ``_load_records``; ir_fields.py ``O2MIdMapper``, an upsert).
         """
         suspects = [item for item in items if item.request.op == "create"]
         if not suspects:
@@ -207,27 +210,9 @@ class OdooWriter:
                 obj.model, [("id", "in", ids)], ["id"], context={"active_test": False}
             )
         }
-        stale = [item for item in suspects if item.record_id not in alive]
-        if not stale:
-            return
-        domain: list[Any] = [("module", "=", self.namespace)]
-        names: list[Any] = [("name", "in", [item.name for item in stale])]
-        for item in stale:
-            # "like" wildcards (_) match more than the prefix: filtered exactly below.
-            names.append(("name", "like", f"{item.name}{xmlids.LINE_INFIX}"))
-        domain.extend(["|"] * (len(names) - 1) + names)
-        rows = self.client.search_read(IMD, domain, ["name"])
-        mine = {item.name for item in stale}
-        drop = [
-            int(row["id"])
-            for row in rows
-            if row["name"] in mine
-            or any(str(row["name"]).startswith(f"{n}{xmlids.LINE_INFIX}") for n in mine)
-        ]
-        if drop:
-            self.client.unlink(IMD, drop)
-        for item in stale:
-            item.record_id = None
+        for item in suspects:
+            if item.record_id not in alive:
+                item.record_id = None
 
     def _prepare(
         self,
@@ -337,19 +322,6 @@ class OdooWriter:
 
     # -- creates -----------------------------------------------------------------------
 
-    def _create_vals(
-        self, obj: ObjectInfo, item: _Item, resolved: Mapping[tuple[str, str], Mapping[str, int]]
-    ) -> Vals:
-        vals = dict(item.vals)
-        for spec in obj.lines():
-            lines = item.lines.get(spec.target, [])
-            if lines:
-                all_children = [c.target for c in spec.children]
-                vals[spec.target] = [
-                    (0, 0, self.line_vals(spec, line, all_children, resolved)) for line in lines
-                ]
-        return vals
-
     def _create(
         self,
         obj: ObjectInfo,
@@ -357,94 +329,64 @@ class OdooWriter:
         rules: ModelRules,
         resolved: Mapping[tuple[str, str], Mapping[str, int]],
     ) -> None:
-        vals_list = [self._create_vals(obj, item, resolved) for item in items]
-        made: list[tuple[_Item, Vals]] = []
-        try:
-            ids = self.client.create(obj.model, vals_list)
-            for item, record_id, vals in zip(items, ids, vals_list, strict=True):
-                item.record_id = record_id
-                made.append((item, vals))
-        except OdooRefused:
-            # One bad record refuses the whole call: find it by creating one at a time.
-            try:
-                for item, vals in zip(items, vals_list, strict=True):
-                    try:
-                        (item.record_id,) = self.client.create(obj.model, [vals])
-                        made.append((item, vals))
-                    except OdooRefused as exc:
-                        item.fail(_refused(exc))
-            except RetryableAdapterError as exc:
-                # Odoo became unreachable midway: name what was made, report the rest.
-                for item in items:
-                    if item.pending and item.record_id is None:
-                        item.fail(_transient(exc))
-        if not made:
-            return
-        try:
-            self._name_created(obj, [item for item, _ in made])
-        except (OdooRefused, RetryableAdapterError) as exc:
-            self._undo_create([item for item, _ in made])
-            error = _refused(exc) if isinstance(exc, OdooRefused) else _transient(exc)
-            for item, _ in made:
-                item.fail(error)
-            return
-        for item, _ in made:
-            item.succeed(created=True)
-        created = [(item.record_id, vals) for item, vals in made if item.record_id is not None]
-        self._follow_up(obj, rules.after_create(created), [item for item, _ in made])
-
-    def _name_created(self, obj: ObjectInfo, items: Sequence[_Item]) -> None:
-        """Give the new records, and the lines created with them, their external ids."""
-        rows: list[Vals] = [self._imd(item.name, obj.model, item.record_id) for item in items]
-        line_specs = [spec for spec in obj.lines() if any(i.lines.get(spec.target) for i in items)]
-        if line_specs:
-            headers = self._headers(obj, items, {spec.target for spec in line_specs})
-            for item in items:
-                header = headers.get(item.record_id or 0, {})
-                for spec in line_specs:
-                    assert spec.lines_model is not None
-                    line_ids = sorted(_ids(header.get(spec.target)))
-                    keys = [str(line.get("key")) for line in item.lines.get(spec.target, [])]
-                    # Odoo creates (0, 0, vals) lines in command order: ascending ids.
-                    for line_id, key in zip(line_ids, keys, strict=False):
-                        rows.append(
-                            self._imd(xmlids.line_name(item.name, key), spec.lines_model, line_id)
-                        )
-        self._release_names([str(row["name"]) for row in rows])
-        self.client.create(IMD, rows)
-
-    def _release_names(self, names: Sequence[str]) -> None:
-        """Free our external-id names before binding them to records just created.
-
-        A name still taken belongs to a record that is gone: Odoo removes a record's external
-        ids when the ORM deletes it, but not those of its lines, which the database deletes
-        by cascade. Re-creating such a subscription must not collide with them.
-        """
-        rows = self.client.search_read(
-            IMD, [("module", "=", self.namespace), ("name", "in", list(names))], ["id"]
-        )
-        if rows:
-            self.client.unlink(IMD, [int(row["id"]) for row in rows])
-
-    def _undo_create(self, items: Sequence[_Item]) -> None:
-        ids = [item.record_id for item in items if item.record_id is not None]
-        if not ids:
-            return
-        # Best effort: if this fails too, the records stay without external ids (reported).
-        with contextlib.suppress(OdooRefused, RetryableAdapterError):
-            self.client.unlink(self._model_of(items[0]), ids)
-
-    def _model_of(self, item: _Item) -> str:
-        return self.mapping.objects[item.request.object_name].target
-
-    def _imd(self, name: str, model: str, res_id: int | None) -> Vals:
-        return {
-            "module": self.namespace,
-            "name": name,
-            "model": model,
-            "res_id": res_id,
-            "noupdate": True,
+        many2one = frozenset(f.target for f in obj.fields if f.kind in ("ref", "lookup"))
+        children = {
+            spec.target: [Column(c.target, c.kind == "lookup") for c in spec.children]
+            for spec in obj.lines()
         }
+        # Normally one layout (the same mapped fields) and so one load for the whole batch.
+        groups: dict[Layout, list[tuple[_Item, Block]]] = {}
+        for item in items:
+            try:
+                record = self._load_record(obj, item, resolved)
+                layout = Layout.of(record, many2one, children)
+                groups.setdefault(layout, []).append((item, layout.rows(record)))
+            except RecordFailed as exc:
+                item.fail(exc.error)
+            except CellError as exc:
+                item.fail(WriteError("INVALID_VALUE", str(exc), retryable=False))
+        for layout, group in groups.items():
+            try:
+                outcomes = load_blocks(
+                    self.client, obj.model, layout.fields(), [block for _, block in group]
+                )
+            except OdooRefused as exc:
+                # The call itself was refused (e.g. a column the model lacks): no record
+                # of the group can be told apart, and none was saved.
+                for item, _block in group:
+                    item.fail(_refused(exc))
+                continue
+            for (item, _block), outcome in zip(group, outcomes, strict=True):
+                if isinstance(outcome, Refusal):
+                    message = redact_text(outcome.message)
+                    item.fail(WriteError(outcome.code, message, False, outcome.fields))
+                else:
+                    item.record_id = outcome
+                    item.succeed(created=True)
+        made = [item for item in items if _ok(item)]
+        created = [(item.record_id, item.vals) for item in made if item.record_id is not None]
+        self._follow_up(obj, rules.after_create(created), made)
+
+    def _load_record(
+        self, obj: ObjectInfo, item: _Item, resolved: Mapping[tuple[str, str], Mapping[str, int]]
+    ) -> LoadRecord:
+        """The header, its lines and their external ids (``module.name``) as one record."""
+        lines: dict[str, list[Line]] = {}
+        for spec in obj.lines():
+            if spec.target not in item.lines:
+                continue
+            names = [c.target for c in spec.children]
+            lines[spec.target] = [
+                Line(
+                    self._xmlid(xmlids.line_name(item.name, str(line.get("key")))),
+                    self.line_vals(spec, line, names, resolved),
+                )
+                for line in item.lines[spec.target]
+            ]
+        return LoadRecord(self._xmlid(item.name), item.vals, lines)
+
+    def _xmlid(self, name: str) -> str:
+        return f"{self.namespace}.{name}"
 
     # -- updates -----------------------------------------------------------------------
 
@@ -619,6 +561,28 @@ class OdooWriter:
                 item.result = WriteResult(
                     item.request.key, False, error=WriteError(error.code, error.message, True)
                 )
+
+    def _release_names(self, names: Sequence[str]) -> None:
+        """Free our external-id names before binding them to lines just added by an update.
+
+        A name still taken belongs to a record that is gone: Odoo removes a record's external
+        ids when the ORM deletes it, but not those of its lines, which the database deletes
+        by cascade. Re-adding such a line must not collide with them.
+        """
+        rows = self.client.search_read(
+            IMD, [("module", "=", self.namespace), ("name", "in", list(names))], ["id"]
+        )
+        if rows:
+            self.client.unlink(IMD, [int(row["id"]) for row in rows])
+
+    def _imd(self, name: str, model: str, res_id: int | None) -> Vals:
+        return {
+            "module": self.namespace,
+            "name": name,
+            "model": model,
+            "res_id": res_id,
+            "noupdate": True,
+        }
 
     def _follow_up(self, obj: ObjectInfo, follow_ups: list[FollowUp], items: list[_Item]) -> None:
         """Writes subscription_oca needs after a create; a refusal costs only its record."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from adapters.odoo import OdooTarget
 from connector.reconciler import RunOptions
 from connector.store import AuditQuery
 from tests.e2e.conftest import (
@@ -36,12 +37,12 @@ ODOO_FAULTS: list[dict[str, Any]] = [
     {"kind": "http_429", "count": 1, "retry_after": 1, "path_prefix": "/jsonrpc"},
     {"kind": "http_503", "count": 1, "retry_after": 0, "path_prefix": "/jsonrpc"},
     {"kind": "connection_reset", "count": 1, "path_prefix": "/jsonrpc"},
-    # A lost race with another transaction on the create of the re-created subscriptions
-    # (one is enough: the adapter waits 2 s after each).
+    # A lost race with another transaction on the load creating the re-created
+    # subscriptions (one is enough: the adapter waits 2 s after each).
     {
         "kind": "serialization_failure",
         "count": 1,
-        "path_prefix": "/jsonrpc/object/sale.subscription/create",
+        "path_prefix": "/jsonrpc/object/sale.subscription/load",
     },
 ]
 
@@ -173,16 +174,23 @@ def _odoo_refuses_once(e2e: E2E, method: str) -> None:
     )
 
 
-def test_refused_odoo_multi_create_is_retried_record_by_record(e2e: E2E) -> None:
-    """Odoo refusing one multi-create call costs no record: each is then created alone."""
+def test_refused_odoo_batch_create_is_retried_record_by_record(e2e: E2E) -> None:
+    """Odoo refusing a batch of creates once costs no record: load itself then saves the
+    records one by one (odoo/models.py), all within the same call."""
     e2e.seed_billing(150)
-    _odoo_refuses_once(e2e, "create")
+    _odoo_refuses_once(e2e, "load")
     with e2e.runtime() as runtime:
         report = runtime.reconciler.reconcile_all(FULL)
         subscriptions = billing_subscriptions(runtime)
+        (odoo,) = [t for t in runtime.targets if isinstance(t, OdooTarget)]
+        batches = -(-150 // odoo.settings.write_batch)
+    assert e2e.admin["odoo"].get("/__sandbox/faults").json()[0]["count"] == 0  # it fired
     assert report.status == "clean", report.summary()
     assert report.applied["odoo.ok"] == 300
     assert duplicates(e2e, subscriptions) == []
+    calls = e2e.calls("odoo")
+    assert "execute_kw sale.subscription.create" not in calls
+    assert calls["execute_kw sale.subscription.load"] == batches  # no call was repeated
 
 
 def test_refused_odoo_follow_up_write_fails_no_more_than_one_record(e2e: E2E) -> None:

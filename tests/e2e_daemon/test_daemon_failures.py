@@ -1,6 +1,6 @@
 """The daemon when things go wrong: a stuck batch and repeated signals, the grace period
-running out, a component that dies, a store connection that drops, a crash between Odoo's
-two write transactions. The daemon runs in a subprocess; the emulators in this process, where
+running out, a component that dies, a store connection that drops, a crash right after Odoo
+created records. The daemon runs in a subprocess; the emulators in this process, where
 faults are injected (latency) or a call is held at a chosen point."""
 
 from __future__ import annotations
@@ -173,11 +173,13 @@ def test_daemon_keeps_working_after_its_postgres_connections_are_dropped(
     assert len(sandbox.targets.sf_subscriptions()) == len(keys)
 
 
-def _hold_odoo_external_ids(
+def _hold_after_odoo_creates_subscriptions(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[threading.Event, threading.Event]:
-    """Hold the Odoo emulator's ``ir.model.data.create`` for new sale.subscription records
-    until released, then fail it: the second of the writer's two transactions never lands."""
+    """Hold the Odoo emulator right after it has committed the first call that creates
+    sale.subscription records (``create`` or ``load``), before the daemon gets the answer:
+    the most dangerous point to die at, whatever that call is. Once released the answer is
+    dropped (the client that asked is gone by then)."""
     assert sandbox.box.odoo is not None
     dispatcher = sandbox.box.odoo.dispatcher
     original = dispatcher.call_model
@@ -186,41 +188,36 @@ def _hold_odoo_external_ids(
     def call_model(
         uid: int, model: str, name: str, args: list[Any], kwargs: dict[str, Any], path: str
     ) -> Any:
-        if model == "ir.model.data" and name == "create" and args:
-            rows = args[0] if isinstance(args[0], list) else [args[0]]
-            if any(isinstance(r, dict) and r.get("model") == "sale.subscription" for r in rows):
-                reached.set()
-                release.wait(30)
-                raise ConnectionResetError("the client that asked for this is gone")
-        return original(uid, model, name, args, kwargs, path)
+        result = original(uid, model, name, args, kwargs, path)
+        if model == "sale.subscription" and name in ("create", "load") and not reached.is_set():
+            reached.set()
+            release.wait(30)
+            raise ConnectionResetError("the client that asked for this is gone")
+        return result
 
     monkeypatch.setattr(dispatcher, "call_model", call_model)
     return reached, release
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="adapters/odoo/writer.py creates records, then their external ids, in two "
-    "transactions; a crash between them leaves records no external id names, and the "
-    "retry creates twins",
-)
 def test_kill_9_between_odoo_record_and_external_id_creates_no_twin(
     sandbox: Sandbox,
     sqlite_store: tuple[str, SqliteStore],
     daemon_process: Callable[..., DaemonProcess],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Killed after Odoo created subscriptions but before their external ids: no twins later."""
+    """Killed once Odoo has created subscriptions, before the daemon heard of it: the restart
+    finds them by their external ids (created in the same transaction) and creates no twin."""
     url, store = sqlite_store
     keys = sandbox.seed(5)
     enqueue(store, keys)
-    reached, release = _hold_odoo_external_ids(sandbox, monkeypatch)
+    reached, release = _hold_after_odoo_creates_subscriptions(sandbox, monkeypatch)
     config = sandbox.config(store_url=url, secret="whsec_e2e_twins")
     settings = {"daemon__workers": 1, "daemon__batch_size": 5, "daemon__lease_seconds": 5}
     daemon = daemon_process(config, **settings)
-    assert reached.wait(30), "the daemon never created Odoo external ids"
+    assert reached.wait(30), "the daemon never created Odoo subscriptions"
     daemon.send(signal.SIGKILL)
     assert daemon.wait(10) == -signal.SIGKILL
+    assert sandbox.targets.odoo_record_count("sale.subscription") == len(keys)  # committed
     release.set()
     monkeypatch.undo()
 
@@ -239,3 +236,7 @@ def test_kill_9_between_odoo_record_and_external_id_creates_no_twin(
     )
     headers = sandbox.targets.odoo_record_count("sale.subscription")
     assert headers == len(keys), f"{headers} sale.subscription records for {len(keys)} keys"
+    lines = sandbox.targets.odoo_record_count("sale.subscription.line")
+    assert lines == len(sandbox.targets.odoo_xmlids("sale.subscription.line"))
+    # The restart also did what the killed daemon never got to (the follow-up writes).
+    assert sandbox.targets.mismatches_with_billing(sandbox.stripe.subscriptions(keys)) == []

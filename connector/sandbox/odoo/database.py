@@ -18,10 +18,11 @@ from typing import Any
 from connector.sandbox.odoo import subscription_rules as rules
 from connector.sandbox.odoo.domain import Evaluator, Leaf, Node, Term, mentions, parse
 from connector.sandbox.odoo.errors import (
+    ForeignKeyViolation,
     MissingError,
+    NotNullViolation,
     PyValueError,
     UserError,
-    ValidationError,
 )
 from connector.sandbox.odoo.field_types import FieldSpec, ModelSpec
 from connector.sandbox.odoo.models_registry import build_registry
@@ -51,28 +52,52 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _mandatory(spec: ModelSpec, field: FieldSpec) -> ValidationError:
+def _table(model: str) -> str:
+    return model.replace(".", "_")
+
+
+def _mandatory(spec: ModelSpec, field: FieldSpec) -> NotNullViolation:
     # Odoo 17 turns PostgreSQL's NotNullViolation into this message
     # (odoo/service/model.py, _as_validation_error).
-    return ValidationError(
+    return NotNullViolation(
         "The operation cannot be completed:\n"
         "- Create/update: a mandatory field is not set.\n"
         "- Delete: another model requires the record being deleted. "
         "If possible, archive it instead.\n\n"
         f"Model: {spec.description} ({spec.name})\n"
-        f"Field: {field.string} ({field.name})\n"
+        f"Field: {field.string} ({field.name})\n",
+        f'null value in column "{field.name}" of relation "{_table(spec.name)}" violates '
+        "not-null constraint\n",
+        field.name,
+        field.string,
     )
 
 
-def _foreign_key(spec: ModelSpec, field: FieldSpec) -> ValidationError:
+def _foreign_key(spec: ModelSpec, field: FieldSpec, value: Any = None) -> ForeignKeyViolation:
+    """``value``: the missing id written (insert or update); None for a delete."""
     # Odoo 17 reports every ForeignKeyViolation (also a create pointing to a missing record)
     # with the "record being deleted" wording.
-    table = spec.name.replace(".", "_")
-    return ValidationError(
+    table = _table(spec.name)
+    constraint = f"{table}_{field.name}_fkey"
+    relation = _table(field.relation or "")
+    if value is None:
+        pg_message = (
+            f'update or delete on table "{relation}" violates foreign key constraint '
+            f'"{constraint}" on table "{table}"\n'
+        )
+    else:
+        pg_message = (
+            f'insert or update on table "{table}" violates foreign key constraint '
+            f'"{constraint}"\nDETAIL:  Key ({field.name})=({value}) is not present in table '
+            f'"{relation}".\n'
+        )
+    return ForeignKeyViolation(
         "The operation cannot be completed: another model requires the record being "
         "deleted. If possible, archive it instead.\n\n"
         f"Model: {spec.description} ({spec.name})\n"
-        f"Constraint: {table}_{field.name}_fkey\n"
+        f"Constraint: {constraint}\n",
+        pg_message,
+        field.name,
     )
 
 
@@ -110,6 +135,38 @@ class CreatePlan:
     required: tuple[FieldSpec, ...]
 
 
+@dataclass(frozen=True)
+class ImportScope:
+    """What ``load`` puts in the context: ``module`` (``_import_current_module``) and
+    ``noupdate`` for the external ids it creates."""
+
+    module: str
+    noupdate: bool
+
+
+@dataclass(frozen=True)
+class XmlidRow:
+    """One ``ir.model.data`` row and whether its record still exists
+    (``ir.model.data._lookup_xmlids`` LEFT JOINs the record's table)."""
+
+    id: int
+    model: str
+    res_id: int
+    exists: bool
+
+
+class Savepoint:
+    """A point in the current transaction's undo log (see :meth:`OdooDatabase.savepoint`)."""
+
+    def __init__(self, db: OdooDatabase, mark: int) -> None:
+        self._db = db
+        self._mark = mark
+
+    def rollback(self) -> None:
+        """``ROLLBACK TO SAVEPOINT``: undo everything done since the savepoint."""
+        self._db._rollback_to(self._mark)
+
+
 class OdooDatabase:
     """One in-memory Odoo database."""
 
@@ -126,6 +183,7 @@ class OdooDatabase:
         self.xmlids: dict[tuple[str, str], int] = {}
         self.xmlids_by_record: dict[tuple[str, int], set[int]] = {}
         self._undo: list[Callable[[], None]] | None = None
+        self._import: ImportScope | None = None
         self._plans: dict[str, CreatePlan] = {}
         # fields read straight from the row, with the value an unset one reads as
         self._plain: dict[str, dict[str, Any]] = {
@@ -256,6 +314,7 @@ class OdooDatabase:
         return f"{model},{row['id']}"
 
     # ------------------------------------------------------------------ transactions
+    # (see also :class:`Savepoint`)
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Undo every change made inside the block if it raises."""
@@ -274,9 +333,50 @@ class OdooDatabase:
             finally:
                 self._undo = None
 
+    @contextmanager
+    def savepoint(self) -> Iterator[Savepoint]:
+        """``cr.savepoint()`` inside the current transaction: the block's changes are undone
+        if it raises, or when :meth:`Savepoint.rollback` is called."""
+        if self._undo is None:
+            raise RuntimeError("a savepoint needs a transaction")
+        point = Savepoint(self, len(self._undo))
+        try:
+            yield point
+        except BaseException:
+            point.rollback()
+            raise
+
+    def _rollback_to(self, mark: int) -> None:
+        log = self._undo
+        if log is None:
+            return
+        doomed = log[mark:]
+        del log[mark:]
+        self._undo = None  # undo steps must not log their own undo
+        try:
+            for undo in reversed(doomed):
+                undo()
+        finally:
+            self._undo = log
+
     def _log(self, undo: Callable[[], None]) -> None:
         if self._undo is not None:
             self._undo.append(undo)
+
+    @contextmanager
+    def importing(self, module: str, noupdate: bool) -> Iterator[None]:
+        """Creates inside the block give the external id in their vals' ``id`` to the record.
+
+        odoo/addons/base/models/ir_fields.py, ``O2MIdMapper``: during ``load`` (context
+        ``_import_current_module``) every ``create`` binds ``vals["id"]``, which is how the
+        lines created through a one2many get their external ids in the same transaction.
+        """
+        previous = self._import
+        self._import = ImportScope(module, noupdate)
+        try:
+            yield
+        finally:
+            self._import = previous
 
     def now(self) -> str:
         return self.clock().isoformat(" ", "seconds")[:19]
@@ -323,7 +423,7 @@ class OdooDatabase:
                 raise PyValueError(f"Wrong value for {spec.name}.{field.name}: {value!r}")
             assert field.relation is not None
             if value not in self.tables[field.relation].rows:
-                raise _foreign_key(spec, field)
+                raise _foreign_key(spec, field, value)
             return value
         if ftype in ("char", "text", "html"):
             if value is False:
@@ -567,6 +667,15 @@ class OdooDatabase:
             ADMIN_UID,
         )  # fmt: skip
 
+    def xmlid_row(self, module: str, name: str) -> XmlidRow | None:
+        imd_id = self.xmlids.get((module, name))
+        if imd_id is None:
+            return None
+        row = self.tables["ir.model.data"].rows[imd_id]
+        model, res_id = str(row["model"]), int(row["res_id"] or 0)
+        table = self.tables.get(model)
+        return XmlidRow(imd_id, model, res_id, table is not None and res_id in table.rows)
+
     def resolve_xmlid(self, xmlid: str) -> tuple[str, int]:
         module, _, name = xmlid.partition(".")
         imd_id = self.xmlids.get((module, name))
@@ -648,6 +757,12 @@ class OdooDatabase:
         if related:
             self._write_related(spec, row, related, uid)
         rules.after_create(self, model, row, vals, uid, ctx)
+        xid = vals.get("id")
+        if self._import is not None and isinstance(xid, str) and xid:
+            # O2MIdMapper.create -> ir.model.data._update_xmlids: an upsert on (module, name),
+            # so a name left behind by a deleted line is simply taken over.
+            full = xid if "." in xid else f"{self._import.module}.{xid}"
+            self.set_xmlid(full, model, int(row["id"]), self._import.noupdate)
         return int(row["id"])
 
     # ------------------------------------------------------------------ ORM: write
@@ -750,8 +865,9 @@ class OdooDatabase:
     def _check_link(self, spec: ModelSpec, field: FieldSpec, ids: list[int]) -> None:
         assert field.relation is not None
         rows = self.tables[field.relation].rows
-        if any(i not in rows for i in ids):
-            raise _foreign_key(spec, field)
+        missing = [i for i in ids if i not in rows]
+        if missing:
+            raise _foreign_key(spec, field, missing[0])
 
     def _o2m_command(
         self, comodel: str, inverse: str, parent_id: int, command: Command, uid: int

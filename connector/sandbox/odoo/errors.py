@@ -52,6 +52,37 @@ class ValidationError(OdooError):
     name = "odoo.exceptions.ValidationError"
 
 
+class IntegrityViolation(ValidationError):
+    """A PostgreSQL integrity error, as a client of ``create``/``write`` sees it.
+
+    Over RPC Odoo 17 reports it as a ``ValidationError`` whose message wraps PostgreSQL's
+    (``odoo/service/model.py``, ``_as_validation_error``). Inside ``load`` it is still a
+    ``psycopg2`` error, which ``odoo/models.py`` turns into an import message of its own
+    (``PGERROR_TO_OE``): ``pg_message`` is PostgreSQL's own text, ``field`` the column.
+    """
+
+    def __init__(self, message: str, pg_message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.pg_message = pg_message
+        self.field = field
+
+
+class NotNullViolation(IntegrityViolation):
+    """SQLSTATE 23502; ``field_string`` is the column's field label."""
+
+    def __init__(self, message: str, pg_message: str, field: str, field_string: str) -> None:
+        super().__init__(message, pg_message, field)
+        self.field_string = field_string
+
+
+class ForeignKeyViolation(IntegrityViolation):
+    """SQLSTATE 23503."""
+
+
+class UniqueViolation(IntegrityViolation):
+    """SQLSTATE 23505."""
+
+
 class MissingError(OdooError):
     name = "odoo.exceptions.MissingError"
 

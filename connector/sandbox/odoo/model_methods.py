@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from connector.sandbox.odoo import import_load
 from connector.sandbox.odoo.database import OdooDatabase
 from connector.sandbox.odoo.errors import (
     AccessError,
@@ -25,13 +26,18 @@ _MISSING = object()
 
 @dataclass(frozen=True)
 class Call:
-    """One bound call: the database, model, user and context, plus bound arguments."""
+    """One bound call: the database, model, user and context, plus bound arguments.
+
+    ``reject_record``: the sandbox's ``reject_record`` fault for methods that save records
+    one by one (``load``), asked before each record is saved.
+    """
 
     db: OdooDatabase
     model: str
     uid: int
     context: dict[str, Any]
     args: dict[str, Any]
+    reject_record: import_load.RejectRecord = import_load.never_reject
 
 
 Handler = Callable[[Call], Any]
@@ -39,10 +45,14 @@ Handler = Callable[[Call], Any]
 
 @dataclass(frozen=True)
 class Method:
+    """``per_record_faults``: a ``reject_record`` fault refuses one record inside the call
+    (an import message) instead of failing the whole call."""
+
     params: tuple[tuple[str, Any], ...]  # (name, default or _MISSING)
     handler: Handler
     writes: bool = False
     models: frozenset[str] | None = None
+    per_record_faults: bool = False
 
 
 def _ids(value: Any) -> list[int]:
@@ -107,6 +117,13 @@ def _unlink(call: Call) -> Any:
     return call.db.unlink(call.model, _ids(call.args["ids"]), call.uid)
 
 
+def _load(call: Call) -> Any:
+    a = call.args
+    return import_load.load(
+        call.db, call.model, a["fields"], a["data"], call.uid, call.context, call.reject_record
+    )
+
+
 def _name_get(call: Call) -> Any:
     rows = call.db.table(call.model).rows
     return [
@@ -163,6 +180,7 @@ METHODS: dict[str, Method] = {
     "create": Method((("vals_list", M),), _create, writes=True),
     "write": Method((("ids", M), ("vals", M)), _write, writes=True),
     "unlink": Method((("ids", M),), _unlink, writes=True),
+    "load": Method((("fields", M), ("data", M)), _load, writes=True, per_record_faults=True),
     "name_get": Method((("ids", M),), _name_get),
     "name_search": Method(
         (("name", ""), ("args", None), ("operator", "ilike"), ("limit", 100)), _name_search

@@ -159,13 +159,20 @@ class RpcDispatcher:
         bound = bind(name, method, args, kwargs)
         if self.injector.take(FaultKind.SERIALIZATION_FAILURE, "POST", path) is not None:
             raise SerializationFailure()
-        if method.writes:
+
+        def reject_record() -> str | None:
             rule = self.injector.take(FaultKind.REJECT_RECORD, "POST", path)
-            if rule is not None:
-                raise ValidationError(
-                    rule.message
-                    or f"The record could not be saved: a constraint on {model} "
-                    "rejected it (sandbox fault injection)."
-                )
+            if rule is None:
+                return None
+            return rule.message or (
+                f"The record could not be saved: a constraint on {model} "
+                "rejected it (sandbox fault injection)."
+            )
+
+        if method.writes and not method.per_record_faults:
+            message = reject_record()
+            if message is not None:
+                raise ValidationError(message)
+        call = Call(self.db, model, uid, dict(context), bound, reject_record)
         with self.db.transaction():
-            return method.handler(Call(self.db, model, uid, dict(context), bound))
+            return method.handler(call)

@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from connector.sandbox.odoo import product_rules
-from connector.sandbox.odoo.errors import ValidationError
+from connector.sandbox.odoo.errors import UniqueViolation
 
 if TYPE_CHECKING:
     from connector.sandbox.odoo.database import OdooDatabase
@@ -280,8 +280,9 @@ def check_xmlid_unique(db: OdooDatabase, vals: dict[str, Any]) -> None:
     ``ValidationError("The operation cannot be completed: <psycopg2 message>")``."""
     module, name = vals.get("module") or "", vals.get("name")
     if name and (str(module), str(name)) in db.xmlids:
-        raise ValidationError(
-            "The operation cannot be completed: duplicate key value violates unique "
-            'constraint "ir_model_data_module_name_uniq_index"\n'
+        pg_message = (
+            "duplicate key value violates unique constraint "
+            '"ir_model_data_module_name_uniq_index"\n'
             f"DETAIL:  Key (module, name)=({module}, {name}) already exists.\n"
         )
+        raise UniqueViolation(f"The operation cannot be completed: {pg_message}", pg_message)

@@ -8,18 +8,28 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters.memory import MemorySource
 from adapters.odoo import OdooTarget
+from adapters.odoo.connection import OdooConnection, Rpc
 from adapters.odoo.settings import OdooSettings
 from connector.errors import FatalAdapterError, RetryableAdapterError
 from connector.mapping import CompiledMapping
+from connector.reconciler import Reconciler
 from connector.records import WriteRequest
 from connector.sandbox.common import FaultKind, FaultRule
 from connector.sandbox.odoo import OdooSandbox
-from tests.adapters.odoo.conftest import World, make_settings, seed_reference_data
+from connector.store import SqliteStore
+from tests.adapters.odoo.conftest import (
+    FAST_RETRIES,
+    World,
+    make_settings,
+    no_sleep,
+    seed_reference_data,
+)
 from tests.adapters.odoo.helpers import count, read_back, rendered
 from tests.factories import paused, subscription
 
-SUB_CREATE = "/jsonrpc/object/sale.subscription/create"
+SUB_LOAD = "/jsonrpc/object/sale.subscription/load"
 
 
 def put_faults(port: int, rules: list[FaultRule]) -> None:
@@ -43,10 +53,10 @@ def test_serialization_failures_and_503s_are_survived_without_duplicates(
     put_faults(
         port,
         [
-            FaultRule(kind=FaultKind.SERIALIZATION_FAILURE, path_prefix=SUB_CREATE, count=2),
+            FaultRule(kind=FaultKind.SERIALIZATION_FAILURE, path_prefix=SUB_LOAD, count=2),
             FaultRule(
                 kind=FaultKind.SERIALIZATION_FAILURE,
-                path_prefix="/jsonrpc/object/ir.model.data/create",
+                path_prefix="/jsonrpc/object/res.partner/load",
                 count=1,
             ),
             FaultRule(kind=FaultKind.HTTP_503, path_prefix="/jsonrpc", count=2),
@@ -67,13 +77,13 @@ def test_serialization_failures_and_503s_are_survived_without_duplicates(
 
 
 def test_a_refused_record_fails_alone(world: World, stocked: Any, sandbox: OdooSandbox) -> None:
-    """Odoo refuses a whole multi-create for one bad record: the others still land."""
+    """Odoo rolls a whole load back for one bad record: the others land in one more call."""
     sandbox.injector.add_rule(
         FaultRule(
             kind=FaultKind.REJECT_RECORD,
-            path_prefix=SUB_CREATE,
+            path_prefix=SUB_LOAD,
             message="The subscription is invalid",
-            count=2,  # the batch call, then the first record alone
+            count=2,  # inside load: the batch attempt, then the first record alone
         )
     )
     subs = [subscription(n) for n in range(1, 4)]
@@ -82,7 +92,8 @@ def test_a_refused_record_fails_alone(world: World, stocked: Any, sandbox: OdooS
     assert report.dead_letters == 1
     assert report.applied["odoo.failed"] == 1
     assert count(stocked, "sale.subscription") == 2
-    assert world.target.calls.by_label["create sale.subscription"] == 4  # 1 batch + 3 single
+    assert world.target.calls.by_label["load sale.subscription"] == 2  # all 3, then the 2 good
+    assert count(stocked, "ir.model.data", [("name", "=like", "subscription_sub_00001%")]) == 0
     letters = world.reconciler.store.list_dead_letters()
     assert [(d.key, d.error_code) for d in letters] == [("sub_00001", "VALIDATION_ERROR")]
     assert "The subscription is invalid" in letters[0].reason
@@ -160,3 +171,41 @@ def test_password_is_never_shown(port: int, odoo_mapping: CompiledMapping) -> No
     assert redact_text("login with a-very-secret-api-key failed") == (
         "login with [REDACTED] failed"
     )
+
+
+class AnswerLost:
+    """The real connection, except that the first ``load``'s answer never arrives: Odoo
+    committed it, the client saw the connection drop."""
+
+    def __init__(self, inner: Rpc) -> None:
+        self.inner = inner
+        self.lost = False
+
+    def execute_kw(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        result = self.inner.execute_kw(model, method, args, kwargs)
+        if method == "load" and model == "sale.subscription" and not self.lost:
+            self.lost = True
+            raise ConnectionResetError("connection reset by peer")
+        return result
+
+
+def test_a_load_retried_after_its_answer_was_lost_creates_no_twin(
+    stocked: Any, port: int, odoo_mapping: CompiledMapping
+) -> None:
+    """load is idempotent: the retry finds the external ids the lost call bound and writes."""
+    settings = make_settings(port)
+    rpc = AnswerLost(OdooConnection(settings))
+    target = OdooTarget(settings, odoo_mapping, rpc=rpc, policy=FAST_RETRIES, sleep=no_sleep)
+    subs = [subscription(n) for n in range(1, 4)]
+    source = MemorySource(subs)
+    world = World(source, target, Reconciler(source, [target], SqliteStore(":memory:")))
+    report = world.run()
+    assert report.status == "clean", report.summary()
+    assert rpc.lost
+    assert target.calls.by_label["load sale.subscription"] == 1  # retried inside the call
+    assert target.resilient.retries == 1
+    assert count(stocked, "sale.subscription") == 3
+    assert count(stocked, "sale.subscription.line") == 3
+    assert count(stocked, "ir.model.data", [("name", "=like", "subscription_sub_%")]) == 6
+    for sub in subs:
+        assert read_back(target, sub) == rendered(target, sub)
