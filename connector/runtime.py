@@ -23,6 +23,7 @@ from connector.config import (
     TargetSettings,
 )
 from connector.errors import ConfigError
+from connector.gc_tuning import tune_collector
 from connector.mapping import CompiledMapping, load_mappings
 from connector.planner import PlanPolicy
 from connector.reconciler import Progress, Reconciler
@@ -106,6 +107,7 @@ def _target(
 
 @contextmanager
 def open_runtime(settings: Settings, progress: Progress | None = None) -> Iterator[Runtime]:
+    tune_collector()
     mappings = load_target_mappings(settings)
     closers: list[Any] = []
     source = _source(settings, closers)
