@@ -13,7 +13,7 @@ import math
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -53,6 +53,8 @@ DEFAULT_CHUNK = 5000
 SCAN_READ_AHEAD = 64
 CONTRACT_TTL_SECONDS = 600.0
 Progress = Callable[[int, int | None], None]
+# object -> key -> (modstamp, remote id), from a target's stamp scan
+StampIndex = dict[str, dict[str, tuple[str | None, str | None]]]
 
 
 @dataclass(slots=True)
@@ -102,8 +104,8 @@ class Reconciler:
         self.verify_writes = verify_writes
         self.audit = AuditTrail(store, self.log)
         self._contract_checked_at = -math.inf
-        # system -> object -> key -> (modstamp, remote id); filled for full runs only
-        self._stamp_index: dict[str, dict[str, dict[str, tuple[str | None, str | None]]]] = {}
+        # system -> its stamp scan (object -> key -> (modstamp, remote id)); full runs only
+        self._stamp_scans: dict[str, Future[StampIndex]] = {}
 
     @property
     def mapping_version(self) -> str:
@@ -222,13 +224,20 @@ class Reconciler:
         return plans
 
     def _plan_everything(self, report: RunReport) -> list[SubscriptionPlan]:
-        # Billing pages arrive while the targets' stamps are scanned and chunks are planned.
-        with Prefetch(self.source.scan(), SCAN_READ_AHEAD, "billing-scan") as pages:
-            self._scan_stamps()
+        # Billing pages, the targets' stamps and the first chunks' target records are all
+        # read at once; a chunk waits for a target's stamps only when it needs them.
+        scanners = {s: t for s, t in self.targets.items() if isinstance(t, StampScanner)}
+        with (
+            Prefetch(self.source.scan(), SCAN_READ_AHEAD, "billing-scan") as pages,
+            ThreadPoolExecutor(max(1, len(scanners)), thread_name_prefix="stamp-scan") as pool,
+        ):
+            self._stamp_scans = {
+                system: pool.submit(_scan_stamps, target) for system, target in scanners.items()
+            }
             try:
                 return self._plan_scanned(pages, report)
             finally:
-                self._stamp_index = {}
+                self._stamp_scans = {}
 
     def _plan_scanned(
         self, pages: Iterable[SourcePage], report: RunReport
@@ -316,7 +325,7 @@ class Reconciler:
         records only for the others.
         """
         subs = list(subscriptions)
-        index = self._stamp_index.get(target.system, {})
+        index = self._stamps(target.system)
         records: dict[str, dict[str, TargetRecord]] = {}
         agreements: dict[str, dict[str, tuple[str, str]]] = {}
         for obj in target.mapping.ordered():
@@ -341,7 +350,7 @@ class Reconciler:
         that need a full diff."""
         target = self.targets[system]
         history = History()
-        stamp_only = self._stamp_index.get(system, {})
+        stamp_only = self._stamps(system)
         for obj in target.mapping.ordered():
             record_keys = list(
                 dict.fromkeys(k for k in (obj.key_of(s) for s in subscriptions) if k)
@@ -359,19 +368,10 @@ class Reconciler:
                 history.records[obj.name] = whole
         return history
 
-    def _scan_stamps(self) -> None:
-        """Before a full run: every record's key and modstamp, from targets that can list them."""
-        self._stamp_index = {}
-        for system, target in self.targets.items():
-            if not isinstance(target, StampScanner):
-                continue
-            index: dict[str, dict[str, tuple[str | None, str | None]]] = {}
-            for obj in target.mapping.ordered():
-                stamps: dict[str, tuple[str | None, str | None]] = {}
-                for page in target.scan_stamps(obj.name):
-                    stamps.update(page)
-                index[obj.name] = stamps
-            self._stamp_index[system] = index
+    def _stamps(self, system: str) -> StampIndex:
+        """The system's stamp index during a full run (waiting for its scan), else empty."""
+        scan = self._stamp_scans.get(system)
+        return scan.result() if scan is not None else {}
 
     def _count_planned(self, report: RunReport) -> None:
         writes: dict[tuple[str, str], dict[str, set[str]]] = {}
@@ -608,3 +608,15 @@ def _outcome(
     if any(r.action is RecordAction.CONFLICT for r in plan.records):
         return "reported"
     return "recorded"
+
+
+def _scan_stamps(target: Target) -> StampIndex:
+    """Every record's key and modstamp, per object, from a target that can list them."""
+    assert isinstance(target, StampScanner)
+    index: StampIndex = {}
+    for obj in target.mapping.ordered():
+        stamps: dict[str, tuple[str | None, str | None]] = {}
+        for page in target.scan_stamps(obj.name):
+            stamps.update(page)
+        index[obj.name] = stamps
+    return index

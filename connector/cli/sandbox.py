@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from connector.config import load_settings
+from connector.gc_tuning import tune_collector
 from connector.logs import configure_logging
 from connector.mapping.defaults import default_mappings_dir
 from connector.sandbox.local import LocalSandbox, SandboxEndpoints, connect_odoo
@@ -40,6 +41,9 @@ def up(
 ) -> None:
     """Start the three emulators on 127.0.0.1 and write a connector configuration for them."""
     configure_logging("console", "WARNING")
+    # The emulators hold every record of three systems in memory: the same collector
+    # settings as the connector's keep full passes over them rare.
+    tune_collector()
     box = LocalSandbox(directory.resolve(), port_base=port_base, persist=persist)
     endpoints = box.start()
     config = box.write_config(default_mappings_dir())
