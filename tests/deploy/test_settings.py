@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from connector.config import Settings, load_settings
-from connector.errors import ConfigError
 from tests.deploy.manifests import (
     DEPLOY,
     REPO,
@@ -96,19 +95,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
 def _load(config: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Settings:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    try:
-        return load_settings(config)
-    except ConfigError as exc:
-        if re.search(r"tag '(stripe|salesforce|odoo)'", str(exc)):
-            pytest.xfail(f"connector.config does not accept the adapter kinds yet: {exc}")
-        if re.search(r"\w_file: Extra inputs are not permitted", str(exc)):
-            first = re.search(r"[\w.]+_file: Extra inputs are not permitted", str(exc))
-            pytest.xfail(
-                "connector.config refuses nested CONNECTOR_A__B_FILE variables: besides "
-                "loading a.b from the file it reads them as a setting a.b_file "
-                f"({first.group() if first else exc})"
-            )
-        raise
+    return load_settings(config)
 
 
 def _secret_files(env: dict[str, str], tmp_path: Path, values: dict[str, str]) -> dict[str, str]:
