@@ -10,6 +10,7 @@ precision that :class:`Money` enforces, refusing (never rounding) a value that d
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from connector.schema import Money, UnknownCurrencyError, quantum
 from connector.schema.currency import check_currency
@@ -44,6 +45,9 @@ def canonical_currency(currency: object) -> str:
         raise AmountError(str(exc)) from exc
 
 
+# Money is immutable, and a catalogue has few price points: a full scan builds each one once
+# instead of validating the same amount for every item that carries it.
+@lru_cache(maxsize=16384)
 def money_from_minor(minor: Decimal | int, currency: str) -> Money:
     """``minor`` smallest units of ``currency`` (as Stripe counts them) as canonical money."""
     code = canonical_currency(currency)

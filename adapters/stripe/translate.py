@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -288,7 +289,13 @@ def _interval(price: Fields) -> BillingInterval | None:
     except ValueError:
         raise recurring.error("interval", f"unknown interval {unit!r}") from None
     count = recurring.opt_integer("interval_count") or 1
-    return _validated(recurring.path, lambda: BillingInterval(unit=interval_unit, count=count))
+    return _validated(recurring.path, lambda: _billing_interval(interval_unit, count))
+
+
+@lru_cache(maxsize=256)
+def _billing_interval(unit: IntervalUnit, count: int) -> BillingInterval:
+    # Immutable and shared: a scan of 100,000 subscriptions meets a handful of intervals.
+    return BillingInterval(unit=unit, count=count)
 
 
 def _usage_type(price: Fields) -> str | None:
@@ -297,16 +304,37 @@ def _usage_type(price: Fields) -> str | None:
 
 
 def _tax_rate(rate: Fields) -> TaxRate:
+    rate_id = rate.text("id")
+    display_name = rate.opt_text("display_name") or rate_id
+    percentage = _decimal(rate, "percentage")
+    inclusive = rate.flag("inclusive")
+    country = rate.opt_text("country")
+    jurisdiction = rate.opt_text("jurisdiction")
     return _validated(
         rate.path,
-        lambda: TaxRate(
-            id=rate.text("id"),
-            display_name=rate.opt_text("display_name") or rate.text("id"),
-            percentage=_decimal(rate, "percentage"),
-            inclusive=rate.flag("inclusive"),
-            country=rate.opt_text("country"),
-            jurisdiction=rate.opt_text("jurisdiction"),
+        lambda: _shared_tax_rate(
+            rate_id, display_name, percentage, inclusive, country, jurisdiction
         ),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _shared_tax_rate(
+    rate_id: str,
+    display_name: str,
+    percentage: Decimal,
+    inclusive: bool,
+    country: str | None,
+    jurisdiction: str | None,
+) -> TaxRate:
+    # Immutable and shared: an account has few tax rates, applied to many subscriptions.
+    return TaxRate(
+        id=rate_id,
+        display_name=display_name,
+        percentage=percentage,
+        inclusive=inclusive,
+        country=country,
+        jurisdiction=jurisdiction,
     )
 
 
