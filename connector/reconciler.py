@@ -12,11 +12,13 @@ import datetime as dt
 import math
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from adapters.base import (
     ContractChecker,
@@ -47,6 +49,8 @@ from connector.safety import SafetySettings, check
 from connector.schema import Subscription
 from connector.store import AuditEntry, DeadLetter, RunRecord, StateStore, utcnow
 from connector.store.fingerprint import fingerprint_of
+
+T = TypeVar("T")
 
 DEFAULT_CHUNK = 5000
 # Billing pages read ahead of planning during a full run: about one chunk's worth at 100 a page.
@@ -106,6 +110,7 @@ class Reconciler:
         self._contract_checked_at = -math.inf
         # system -> its stamp scan (object -> key -> (modstamp, remote id)); full runs only
         self._stamp_scans: dict[str, Future[StampIndex]] = {}
+        self._lanes: dict[str, ThreadPoolExecutor] = {}  # while planning: one per target
 
     @property
     def mapping_version(self) -> str:
@@ -216,12 +221,42 @@ class Reconciler:
 
     def _plan_keys(self, keys: Sequence[str], report: RunReport) -> list[SubscriptionPlan]:
         plans: list[SubscriptionPlan] = []
-        for start in range(0, len(keys), self.chunk_size):
-            chunk = keys[start : start + self.chunk_size]
-            read = self.source.get(chunk)
-            plans.extend(self._plan_read(read, report))
-            self._tick(start + len(chunk))
+        with self._target_lanes():
+            for start in range(0, len(keys), self.chunk_size):
+                chunk = keys[start : start + self.chunk_size]
+                read = self.source.get(chunk)
+                plans.extend(self._plan_prepared(self._prepare(read), report))
+                self._tick(start + len(chunk))
         return plans
+
+    @contextmanager
+    def _target_lanes(self) -> Iterator[None]:
+        """One reading thread per target while planning: each target's calls stay in order,
+        one at a time, while the targets (and the next chunk) are read side by side."""
+        if self._lanes:
+            yield  # already inside a planning step of this run
+            return
+        self._lanes = {
+            system: ThreadPoolExecutor(1, thread_name_prefix=f"{system}-reads")
+            for system in self.targets
+        }
+        try:
+            yield
+        finally:
+            lanes, self._lanes = self._lanes, {}
+            for lane in lanes.values():
+                lane.shutdown(wait=True, cancel_futures=True)
+
+    def _on_lane(self, system: str, call: Callable[[], T]) -> Future[T]:
+        lane = self._lanes.get(system)
+        if lane is None:
+            done: Future[T] = Future()
+            try:
+                done.set_result(call())
+            except BaseException as exc:
+                done.set_exception(exc)
+            return done
+        return lane.submit(call)
 
     def _plan_everything(self, report: RunReport) -> list[SubscriptionPlan]:
         # Billing pages, the targets' stamps and the first chunks' target records are all
@@ -235,7 +270,8 @@ class Reconciler:
                 system: pool.submit(_scan_stamps, target) for system, target in scanners.items()
             }
             try:
-                return self._plan_scanned(pages, report)
+                with self._target_lanes():
+                    return self._plan_scanned(pages, report)
             finally:
                 self._stamp_scans = {}
 
@@ -244,6 +280,28 @@ class Reconciler:
     ) -> list[SubscriptionPlan]:
         plans: list[SubscriptionPlan] = []
         seen: set[str] = set()
+        planned = 0
+        # While one chunk is planned, the targets already read the next one.
+        pending: _Prepared | None = None
+        for read in self._chunks(pages):
+            seen.update(read.found, read.errors)
+            ready = self._prepare(read)
+            if pending is not None:
+                plans.extend(self._plan_prepared(pending, report))
+                planned += pending.size
+                self._tick(planned)
+            pending = ready
+        if pending is not None:
+            plans.extend(self._plan_prepared(pending, report))
+        vanished = [key for key in self.store.known_keys() if key not in seen]
+        if vanished:
+            # Confirm each one by key: a scan that silently skipped records must not cancel.
+            plans.extend(self._plan_keys(vanished, report))
+        self._tick(len(seen) + len(vanished))
+        return plans
+
+    def _chunks(self, pages: Iterable[SourcePage]) -> Iterator[SourceRead]:
+        """The scanned subscriptions (and unreadable records) in chunks of ``chunk_size``."""
         buffer: dict[str, Subscription] = {}
         errors: dict[str, RecordError] = {}
         for page in pages:
@@ -252,21 +310,13 @@ class Reconciler:
             for error in page.errors:
                 errors[error.key] = error
             if len(buffer) + len(errors) >= self.chunk_size:
-                seen.update(buffer, errors)
-                plans.extend(self._plan_read(SourceRead(buffer, errors), report))
-                self._tick(len(seen))
+                yield SourceRead(buffer, errors)
                 buffer, errors = {}, {}
         if buffer or errors:
-            seen.update(buffer, errors)
-            plans.extend(self._plan_read(SourceRead(buffer, errors), report))
-        vanished = [key for key in self.store.known_keys() if key not in seen]
-        if vanished:
-            # Confirm each one by key: a scan that silently skipped records must not cancel.
-            plans.extend(self._plan_keys(vanished, report))
-        self._tick(len(seen) + len(vanished))
-        return plans
+            yield SourceRead(buffer, errors)
 
-    def _plan_read(self, read: SourceRead, report: RunReport) -> list[SubscriptionPlan]:
+    def _prepare(self, read: SourceRead) -> _Prepared:
+        """What planning a chunk needs from the store, and its target reads, started."""
         current = dict(read.found)
         fresh = {key: fingerprint_of(sub) for key, sub in current.items()}
         stored = self.store.load_fingerprints([*current, *read.missing])
@@ -274,13 +324,21 @@ class Reconciler:
         changed.extend(k for k in read.missing if k in stored)
         previous = self.store.load_canonical(changed)
         present = [*current.values(), *(previous[k] for k in read.missing if k in previous)]
-        states = self._read_targets(present)
+        states = {
+            system: self._on_lane(system, partial(self._read_target, target, present))
+            for system, target in self.targets.items()
+        }
+        return _Prepared(read, current, fresh, stored, previous, states)
+
+    def _plan_prepared(self, prepared: _Prepared, report: RunReport) -> list[SubscriptionPlan]:
+        read, current = prepared.read, prepared.current
+        states = {system: future.result() for system, future in prepared.states.items()}
         result = plan_chunk(
             current,
             list(read.missing),
-            fresh,
-            stored,
-            previous,
+            prepared.fresh,
+            prepared.stored,
+            prepared.previous,
             states,
             self._history,
             self.policy,
@@ -304,18 +362,6 @@ class Reconciler:
                 )
             )
         return plans
-
-    def _read_targets(self, subscriptions: list[Subscription]) -> dict[str, TargetState]:
-        """Every target's state of these subscriptions, read side by side: each system
-        answers while the others do, and the connector decodes one while another answers."""
-        if len(self.targets) < 2:
-            return {s: self._read_target(t, subscriptions) for s, t in self.targets.items()}
-        with ThreadPoolExecutor(len(self.targets), thread_name_prefix="target-read") as pool:
-            futures = {
-                system: pool.submit(self._read_target, target, subscriptions)
-                for system, target in self.targets.items()
-            }
-            return {system: future.result() for system, future in futures.items()}
 
     def _read_target(self, target: Target, subscriptions: Iterable[Subscription]) -> TargetState:
         """The target's records of these subscriptions, and when they last agreed.
@@ -361,11 +407,10 @@ class Reconciler:
             history.bindings[obj.name] = self.store.load_bindings(system, obj.name, record_keys)
             if obj.name in stamp_only:
                 present = [k for k in record_keys if k in stamp_only[obj.name]]
-                whole: dict[str, TargetRecord] = {}
-                size = target.read_batch_size(obj.name)
-                for start in range(0, len(present), size):
-                    whole.update(target.read(obj.name, present[start : start + size]))
-                history.records[obj.name] = whole
+                # On the target's lane: it may be reading the next chunk right now.
+                history.records[obj.name] = self._on_lane(
+                    system, partial(_read_whole, target, obj.name, present)
+                ).result()
         return history
 
     def _stamps(self, system: str) -> StampIndex:
@@ -620,3 +665,27 @@ def _scan_stamps(target: Target) -> StampIndex:
             stamps.update(page)
         index[obj.name] = stamps
     return index
+
+
+def _read_whole(target: Target, object_name: str, keys: list[str]) -> dict[str, TargetRecord]:
+    whole: dict[str, TargetRecord] = {}
+    size = target.read_batch_size(object_name)
+    for start in range(0, len(keys), size):
+        whole.update(target.read(object_name, keys[start : start + size]))
+    return whole
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """A chunk ready to plan once its target reads (running on the lanes) are in."""
+
+    read: SourceRead
+    current: dict[str, Subscription]
+    fresh: dict[str, str]
+    stored: dict[str, str]
+    previous: dict[str, Subscription]
+    states: dict[str, Future[TargetState]]
+
+    @property
+    def size(self) -> int:
+        return len(self.read.found) + len(self.read.errors)
