@@ -14,11 +14,10 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from adapters.base import (
     ContractChecker,
@@ -31,6 +30,7 @@ from adapters.base import (
 from connector.apply import RecordId, RecordOutcome, apply_plans
 from connector.audit import AuditTrail, build_entry
 from connector.errors import MappingContractError
+from connector.lanes import Lanes
 from connector.logs import get_logger
 from connector.planner import (
     PlanPolicy,
@@ -49,8 +49,6 @@ from connector.safety import SafetySettings, check
 from connector.schema import Subscription
 from connector.store import AuditEntry, DeadLetter, RunRecord, StateStore, utcnow
 from connector.store.fingerprint import fingerprint_of
-
-T = TypeVar("T")
 
 DEFAULT_CHUNK = 5000
 # Billing pages read ahead of planning during a full run: about one chunk's worth at 100 a page.
@@ -110,7 +108,7 @@ class Reconciler:
         self._contract_checked_at = -math.inf
         # system -> its stamp scan (object -> key -> (modstamp, remote id)); full runs only
         self._stamp_scans: dict[str, Future[StampIndex]] = {}
-        self._lanes: dict[str, ThreadPoolExecutor] = {}  # while planning: one per target
+        self._lanes = Lanes(self.targets)  # open while planning: one reading thread per target
 
     @property
     def mapping_version(self) -> str:
@@ -221,42 +219,13 @@ class Reconciler:
 
     def _plan_keys(self, keys: Sequence[str], report: RunReport) -> list[SubscriptionPlan]:
         plans: list[SubscriptionPlan] = []
-        with self._target_lanes():
+        with self._lanes.opened():
             for start in range(0, len(keys), self.chunk_size):
                 chunk = keys[start : start + self.chunk_size]
                 read = self.source.get(chunk)
                 plans.extend(self._plan_prepared(self._prepare(read), report))
                 self._tick(start + len(chunk))
         return plans
-
-    @contextmanager
-    def _target_lanes(self) -> Iterator[None]:
-        """One reading thread per target while planning: each target's calls stay in order,
-        one at a time, while the targets (and the next chunk) are read side by side."""
-        if self._lanes:
-            yield  # already inside a planning step of this run
-            return
-        self._lanes = {
-            system: ThreadPoolExecutor(1, thread_name_prefix=f"{system}-reads")
-            for system in self.targets
-        }
-        try:
-            yield
-        finally:
-            lanes, self._lanes = self._lanes, {}
-            for lane in lanes.values():
-                lane.shutdown(wait=True, cancel_futures=True)
-
-    def _on_lane(self, system: str, call: Callable[[], T]) -> Future[T]:
-        lane = self._lanes.get(system)
-        if lane is None:
-            done: Future[T] = Future()
-            try:
-                done.set_result(call())
-            except BaseException as exc:
-                done.set_exception(exc)
-            return done
-        return lane.submit(call)
 
     def _plan_everything(self, report: RunReport) -> list[SubscriptionPlan]:
         # Billing pages, the targets' stamps and the first chunks' target records are all
@@ -270,7 +239,7 @@ class Reconciler:
                 system: pool.submit(_scan_stamps, target) for system, target in scanners.items()
             }
             try:
-                with self._target_lanes():
+                with self._lanes.opened():
                     return self._plan_scanned(pages, report)
             finally:
                 self._stamp_scans = {}
@@ -325,7 +294,7 @@ class Reconciler:
         previous = self.store.load_canonical(changed)
         present = [*current.values(), *(previous[k] for k in read.missing if k in previous)]
         states = {
-            system: self._on_lane(system, partial(self._read_target, target, present))
+            system: self._lanes.submit(system, partial(self._read_target, target, present))
             for system, target in self.targets.items()
         }
         return _Prepared(read, current, fresh, stored, previous, states)
@@ -408,7 +377,7 @@ class Reconciler:
             if obj.name in stamp_only:
                 present = [k for k in record_keys if k in stamp_only[obj.name]]
                 # On the target's lane: it may be reading the next chunk right now.
-                history.records[obj.name] = self._on_lane(
+                history.records[obj.name] = self._lanes.submit(
                     system, partial(_read_whole, target, obj.name, present)
                 ).result()
         return history
