@@ -17,6 +17,7 @@ import resource
 import time
 from collections.abc import Sequence
 
+from connector.gc_tuning import tune_collector
 from connector.mapping import CompiledMapping
 from connector.mapping.defaults import default_mappings_dir
 from connector.mapping.loader import load_mappings
@@ -117,6 +118,7 @@ def main() -> None:
     parser.add_argument("--subscriptions", type=int, default=100_000)
     parser.add_argument("--changed-share", type=float, default=0.01)
     args = parser.parse_args()
+    tune_collector()  # as every connector process does (connector.runtime)
     figures = run(args.subscriptions, args.changed_share)
     print(
         f"diff+plan of {int(figures['subscriptions']):,} subscriptions "
