@@ -28,6 +28,7 @@ from connector.sandbox.common.faults import (
 )
 from connector.sandbox.common.stats import CallStats
 from connector.sandbox.salesforce.composite import CompositeRoutes
+from connector.sandbox.salesforce.composite_request import run_composite
 from connector.sandbox.salesforce.config import SalesforceSandboxConfig
 from connector.sandbox.salesforce.errors import (
     SalesforceApiError,
@@ -139,6 +140,8 @@ class SalesforceApi:
             if n == 2:
                 return {"GET": (f"GET {head}/more", query.more)}
             return None
+        if head == "composite" and n == 1:
+            return {"POST": ("POST composite", lambda r: run_composite(r, self._subrequest))}
         if head == "composite" and n >= 2 and segs[1] == "sobjects":
             if n == 2:
                 return {
@@ -169,7 +172,18 @@ class SalesforceApi:
         if _VERSIONS_RE.match(path):
             self.stats.record("GET versions")
             return self.rest.versions(req)
-        data = _DATA_RE.match(path)
+        routed = self._route(req)
+        if isinstance(routed, ApiResponse):
+            return routed
+        label, handler = routed
+        self.stats.record(label)
+        response = self._authorized(req, handler)
+        response.headers.append((b"sforce-limit-info", self.state.usage.header().encode()))
+        return response
+
+    def _route(self, req: ApiRequest) -> tuple[str, Handler] | ApiResponse:
+        """The handler of a ``/services/data/vXX.X/...`` request, or the error answer."""
+        data = _DATA_RE.match(req.path)
         if data is None:
             return _error_response(not_found())
         req.version = data.group(1)
@@ -190,11 +204,19 @@ class SalesforceApi:
                     f"HTTP Method '{req.method}' not allowed. Allowed are {allowed}",
                 )
             )
-        label, handler = entry
-        self.stats.record(label)
-        response = self._authorized(req, handler)
-        response.headers.append((b"sforce-limit-info", self.state.usage.header().encode()))
-        return response
+        return entry
+
+    def _subrequest(self, req: ApiRequest) -> ApiResponse:
+        """One subrequest of a composite call: already authorised and counted as part of it."""
+        routed = self._route(req)
+        if isinstance(routed, ApiResponse):
+            return routed
+        label, handler = routed
+        self.stats.record(f"composite {label}")
+        try:
+            return handler(req)
+        except SalesforceApiError as exc:
+            return _error_response(exc)
 
     def _authorized(self, req: ApiRequest, handler: Handler) -> ApiResponse:
         state = self.state
