@@ -73,16 +73,20 @@ def test_long_keys_are_split_across_queries_that_fit_the_uri_limit(
     assert max(seen) < 16_384 - 2_000
 
 
-def test_read_batch_size_fits_one_query(
+def test_read_batch_size_fits_one_api_call(
     target: SalesforceTarget, sandbox: SalesforceSandbox
 ) -> None:
     size = target.read_batch_size("subscription")
     subs = [subscription(n) for n in range(size)]
     write_all(target, subs)
     sandbox.stats.reset()
+    reads_before = target.calls.by_label.get("read subscription", 0)
     found = target.read("subscription", [s.id for s in subs])
     assert len(found) == size
-    assert sandbox.stats.snapshot()["GET query"] == 1
+    stats = sandbox.stats.snapshot()
+    assert stats.get("POST composite", 0) + stats.get("GET query", 0) == 1
+    assert 1 < stats.get("composite GET query", 0) <= 5
+    assert target.calls.by_label["read subscription"] - reads_before == 1
 
 
 def test_pages_are_followed_through_next_records_url(
