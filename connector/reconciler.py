@@ -353,9 +353,7 @@ class Reconciler:
                     if entry is not None:
                         found[key] = TargetRecord(key, {}, entry[1], entry[0])
             else:
-                size = target.read_batch_size(obj.name)
-                for start in range(0, len(record_keys), size):
-                    found.update(target.read(obj.name, record_keys[start : start + size]))
+                found = _read_whole(target, obj.name, record_keys)
             records[obj.name] = found
             agreements[obj.name] = self.store.load_agreements(target.system, obj.name, record_keys)
         return TargetState(target.mapping, records, agreements=agreements)
@@ -426,12 +424,8 @@ class Reconciler:
         for (system, object_name), records in written.items():
             target = self.targets[system]
             obj = target.mapping.objects[object_name]
-            keys = list(records)
-            size = target.read_batch_size(object_name)
-            found: dict[str, TargetRecord] = {}
             try:
-                for start in range(0, len(keys), size):
-                    found.update(target.read(object_name, keys[start : start + size]))
+                found = _read_whole(target, object_name, list(records))
             except Exception as exc:  # verification must not undo writes that landed
                 self.log.warning(
                     "run.verify_failed",
@@ -637,6 +631,7 @@ def _scan_stamps(target: Target) -> StampIndex:
 
 
 def _read_whole(target: Target, object_name: str, keys: list[str]) -> dict[str, TargetRecord]:
+    """Whole records of these keys, in the target's read batches."""
     whole: dict[str, TargetRecord] = {}
     size = target.read_batch_size(object_name)
     for start in range(0, len(keys), size):
