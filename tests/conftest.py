@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -25,13 +26,19 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 configure_logging("json", "WARNING")
 
 
+def unavailable(what: str) -> NoReturn:
+    """Fail under CI=true, skip elsewhere: a user's clone may lack what CI always has
+    (../shared, PostgreSQL, the dev extras), and CI must never pass by skipping."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{what} (required in CI)")
+    pytest.skip(what)
+
+
 def shared_path(relative: str) -> Path:
     """A file under ../shared; skip when absent on a user's clone, fail in CI."""
     path = SHARED / relative
     if not path.exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{path} is missing: CI must run with ../shared beside the project")
-        pytest.skip(f"{path} is not available outside the project's workplace")
+        unavailable(f"{path} is missing: the project's shared folder is not beside it")
     return path
 
 
@@ -50,9 +57,7 @@ def postgres_url() -> str:
     try:
         psycopg.connect(PG_URL, connect_timeout=3).close()
     except psycopg.OperationalError as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL at {PG_URL} is required in CI: {exc}")
-        pytest.skip(f"no PostgreSQL at {PG_URL}: {exc}")
+        unavailable(f"no PostgreSQL at {PG_URL}: {exc}")
     return PG_URL
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib
 import io
-import os
 import re
 import shlex
 import tomllib
@@ -16,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-import pytest
 import yaml
 from pydantic import BaseModel
+
+from tests.conftest import unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -39,9 +39,7 @@ def require(module: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{module} is missing: install the project's dev extras")
-        pytest.skip(f"{module} is not installed (a dev extra)")
+        unavailable(f"{module} is not installed (a dev extra)")
 
 
 # --- YAML ------------------------------------------------------------------------------

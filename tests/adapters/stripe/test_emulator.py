@@ -1,7 +1,4 @@
-"""End to end against the Stripe emulator (``connector.sandbox.stripe``) on loopback.
-
-Skipped when the emulator package is not there; it is someone else's work in progress.
-"""
+"""End to end against the Stripe emulator (``connector.sandbox.stripe``) on loopback."""
 
 from __future__ import annotations
 
@@ -20,14 +17,11 @@ from adapters.stripe.judge import judge
 from connector.errors import FatalAdapterError
 from connector.mapping import CompiledMapping
 from connector.reconciler import Reconciler
+from connector.sandbox.common import make_certificates, serve_in_thread
+from connector.sandbox.common.faults import FaultRule
+from connector.sandbox.stripe import StripeSandboxConfig, create_stripe_app
 from connector.schema import Money, SubscriptionStatus
 from connector.store import SqliteStore
-
-sandbox_stripe = pytest.importorskip(
-    "connector.sandbox.stripe", reason="the Stripe emulator is not available"
-)
-sandbox_common = pytest.importorskip("connector.sandbox.common")
-FaultRule = pytest.importorskip("connector.sandbox.common.faults").FaultRule
 
 KEY = "sk_test_adapter_e2e_0123456789"
 Obj = dict[str, Any]
@@ -35,16 +29,14 @@ Obj = dict[str, Any]
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[Any]:
-    if not hasattr(sandbox_stripe, "create_stripe_app"):
-        pytest.skip("connector.sandbox.stripe does not export create_stripe_app yet")
-    sandbox = sandbox_stripe.create_stripe_app(sandbox_stripe.StripeSandboxConfig(secret_key=KEY))
+    sandbox = create_stripe_app(StripeSandboxConfig(secret_key=KEY))
     yield sandbox
     sandbox.close()
 
 
 @pytest.fixture(scope="module")
 def base_url(emulator: Any) -> Iterator[str]:
-    server = sandbox_common.serve_in_thread(emulator.app)
+    server = serve_in_thread(emulator.app)
     yield server.base_url
     server.stop()
 
@@ -247,9 +239,8 @@ def test_injected_429_and_503_are_survived(
 
 @pytest.fixture(scope="module")
 def tls_base(emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
-    tls = pytest.importorskip("connector.sandbox.common.tls")
-    certificates = tls.make_certificates(tmp_path_factory.mktemp("stripe-tls"))
-    server = sandbox_common.serve_in_thread(emulator.app, tls=certificates)
+    certificates = make_certificates(tmp_path_factory.mktemp("stripe-tls"))
+    server = serve_in_thread(emulator.app, tls=certificates)
     yield server.base_url, certificates
     server.stop()
 

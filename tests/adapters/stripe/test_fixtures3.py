@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,17 +17,15 @@ from adapters.stripe.events import _event
 from adapters.stripe.translate import Lookups, translate_subscription
 from connector.records import RecordError
 from connector.schema import Money, PauseBehavior, Subscription, SubscriptionStatus
+from tests.conftest import SHARED, unavailable
 
-SHARED = Path(__file__).resolve().parents[3].parent / "shared"
 FIXTURES = SHARED / "fixtures" / "stripe" / "fixtures3.json"
 
 
 @pytest.fixture(scope="module")
 def resources() -> dict[str, Any]:
     if not FIXTURES.exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{FIXTURES} is missing: CI must run with ../shared beside the project")
-        pytest.skip(f"{FIXTURES} is not available outside the project's workplace")
+        unavailable(f"{FIXTURES} is missing: the project's shared folder is not beside it")
     loaded: dict[str, Any] = json.loads(FIXTURES.read_text(encoding="utf-8"))["resources"]
     return loaded
 
