@@ -294,12 +294,13 @@ class Load:
             with self.db.savepoint():
                 self.ids.extend(self._load_records(data_list))
             return
+        # Caught before USER_ERRORS: an IntegrityViolation is also a ValidationError.
         except (IntegrityViolation, SerializationFailure):
             pass  # psycopg2 errors: found again below, one record at a time
         except USER_ERRORS as exc:
             global_error = {**data_list[0].info, "type": "error", "message": exc.message}
         except OdooError:
-            pass
+            pass  # any other error is also found again below, record by record
         errors = 0
         for number, data in enumerate(data_list, 1):
             try:
