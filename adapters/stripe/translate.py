@@ -138,6 +138,7 @@ def _subscription(sub: Fields, lookups: Lookups) -> Subscription:
             discounts=discounts,
             tax_rates=tax_rates,
             start=sub.time("start_date"),
+            created=sub.opt_time("created"),
             trial_end=sub.opt_time("trial_end"),
             current_period_start=first.opt_time("current_period_start"),
             current_period_end=first.opt_time("current_period_end"),

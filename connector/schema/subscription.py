@@ -55,6 +55,9 @@ class Subscription(CanonicalModel):
     discounts: tuple[Discount, ...] = ()
     tax_rates: tuple[TaxRate, ...] = ()
     start: UtcDatetime
+    # When billing created the subscription (``start`` may be backdated): tells a subscription
+    # new in billing from an existing one the connector sees for the first time.
+    created: UtcDatetime | None = None
     trial_end: UtcDatetime | None = None
     current_period_start: UtcDatetime | None = None
     current_period_end: UtcDatetime | None = None
