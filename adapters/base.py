@@ -20,7 +20,7 @@ from typing import Protocol, runtime_checkable
 
 from connector.mapping import CompiledMapping
 from connector.records import CallCounter, RecordError, TargetRecord, WriteRequest, WriteResult
-from connector.schema import Subscription
+from connector.schema import Money, Subscription
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +141,29 @@ class ContractChecker(Protocol):
     """A target that can compare a mapping with its live schema (describe, fields_get)."""
 
     def describe_contract(self, mapping: CompiledMapping | None = None) -> list[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StatedRevenue:
+    """What a target itself states about one subscription: its status and its MRR.
+
+    ``status`` is the target's own value (a picklist value, a stage name), as the mapping
+    writes it; ``mrr`` is the monthly recurring revenue the target's own figures give, or
+    None when they give none that can be read. ``basis`` says where the figure came from, for
+    a person reading a disagreement.
+    """
+
+    status: str | None
+    mrr: Money | None
+    basis: str = ""
+
+
+@runtime_checkable
+class RevenueStatement(Protocol):
+    """A target whose MRR is not a mapped field but follows from its own records (Odoo's
+    recurring total and billing interval)."""
+
+    def stated_revenue(self, keys: Sequence[str]) -> Mapping[str, StatedRevenue]: ...
 
 
 def estimate_calls(items: int, batch_size: int) -> int:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 
-from adapters.base import MappedTarget, estimate_calls
+from adapters.base import MappedTarget, StatedRevenue, estimate_calls
 from adapters.odoo.client import OdooClient, Row
 from adapters.odoo.connection import OdooConnection, Rpc
 from adapters.odoo.contract import object_problems
 from adapters.odoo.errors import OdooRefused, judge
 from adapters.odoo.lookups import LookupCache
 from adapters.odoo.reader import OdooReader
+from adapters.odoo.revenue import OdooRevenue
 from adapters.odoo.schema import ObjectInfo, describe
 from adapters.odoo.settings import OdooSettings
 from adapters.odoo.writer import OdooWriter
@@ -54,6 +55,7 @@ class OdooTarget(MappedTarget):
         self.writer = OdooWriter(
             self.client, self.reader, self.lookups, mapping, settings.namespace
         )
+        self.revenue = OdooRevenue(self.client, self.reader)
 
     def new_run(self) -> None:
         """Forget cached reference data (look-ups, stage types)."""
@@ -112,6 +114,19 @@ class OdooTarget(MappedTarget):
         if not requests:
             return []
         return self.writer.write(self._object(object_name), requests)
+
+    def stated_revenue(self, keys: Sequence[str]) -> Mapping[str, StatedRevenue]:
+        """Odoo's own monthly amount and stage of each subscription (see ``revenue.py``)."""
+        obj = next(
+            (o for o in self._objects.values() if o.compiled.field_for("status") is not None),
+            None,
+        )
+        if obj is None or not keys:
+            return {}
+        stated: dict[str, StatedRevenue] = {}
+        for start in range(0, len(keys), self.settings.read_batch):
+            stated.update(self.revenue.stated(obj, keys[start : start + self.settings.read_batch]))
+        return stated
 
 
 def build_odoo_target(settings: OdooSettings, mapping: CompiledMapping) -> OdooTarget:

@@ -23,6 +23,7 @@ from connector.cli.render import (
     report_json,
 )
 from connector.cli.sandbox import sandbox_app
+from connector.cli.verify_render import print_verify, verify_json
 from connector.config import Settings, load_settings
 from connector.errors import ConfigError, ConnectorError, MappingContractError
 from connector.logs import configure_logging, get_logger
@@ -32,6 +33,7 @@ from connector.redaction import redact_text
 from connector.report import ExitCode
 from connector.runtime import load_target_mappings, open_runtime
 from connector.store import AuditQuery, open_store, utcnow
+from connector.verify import verify_systems
 
 app = typer.Typer(
     help="Keep billing (Stripe), CRM (Salesforce) and ERP (Odoo) subscriptions in agreement.",
@@ -353,6 +355,32 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     for name, value in store_cursors.items():
         out.print(f"cursor {name}: {value}")
     print_runs(out, runs)
+
+
+@app.command()
+def verify(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Compare status and MRR as billing, the CRM and the ERP each state them; writes nothing.
+
+    Exit code 0 only when every subscription agrees in every system, 1 otherwise.
+    """
+    settings = _settings(config)
+    try:
+        with open_runtime(settings) as runtime:
+            report = verify_systems(
+                runtime.source,
+                runtime.targets,
+                create_cancelled=settings.sync.create_cancelled,
+            )
+    except (MappingError, ConfigError, ValueError) as exc:
+        raise _fail_usage(exc) from exc
+    except ConnectorError as exc:
+        err.print(f"[red]verify failed:[/red] {exc}")
+        raise typer.Exit(ExitCode.FAILED) from exc
+    if as_json:
+        sys.stdout.write(verify_json(report) + "\n")
+    else:
+        print_verify(out, report)
+    raise typer.Exit(ExitCode.CLEAN if report.agrees else ExitCode.FAILED)
 
 
 @app.command()

@@ -37,6 +37,7 @@ class CompiledField:
     max_length: int | None = None
     lookup: tuple[str, str] | None = None  # (model, natural key path) of a look-up field
     children: tuple[CompiledField, ...] = ()  # the fields of each line of a lines field
+    source: str | None = None  # the canonical path it renders, when it renders one
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,13 @@ class CompiledObject:
     @property
     def depends_on(self) -> frozenset[str]:
         return frozenset(f.ref_object for f in self.fields if f.ref_object is not None)
+
+    def field_for(self, source: str) -> CompiledField | None:
+        """The field that renders canonical ``source`` (e.g. ``mrr``), if the object maps it."""
+        for candidate in self.fields:
+            if candidate.source == source:
+                return candidate
+        return None
 
     def field(self, target: str) -> CompiledField:
         for candidate in self.fields:

@@ -191,6 +191,7 @@ class _Compiler:
             ref_object=spec.ref,
             max_length=spec.max_length,
             lookup=(spec.lookup.model, spec.lookup.by) if spec.lookup is not None else None,
+            source=spec.source,
         )
 
     def _lines(self, root: type[BaseModel], spec: FieldSpec, at: Location) -> CompiledField | None:
