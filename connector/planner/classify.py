@@ -51,9 +51,9 @@ def field_changes(
     return tuple(changes)
 
 
-def _priced_items(subscription: Subscription) -> dict[str, tuple[str, int, str]]:
+def _priced_items(subscription: Subscription) -> dict[str, tuple[str, int, str, object]]:
     return {
-        item.id: (item.price_id, item.quantity, str(item.unit_amount.amount))
+        item.id: (item.price_id, item.quantity, str(item.unit_price), item.tiers)
         for item in subscription.items
     }
 

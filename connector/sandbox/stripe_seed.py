@@ -7,7 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from connector.sandbox.dataset import T0
-from connector.schema import Discount, Subscription, SubscriptionStatus, TaxRate
+from connector.schema import (
+    Discount,
+    Subscription,
+    SubscriptionItem,
+    SubscriptionStatus,
+    TaxRate,
+)
 
 # Stripe's own exponents: https://docs.stripe.com/currencies#zero-decimal
 _ZERO_DECIMAL = frozenset({"JPY", "KRW", "VND", "CLP", "XAF", "XOF"})
@@ -40,6 +46,39 @@ def _tax(rate: TaxRate) -> dict[str, Any]:
         "inclusive": rate.inclusive,
         "created": _epoch(T0),
     }
+
+
+def _decimal_minor(amount: Decimal, currency: str) -> str:
+    """A major-unit amount as Stripe's ``*_decimal`` string of minor units."""
+    exponent = 0 if currency in _ZERO_DECIMAL else 2
+    return f"{amount.scaleb(exponent).normalize():f}"
+
+
+def _price_amounts(item: SubscriptionItem, currency: str) -> dict[str, Any]:
+    """A price's amount fields as Stripe holds them: per unit, decimal, or tiered."""
+    fields: dict[str, Any] = {"tax_behavior": item.tax_behavior.value}
+    if item.unit_amount is not None:
+        fields["unit_amount"] = minor(item.unit_amount.amount, currency)
+    elif item.unit_amount_decimal is not None:
+        fields["unit_amount_decimal"] = _decimal_minor(item.unit_amount_decimal, currency)
+    else:
+        assert item.tiers_mode is not None
+        fields["billing_scheme"] = "tiered"
+        fields["tiers_mode"] = item.tiers_mode.value
+        fields["tiers"] = [
+            {
+                "up_to": tier.up_to if tier.up_to is not None else "inf",
+                "unit_amount_decimal": _decimal_minor(tier.unit_amount, currency),
+                "flat_amount_decimal": _decimal_minor(tier.flat_amount, currency),
+            }
+            for tier in item.tiers
+        ]
+    if item.transform_quantity is not None:
+        fields["transform_quantity"] = {
+            "divide_by": item.transform_quantity.divide_by,
+            "round": item.transform_quantity.round.value,
+        }
+    return fields
 
 
 def _coupon(discount: Discount) -> dict[str, Any]:
@@ -93,8 +132,8 @@ def stripe_load(subscriptions: Sequence[Subscription]) -> dict[str, list[dict[st
                 "id": item.price_id,
                 "product": item.product_id,
                 "currency": sub.currency.lower(),
-                "unit_amount": minor(item.unit_amount.amount, sub.currency),
                 "created": _epoch(T0),
+                **_price_amounts(item, sub.currency),
             }
             if item.interval is not None:
                 price["recurring"] = {

@@ -8,14 +8,26 @@ from connector.schema.enums import (
     DiscountDuration,
     IntervalUnit,
     PauseBehavior,
+    RoundDirection,
     SubscriptionStatus,
+    TaxBehavior,
+    TiersMode,
+    UsageType,
 )
+from connector.schema.invoice import DISCOUNT_PRODUCT_CODE, InvoiceLine, InvoiceLineKind
 from connector.schema.money import CurrencyMismatchError, Money
-from connector.schema.mrr import apply_discounts, discount_applies, monthly
-from connector.schema.pricing import BillingInterval, Discount, TaxRate
+from connector.schema.mrr import discount_applies, monthly
+from connector.schema.pricing import (
+    BillingInterval,
+    Discount,
+    PriceTier,
+    TaxRate,
+    TransformQuantity,
+)
 from connector.schema.subscription import Pause, Subscription, SubscriptionItem
 
 __all__ = [
+    "DISCOUNT_PRODUCT_CODE",
     "MRR_BEARING_STATUSES",
     "BillingInterval",
     "CanonicalModel",
@@ -25,16 +37,23 @@ __all__ = [
     "Discount",
     "DiscountDuration",
     "IntervalUnit",
+    "InvoiceLine",
+    "InvoiceLineKind",
     "Money",
     "Pause",
     "PauseBehavior",
+    "PriceTier",
+    "RoundDirection",
     "Subscription",
     "SubscriptionItem",
     "SubscriptionStatus",
+    "TaxBehavior",
     "TaxRate",
+    "TiersMode",
+    "TransformQuantity",
     "UnknownCurrencyError",
+    "UsageType",
     "UtcDatetime",
-    "apply_discounts",
     "discount_applies",
     "minor_units",
     "monthly",

@@ -40,3 +40,28 @@ class PauseBehavior(StrEnum):
     KEEP_AS_DRAFT = "keep_as_draft"
     MARK_UNCOLLECTIBLE = "mark_uncollectible"
     VOID = "void"
+
+
+class TiersMode(StrEnum):
+    """How a tiered price charges a quantity (Stripe's ``tiers_mode``)."""
+
+    GRADUATED = "graduated"  # each unit at the price of the tier it falls in
+    VOLUME = "volume"  # every unit at the price of the tier the whole quantity falls in
+
+
+class RoundDirection(StrEnum):
+    UP = "up"
+    DOWN = "down"
+
+
+class TaxBehavior(StrEnum):
+    """Whether a price includes tax (Stripe's ``tax_behavior``)."""
+
+    INCLUSIVE = "inclusive"
+    EXCLUSIVE = "exclusive"
+    UNSPECIFIED = "unspecified"
+
+
+class UsageType(StrEnum):
+    LICENSED = "licensed"  # a quantity is bought in advance
+    METERED = "metered"  # usage is reported and billed in arrears: not recurring revenue

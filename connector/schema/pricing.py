@@ -8,10 +8,28 @@ from typing import Annotated, Self
 from pydantic import Field, model_validator
 
 from connector.schema.base import CanonicalModel, UtcDatetime
-from connector.schema.enums import DiscountDuration, IntervalUnit
+from connector.schema.enums import DiscountDuration, IntervalUnit, RoundDirection
 from connector.schema.money import Money
 
 Percentage = Annotated[Decimal, Field(ge=0, le=100)]
+# A price per unit in major units, possibly finer than the currency's minor unit (Stripe's
+# ``unit_amount_decimal`` allows twelve decimal places of the minor unit).
+UnitPrice = Annotated[Decimal, Field(ge=0)]
+
+
+class PriceTier(CanonicalModel):
+    """One tier of a tiered price: units up to ``up_to`` (None: no upper bound)."""
+
+    up_to: Annotated[int, Field(ge=1)] | None = None
+    unit_amount: UnitPrice = Decimal(0)
+    flat_amount: UnitPrice = Decimal(0)
+
+
+class TransformQuantity(CanonicalModel):
+    """Bill ``quantity / divide_by`` units, rounded up or down (e.g. per pack of 10 seats)."""
+
+    divide_by: Annotated[int, Field(ge=1)]
+    round: RoundDirection = RoundDirection.UP
 
 
 class BillingInterval(CanonicalModel):

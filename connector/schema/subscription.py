@@ -11,30 +11,85 @@ from connector.schema.base import CanonicalModel, UtcDatetime
 from connector.schema.currency import CurrencyCode
 from connector.schema.customer import Customer
 from connector.schema.derived import derived
-from connector.schema.enums import MRR_BEARING_STATUSES, PauseBehavior, SubscriptionStatus
+from connector.schema.enums import (
+    MRR_BEARING_STATUSES,
+    PauseBehavior,
+    SubscriptionStatus,
+    TaxBehavior,
+    TiersMode,
+    UsageType,
+)
+from connector.schema.invoice import InvoiceLine, InvoiceLineKind, recurring_lines
 from connector.schema.money import Money
-from connector.schema.mrr import apply_discounts, monthly
-from connector.schema.pricing import BillingInterval, Discount, TaxRate
+from connector.schema.mrr import monthly
+from connector.schema.pricing import (
+    BillingInterval,
+    Discount,
+    PriceTier,
+    TaxRate,
+    TransformQuantity,
+    UnitPrice,
+)
 
 
 class SubscriptionItem(CanonicalModel):
-    """One priced line of a subscription. ``interval`` is None for a one-off fee."""
+    """One priced line of a subscription. ``interval`` is None for a one-off fee.
+
+    The price is one of: ``unit_amount`` (a per-unit price at the currency's precision),
+    ``unit_amount_decimal`` (a per-unit price finer than the minor unit), or ``tiers`` with
+    their ``tiers_mode``. ``transform_quantity`` prices packs of units.
+    """
 
     id: Annotated[str, Field(min_length=1)]
     product_id: Annotated[str, Field(min_length=1)]
     product_name: str | None = None
     plan_code: Annotated[str, Field(min_length=1)]
     price_id: Annotated[str, Field(min_length=1)]
-    unit_amount: Money
+    unit_amount: Money | None = None
+    unit_amount_decimal: UnitPrice | None = None
+    tiers: tuple[PriceTier, ...] = ()
+    tiers_mode: TiersMode | None = None
+    transform_quantity: TransformQuantity | None = None
+    tax_behavior: TaxBehavior = TaxBehavior.UNSPECIFIED
+    usage_type: UsageType = UsageType.LICENSED
     quantity: Annotated[int, Field(ge=0)] = 1
     interval: BillingInterval | None = None
     tax_rates: tuple[TaxRate, ...] = ()
     discounts: tuple[Discount, ...] = ()
     metadata: dict[str, str] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _one_price(self) -> Self:
+        kinds = [
+            self.unit_amount is not None,
+            self.unit_amount_decimal is not None,
+            bool(self.tiers),
+        ]
+        if sum(kinds) != 1:
+            raise ValueError(
+                f"item {self.id}: exactly one of unit_amount, unit_amount_decimal and tiers "
+                "must be set"
+            )
+        if self.tiers:
+            if self.tiers_mode is None:
+                raise ValueError(f"item {self.id}: tiered prices need a tiers_mode")
+            bounds = [tier.up_to for tier in self.tiers[:-1]]
+            if self.tiers[-1].up_to is not None or None in bounds:
+                raise ValueError(f"item {self.id}: only the last tier is unbounded, and it is")
+            if bounds != sorted({b for b in bounds if b is not None}):
+                raise ValueError(f"item {self.id}: tier bounds must increase")
+        return self
+
     @property
     def recurring(self) -> bool:
         return self.interval is not None
+
+    @property
+    def unit_price(self) -> Decimal | None:
+        """The exact per-unit price; None for a tiered price (it depends on the quantity)."""
+        if self.unit_amount is not None:
+            return self.unit_amount.amount
+        return self.unit_amount_decimal
 
 
 class Pause(CanonicalModel):
@@ -72,7 +127,7 @@ class Subscription(CanonicalModel):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         for item in self.items:
-            if item.unit_amount.currency != self.currency:
+            if item.unit_amount is not None and item.unit_amount.currency != self.currency:
                 raise ValueError(
                     f"subscription {self.id}: item {item.id} is priced in "
                     f"{item.unit_amount.currency}, the subscription in {self.currency}"
@@ -129,11 +184,26 @@ class Subscription(CanonicalModel):
     def total_quantity(self) -> int:
         return sum(item.quantity for item in self.items if item.recurring)
 
+    @derived
+    def recurring_lines(self) -> tuple[InvoiceLine, ...]:
+        """The recurring invoice of the current period, line by line, net of tax."""
+        return recurring_lines(self)
+
+    @derived
+    def recurring_net(self) -> Money:
+        """What one recurring invoice bills, net of tax and of the discounts that apply."""
+        total = sum((line.amount.amount for line in self.recurring_lines), Decimal(0))
+        return Money.rounded(total, self.currency)
+
     @property
     def recurring_amount(self) -> Money:
-        """Price of one recurring invoice before discounts and taxes."""
+        """Price of one recurring invoice before discounts, net of tax."""
         total = sum(
-            (item.unit_amount.amount * item.quantity for item in self.items if item.recurring),
+            (
+                line.amount.amount
+                for line in self.recurring_lines
+                if line.kind is InvoiceLineKind.ITEM
+            ),
             Decimal(0),
         )
         return Money.rounded(total, self.currency)
@@ -141,10 +211,10 @@ class Subscription(CanonicalModel):
     @property
     def discount_percent(self) -> Decimal:
         """The share (0-100) of the list MRR that active discounts take off."""
-        listed = self._monthly_list()
+        listed = self.recurring_amount.amount
         if listed == 0:
             return Decimal(0)
-        off = (listed - self._monthly_net()) / listed * 100
+        off = (listed - self.recurring_net.amount) / listed * 100
         return off.quantize(Decimal("0.01"))
 
     @property
@@ -164,35 +234,14 @@ class Subscription(CanonicalModel):
     def paused_until(self) -> UtcDatetimeOrNone:
         return self.pause.resumes_at if self.pause is not None else None
 
-    def _monthly_list(self) -> Decimal:
-        return sum(
-            (
-                monthly(item.unit_amount.amount * item.quantity, item.interval)
-                for item in self.items
-                if item.interval is not None
-            ),
-            Decimal(0),
-        )
-
-    def _monthly_net(self) -> Decimal:
-        interval = self.interval
-        if interval is None:
-            return Decimal(0)
-        period = self.current_period_start or self.start
-        per_invoice = sum(
-            (
-                apply_discounts(item.unit_amount.amount * item.quantity, item.discounts, period)
-                for item in self.items
-                if item.interval is not None
-            ),
-            Decimal(0),
-        )
-        return monthly(apply_discounts(per_invoice, self.discounts, period), interval)
-
     @derived
     def list_mrr(self) -> Money:
-        """MRR as if the subscription were billing now (status ignored), net of discounts."""
-        return Money.rounded(self._monthly_net(), self.currency)
+        """MRR as if the subscription were billing now (status ignored): its recurring
+        invoice, net of tax and discounts, normalised to one month."""
+        interval = self.interval
+        if interval is None:
+            return Money.zero(self.currency)
+        return Money.rounded(monthly(self.recurring_net.amount, interval), self.currency)
 
     @derived
     def mrr(self) -> Money:

@@ -56,6 +56,7 @@ def pick(e2e: E2E) -> Picked:
             raw = e2e.stripe.get(f"/v1/subscriptions/{sub.id}").json()
             (live,) = raw["items"]["data"]
             assert raw["status"] == "active"
+            assert item.unit_amount is not None
             assert live["price"]["unit_amount"] == int(item.unit_amount.amount * 100)
             return Picked(
                 sub.id,

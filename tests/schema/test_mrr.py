@@ -28,8 +28,10 @@ from tests.factories import T0, forever_percent, item, subscription
         (IntervalUnit.YEAR, 1, "1200.00", "100.00"),  # annual / 12
         (IntervalUnit.MONTH, 6, "600.00", "100.00"),  # semi-annual / 6
         (IntervalUnit.MONTH, 3, "300.00", "100.00"),  # quarterly / 4 per year
-        (IntervalUnit.WEEK, 1, "12.00", "52.00"),  # weekly x 52 / 12
-        (IntervalUnit.WEEK, 2, "24.00", "52.00"),
+        (IntervalUnit.WEEK, 1, "12.00", "52.14"),  # weekly x 365 / 84 = 52.142857...
+        (IntervalUnit.WEEK, 2, "24.00", "52.14"),
+        (IntervalUnit.WEEK, 1, "7.00", "30.42"),  # 7 x 365 / 84 = 30.4166...: one rule,
+        (IntervalUnit.DAY, 7, "7.00", "30.42"),  # the same as 7.00 every 7 days
         (IntervalUnit.DAY, 1, "12.00", "365.00"),  # daily x 365 / 12
         (IntervalUnit.YEAR, 2, "2400.00", "100.00"),
         (IntervalUnit.DAY, 30, "30.00", "30.42"),  # 30 x 365 / 12 / 30 = 30.4166...
@@ -178,7 +180,7 @@ def test_property_monthly_times_months_per_interval_gives_back_the_amount(
     """Normalising and scaling back by the interval's length in months is exact."""
     months = {
         IntervalUnit.DAY: Decimal(12) / Decimal(365),
-        IntervalUnit.WEEK: Decimal(12) / Decimal(52),
+        IntervalUnit.WEEK: Decimal(84) / Decimal(365),
         IntervalUnit.MONTH: Decimal(1),
         IntervalUnit.YEAR: Decimal(12),
     }[unit] * count
