@@ -12,6 +12,7 @@ Input (JSON; every list optional, processed in this order)::
                          "duration", "duration_in_months"?, ...}],
       "tax_rates":     [{"id"?, "created"?, "display_name", "percentage", "inclusive", ...}],
       "subscriptions": [{"id"?, "created"?, "customer", "items": [{"price", "quantity"?,
+                         "discounts"?: [{"coupon"}],
                          "tax_rates"?: [...]}], "default_tax_rates"?, "discounts"?:
                          [{"coupon"}], "trial_end"? | "trial_period_days"?, "metadata"?,
                          "cancel_at_period_end"?, "status"?: "past_due" | "unpaid" |

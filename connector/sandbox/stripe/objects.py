@@ -256,6 +256,7 @@ def discount(
     customer_id: str | None,
     subscription_id: str | None,
     end: int | None,
+    subscription_item: str | None = None,
 ) -> Obj:
     return {
         "id": object_id,
@@ -270,7 +271,7 @@ def discount(
         "source": {"coupon": coupon_id, "type": "coupon"},
         "start": start,
         "subscription": subscription_id,
-        "subscription_item": None,
+        "subscription_item": subscription_item,
     }
 
 
@@ -279,14 +280,17 @@ def subscription_item(
     created: int,
     subscription_id: str,
     price_id: str,
-    quantity: int,
+    quantity: int | None,
     period_start: int,
     period_end: int,
     *,
     tax_rates: list[str] | None = None,
     metadata: dict[str, str] | None = None,
+    discounts: list[str] | None = None,
 ) -> Obj:
-    """A stored item: ``price`` and ``tax_rates`` hold ids; rendering inlines the objects."""
+    """A stored item: ``price`` and ``tax_rates`` hold ids; rendering inlines the objects.
+
+    ``discounts`` holds discount ids, expandable like the subscription's own."""
     return {
         "id": object_id,
         "object": "subscription_item",
@@ -294,7 +298,7 @@ def subscription_item(
         "created": created,
         "current_period_end": period_end,
         "current_period_start": period_start,
-        "discounts": [],
+        "discounts": discounts or [],
         "metadata": metadata or {},
         "plan": None,
         "price": price_id,

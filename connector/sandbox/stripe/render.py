@@ -3,8 +3,9 @@
 A subscription item always carries its ``price`` (and the legacy ``plan``) as objects, and
 ``default_tax_rates`` / ``tax_rates`` are always full tax rate objects (they are not expandable
 in Stripe's API reference). Other references stay ids unless asked for with ``expand[]``:
-https://docs.stripe.com/api/expanding_objects (dotted paths, up to four levels, ``data.``
-prefix on lists).
+https://docs.stripe.com/api/expanding_objects (dotted paths, ``data.`` prefix on lists, up to
+four levels where ``data`` counts as one: "the deepest expansion allowed when listing charges is
+data.invoice.subscription.default_source").
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def check_expand_paths(paths: list[str]) -> None:
         parts = path.split(".")
         if not path or any(part not in KNOWN_SEGMENTS for part in parts):
             raise cannot_expand(path)
-        if len([p for p in parts if p != "data"]) > MAX_EXPAND_DEPTH:
+        if len(parts) > MAX_EXPAND_DEPTH:
             raise StripeError(
                 400,
                 f"You cannot expand more than {MAX_EXPAND_DEPTH} levels of a property. "
@@ -126,8 +127,7 @@ def apply_expand(state: StripeState, obj: Obj, paths: list[str]) -> Obj:
     result: Any = obj
     for path in sorted(set(paths)):
         parts = path.split(".")
-        depth = len([p for p in parts if p != "data"])
-        if depth > MAX_EXPAND_DEPTH or not path:
+        if len(parts) > MAX_EXPAND_DEPTH or not path:
             raise StripeError(
                 400,
                 f"You cannot expand more than {MAX_EXPAND_DEPTH} levels of a property. "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.sandbox.stripe import subscriptions
+from connector.sandbox.stripe import items, subscriptions
 from connector.sandbox.stripe.errors import parameter_missing
 from connector.sandbox.stripe.pagination import created_range, list_page
 from connector.sandbox.stripe.params import check_known, get_bool, get_dict, get_enum, get_str
@@ -148,5 +148,20 @@ ROUTES = [
         "GET",
         "/v1/subscription_items/{id}",
         lambda s, r: render_item(s, subscriptions.retrieve_item(s, r.id)),
+    ),
+    ApiRoute(
+        "POST",
+        "/v1/subscription_items",
+        lambda s, r: render_item(s, items.create_item(s, r.params, r.info)),
+    ),
+    ApiRoute(
+        "POST",
+        "/v1/subscription_items/{id}",
+        lambda s, r: render_item(s, items.update_item(s, r.id, r.params, r.info)),
+    ),
+    ApiRoute(
+        "DELETE",
+        "/v1/subscription_items/{id}",
+        lambda s, r: items.delete_item(s, r.id, r.params, r.info),
     ),
 ]
