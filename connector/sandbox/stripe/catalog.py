@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.sandbox.stripe import objects
+from connector.sandbox.stripe import objects, tax_ids
 from connector.sandbox.stripe.errors import StripeError, parameter_invalid, parameter_missing
 from connector.sandbox.stripe.events import RequestInfo
 from connector.sandbox.stripe.forms import Params
@@ -22,6 +22,7 @@ from connector.sandbox.stripe.params import (
     get_enum,
     get_float,
     get_int,
+    get_list,
     get_str,
     get_str_list,
     invalid,
@@ -129,9 +130,10 @@ def create_customer(
     object_id: str | None = None,
     created: int | None = None,
 ) -> Obj:
-    check_known(params, CUSTOMER_PARAMS)
+    check_known(params, (*CUSTOMER_PARAMS, "tax_id_data"))
     tax_exempt = get_enum(params, "tax_exempt", ("none", "exempt", "reverse")) or "none"
     pm = _default_payment_method(params, get_str(params, "payment_method"))
+    tax_id_entries = _tax_id_data(params)
     with state.lock:
         obj = objects.customer(
             object_id or state.new_id("cus"),
@@ -151,7 +153,25 @@ def create_customer(
             raise invalid("Customer already exists.", "id")
         state.customers.add(obj)
         state.emit("customer.created", obj, request=request)
+        for tax_id_type, value in tax_id_entries:
+            tax_ids.add_tax_id(state, obj["id"], tax_id_type, value, request, obj["created"])
         return obj
+
+
+def _tax_id_data(params: Params) -> list[tuple[str, str]]:
+    """``tax_id_data[]`` of a customer create: (type, value) pairs, checked before anything."""
+    entries = get_list(params, "tax_id_data") or []
+    checked: list[tuple[str, str]] = []
+    for index, entry in enumerate(entries):
+        prefix = f"tax_id_data[{index}]"
+        if not isinstance(entry, dict):
+            raise parameter_invalid(prefix, "Invalid hash")
+        checked.append(tax_ids.checked_entry(entry, prefix))
+    if len(checked) > tax_ids.MAX_PER_CUSTOMER:
+        raise parameter_invalid(
+            "tax_id_data", f"A customer can have at most {tax_ids.MAX_PER_CUSTOMER} tax ids."
+        )
+    return checked
 
 
 def update_customer(
@@ -193,7 +213,10 @@ def _deleted(
 def delete_customer(
     state: StripeState, customer_id: str, request: RequestInfo | None = None
 ) -> Obj:
-    return _deleted(state, "customers", "customer", customer_id, request)
+    with state.lock:
+        tomb = _deleted(state, "customers", "customer", customer_id, request)
+        tax_ids.forget_customer(state, customer_id)
+        return tomb
 
 
 # -- products --------------------------------------------------------------------------------

@@ -63,6 +63,36 @@ def customer(
     }
 
 
+def tax_id(
+    object_id: str,
+    created: int,
+    customer_id: str,
+    tax_id_type: str,
+    value: str,
+    *,
+    country: str | None,
+    verification_status: str,
+) -> Obj:
+    """A customer's tax id, as ``GET /v1/customers/{id}/tax_ids/{tax_id}`` returns it."""
+    return {
+        "id": object_id,
+        "object": "tax_id",
+        "country": country,
+        "created": created,
+        "customer": customer_id,
+        "customer_account": None,
+        "livemode": False,
+        "owner": {"customer": customer_id, "customer_account": None, "type": "customer"},
+        "type": tax_id_type,
+        "value": value,
+        "verification": {
+            "status": verification_status,
+            "verified_address": None,
+            "verified_name": None,
+        },
+    }
+
+
 def product(
     object_id: str,
     created: int,

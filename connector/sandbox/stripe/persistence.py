@@ -71,6 +71,8 @@ def load(state: StripeState, path: Path) -> int:
             if name == "subscriptions":
                 for item in obj["items"]["data"]:
                     state.subscription_items[item["id"]] = obj["id"]
+            if name == "tax_ids":
+                state.tax_ids_of.setdefault(obj["customer"], []).append(obj["id"])
             if name == "prices" and obj.get("lookup_key"):
                 state.prices_by_lookup_key[obj["lookup_key"]] = obj["id"]
         if "clock_offset" in meta:

@@ -71,6 +71,22 @@ def _resolvers(state: StripeState) -> dict[str, Callable[[str], Obj | None]]:
     }
 
 
+Include = Callable[[Obj], tuple[bool, Any]]
+
+
+def _includes(state: StripeState) -> dict[str, Include]:
+    """Includable fields: absent from an object unless expanded; (applies, value) per parent."""
+
+    def tax_ids(parent: Obj) -> tuple[bool, Any]:
+        from connector.sandbox.stripe.tax_ids import tax_ids_list
+
+        if parent.get("object") != "customer" or parent.get("deleted"):
+            return False, None
+        return True, tax_ids_list(state, parent["id"])
+
+    return {"tax_ids": tax_ids}
+
+
 #: Fields Stripe can expand whose objects the emulator does not hold: they stay ids (or null).
 OPAQUE_EXPANDABLE = frozenset(
     {
@@ -100,7 +116,7 @@ KNOWN_SEGMENTS = (
     )
     | OPAQUE_EXPANDABLE
     | ALWAYS_INLINE
-    | frozenset({"data", "items", "source", "invoice_settings"})
+    | frozenset({"data", "items", "source", "invoice_settings", "tax_ids"})
 )
 
 
@@ -124,6 +140,7 @@ def cannot_expand(path: str) -> StripeError:
 
 def apply_expand(state: StripeState, obj: Obj, paths: list[str]) -> Obj:
     resolvers = _resolvers(state)
+    includes = _includes(state)
     result: Any = obj
     for path in sorted(set(paths)):
         parts = path.split(".")
@@ -134,7 +151,7 @@ def apply_expand(state: StripeState, obj: Obj, paths: list[str]) -> Obj:
                 f"Property: {path}",
                 param="expand",
             )
-        result = _expand(result, parts, path, resolvers)
+        result = _expand(result, parts, path, resolvers, includes)
     out: Obj = result
     return out
 
@@ -152,18 +169,28 @@ def _resolve(value: Any, field: str, resolvers: dict[str, Callable[[str], Obj | 
 
 
 def _expand(
-    value: Any, parts: list[str], path: str, resolvers: dict[str, Callable[[str], Obj | None]]
+    value: Any,
+    parts: list[str],
+    path: str,
+    resolvers: dict[str, Callable[[str], Obj | None]],
+    includes: dict[str, Include],
 ) -> Any:
     if not parts or value is None:
         return value
     if isinstance(value, list):
-        return [_expand(v, parts, path, resolvers) for v in value]
+        return [_expand(v, parts, path, resolvers, includes) for v in value]
     if not isinstance(value, dict):
         raise cannot_expand(path)
     field = parts[0]
-    if field not in value:
+    include = includes.get(field)
+    if field not in value and include is not None:
+        applies, included = include(value)
+        if not applies:
+            raise cannot_expand(path)
+        child = included
+    elif field not in value:
         raise cannot_expand(path)
-    if field in resolvers:
+    elif field in resolvers:
         child = _resolve(value[field], field, resolvers)
     else:
         passable = len(parts) > 1 and isinstance(value[field], dict | list)
@@ -171,7 +198,7 @@ def _expand(
             raise cannot_expand(path)
         child = value[field]
     if len(parts) > 1:
-        child = _expand(child, parts[1:], path, resolvers)
+        child = _expand(child, parts[1:], path, resolvers, includes)
     out = dict(value)
     out[field] = child
     return out

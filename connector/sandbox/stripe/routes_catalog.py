@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.sandbox.stripe import catalog
+from connector.sandbox.stripe import catalog, tax_ids
 from connector.sandbox.stripe.pagination import list_page
 from connector.sandbox.stripe.params import get_bool, get_str, get_str_list
 from connector.sandbox.stripe.routing import ApiRequest, ApiRoute
@@ -22,6 +22,16 @@ def list_customers(state: StripeState, req: ApiRequest) -> Obj:
         "/v1/customers",
         extra_params=("email", "test_clock"),
         predicate=predicate,
+    )
+
+
+def list_tax_ids(state: StripeState, req: ApiRequest) -> Obj:
+    state.customers.require(req.id)
+    return list_page(
+        state.tax_ids,
+        req.params,
+        f"/v1/customers/{req.id}/tax_ids",
+        predicate=lambda t: t["customer"] == req.id,
     )
 
 
@@ -109,6 +119,22 @@ ROUTES = [
         lambda s, r: catalog.update_customer(s, r.id, r.params, r.info),
     ),
     ApiRoute("DELETE", "/v1/customers/{id}", lambda s, r: catalog.delete_customer(s, r.id, r.info)),
+    ApiRoute(
+        "POST",
+        "/v1/customers/{id}/tax_ids",
+        lambda s, r: tax_ids.create_tax_id(s, r.id, r.params, r.info),
+    ),
+    ApiRoute("GET", "/v1/customers/{id}/tax_ids", list_tax_ids),
+    ApiRoute(
+        "GET",
+        "/v1/customers/{id}/tax_ids/{tax_id}",
+        lambda s, r: tax_ids.retrieve_tax_id(s, r.id, r.path_params["tax_id"]),
+    ),
+    ApiRoute(
+        "DELETE",
+        "/v1/customers/{id}/tax_ids/{tax_id}",
+        lambda s, r: tax_ids.delete_tax_id(s, r.id, r.path_params["tax_id"], r.info),
+    ),
     ApiRoute("POST", "/v1/products", lambda s, r: catalog.create_product(s, r.params, r.info)),
     ApiRoute("GET", "/v1/products", list_products),
     ApiRoute("GET", "/v1/products/{id}", lambda s, r: s.products.require(r.id)),

@@ -40,6 +40,9 @@ class StripeState:
         self.coupons = Collection("coupon")
         self.tax_rates = Collection("tax_rate")
         self.discounts = Collection("discount", created_field="start")
+        self.tax_ids = Collection("tax_id")
+        self.tax_ids_of: dict[str, list[str]] = {}
+        """Customer id -> its tax ids, oldest first."""
         self.subscriptions = Collection("subscription")
         self.subscription_items: dict[str, str] = {}
         """Subscription item id -> subscription id."""
@@ -71,6 +74,7 @@ class StripeState:
             "coupons": self.coupons,
             "tax_rates": self.tax_rates,
             "discounts": self.discounts,
+            "tax_ids": self.tax_ids,
             "subscriptions": self.subscriptions,
             "events": self.events,
             "webhook_endpoints": self.webhook_endpoints,
@@ -82,6 +86,7 @@ class StripeState:
             for collection in self.all_collections().values():
                 collection.clear()
             self.subscription_items.clear()
+            self.tax_ids_of.clear()
             self.webhook_secrets.clear()
             self.deleted.clear()
             self.prices_by_lookup_key.clear()
