@@ -27,6 +27,7 @@ from connector.sandbox.stripe.params import (
     get_str_list,
     invalid,
 )
+from connector.sandbox.stripe.price_scheme import checked_scheme
 from connector.sandbox.stripe.state import StripeState
 
 Obj = dict[str, Any]
@@ -325,8 +326,12 @@ PRICE_PARAMS = (
     "tax_behavior",
     "expand",
     "billing_scheme",
+    "tiers",
+    "tiers_mode",
+    "transform_quantity",
 )
 TAX_BEHAVIORS = ("inclusive", "exclusive", "unspecified")
+USAGE_TYPES = ("licensed", "metered")
 
 
 def _recurring(params: Params) -> Obj | None:
@@ -345,7 +350,16 @@ def _recurring(params: Params) -> Obj | None:
             "The maximum billing frequency is 3 years (1095 days, 156 weeks or 36 months).",
         )
     trial_days = get_int(raw, "trial_period_days", "recurring", minimum=0)
-    return objects.recurring(interval, count, trial_days)
+    usage_type = get_enum(raw, "usage_type", USAGE_TYPES, "recurring") or "licensed"
+    meter = get_str(raw, "meter", "recurring") or None
+    if usage_type == "metered" and meter is None:
+        # Since 2025-03-31.basil usage is reported to meters; a metered price names its meter.
+        raise parameter_missing("recurring[meter]")
+    if usage_type == "licensed" and meter is not None:
+        raise parameter_invalid(
+            "recurring[meter]", "recurring[meter] can only be set when usage_type is `metered`."
+        )
+    return objects.recurring(interval, count, trial_days, usage_type=usage_type, meter=meter)
 
 
 def _claim_lookup_key(state: StripeState, lookup_key: str, price_id: str, transfer: bool) -> None:
@@ -371,13 +385,10 @@ def create_price(
 ) -> Obj:
     check_known(params, PRICE_PARAMS)
     currency = _check_currency(get_str(params, "currency", required=True) or "")
-    unit_amount = get_int(params, "unit_amount", minimum=0)
-    decimal = get_str(params, "unit_amount_decimal")
-    if unit_amount is None and not decimal:
-        raise parameter_missing("unit_amount")
-    if unit_amount is not None:
-        _check_amount(unit_amount, currency, "unit_amount")
     rec = _recurring(params)
+    scheme = checked_scheme(params, rec is not None)
+    if scheme.unit_amount is not None and "unit_amount" in params:
+        _check_amount(scheme.unit_amount, currency, "unit_amount")
     tax_behavior = get_enum(params, "tax_behavior", TAX_BEHAVIORS) or "unspecified"
     with state.lock:
         product_id = get_str(params, "product")
@@ -399,16 +410,23 @@ def create_price(
             created if created is not None else state.now(),
             product_id,
             currency,
-            unit_amount,
+            scheme.unit_amount,
             recurring=rec,
             active=get_bool(params, "active") is not False,
             nickname=get_str(params, "nickname") or None,
             lookup_key=lookup_key,
             metadata=_metadata(params),
             tax_behavior=tax_behavior,
-            unit_amount_decimal=decimal or None,
+            unit_amount_decimal=scheme.unit_amount_decimal,
+            billing_scheme=scheme.billing_scheme,
+            tiers_mode=scheme.tiers_mode,
+            transform_quantity=scheme.transform_quantity,
         )
+        if price_id in state.prices:
+            raise invalid("Price already exists.", "id")
         state.prices.add(obj)
+        if scheme.tiers is not None:
+            state.price_tiers[price_id] = scheme.tiers
         state.emit("price.created", obj, request=request)
         plan = objects.plan_from_price(obj)
         if plan is not None:
@@ -449,7 +467,15 @@ def update_price(
                 )
             after["lookup_key"] = lookup_key
         if "tax_behavior" in params:
-            after["tax_behavior"] = get_enum(params, "tax_behavior", TAX_BEHAVIORS)
+            behavior = get_enum(params, "tax_behavior", TAX_BEHAVIORS)
+            if before["tax_behavior"] != "unspecified" and behavior != before["tax_behavior"]:
+                # https://docs.stripe.com/api/prices/update#update_price-tax_behavior: "Once
+                # specified as either inclusive or exclusive, it cannot be changed."
+                raise parameter_invalid(
+                    "tax_behavior",
+                    "tax_behavior cannot be changed once it is inclusive or exclusive.",
+                )
+            after["tax_behavior"] = behavior
         after["metadata"] = apply_metadata(before["metadata"], params)
         result = _updated(state, "prices", before, after, "price.updated", request)
         old_plan = objects.plan_from_price(before)

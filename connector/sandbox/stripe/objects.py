@@ -143,7 +143,11 @@ def price(
     metadata: dict[str, str] | None = None,
     tax_behavior: str = "unspecified",
     unit_amount_decimal: str | None = None,
+    billing_scheme: str = "per_unit",
+    tiers_mode: str | None = None,
+    transform_quantity: Obj | None = None,
 ) -> Obj:
+    """A stored price; a tiered one's ``tiers`` live in ``state.price_tiers`` (includable)."""
     decimal = unit_amount_decimal
     if decimal is None and unit_amount is not None:
         decimal = str(unit_amount)
@@ -151,7 +155,7 @@ def price(
         "id": object_id,
         "object": "price",
         "active": active,
-        "billing_scheme": "per_unit",
+        "billing_scheme": billing_scheme,
         "created": created,
         "currency": currency,
         "custom_unit_amount": None,
@@ -162,21 +166,28 @@ def price(
         "product": product_id,
         "recurring": recurring,
         "tax_behavior": tax_behavior,
-        "tiers_mode": None,
-        "transform_quantity": None,
+        "tiers_mode": tiers_mode,
+        "transform_quantity": transform_quantity,
         "type": "recurring" if recurring else "one_time",
         "unit_amount": unit_amount,
         "unit_amount_decimal": decimal,
     }
 
 
-def recurring(interval: str, interval_count: int, trial_period_days: int | None = None) -> Obj:
+def recurring(
+    interval: str,
+    interval_count: int,
+    trial_period_days: int | None = None,
+    *,
+    usage_type: str = "licensed",
+    meter: str | None = None,
+) -> Obj:
     return {
         "interval": interval,
         "interval_count": interval_count,
-        "meter": None,
+        "meter": meter,
         "trial_period_days": trial_period_days,
-        "usage_type": "licensed",
+        "usage_type": usage_type,
     }
 
 
@@ -198,11 +209,11 @@ def plan_from_price(price_obj: Obj) -> Obj | None:
         "interval_count": rec["interval_count"],
         "livemode": False,
         "metadata": price_obj["metadata"],
-        "meter": None,
+        "meter": rec["meter"],
         "nickname": price_obj["nickname"],
         "product": price_obj["product"],
-        "tiers_mode": None,
-        "transform_usage": None,
+        "tiers_mode": price_obj["tiers_mode"],
+        "transform_usage": price_obj["transform_quantity"],
         "trial_period_days": rec["trial_period_days"],
         "usage_type": rec["usage_type"],
     }

@@ -35,6 +35,7 @@ def save(state: StripeState, path: Path) -> int:
             "id_counter": json.dumps(state.ids.counter),
             "webhook_secrets": json.dumps(state.webhook_secrets),
             "deleted": json.dumps(state.deleted),
+            "price_tiers": json.dumps(state.price_tiers),
         }
     connection = sqlite3.connect(path)
     try:
@@ -81,4 +82,5 @@ def load(state: StripeState, path: Path) -> int:
             state.ids.advance_to(json.loads(meta["id_counter"]))
         state.webhook_secrets.update(json.loads(meta.get("webhook_secrets", "{}")))
         state.deleted.update(json.loads(meta.get("deleted", "{}")))
+        state.price_tiers.update(json.loads(meta.get("price_tiers", "{}")))
     return len(rows)

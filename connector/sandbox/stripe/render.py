@@ -84,7 +84,12 @@ def _includes(state: StripeState) -> dict[str, Include]:
             return False, None
         return True, tax_ids_list(state, parent["id"])
 
-    return {"tax_ids": tax_ids}
+    def tiers(parent: Obj) -> tuple[bool, Any]:
+        if parent.get("object") not in ("price", "plan"):
+            return False, None
+        return True, state.price_tiers.get(parent["id"])
+
+    return {"tax_ids": tax_ids, "tiers": tiers}
 
 
 #: Fields Stripe can expand whose objects the emulator does not hold: they stay ids (or null).
@@ -116,7 +121,7 @@ KNOWN_SEGMENTS = (
     )
     | OPAQUE_EXPANDABLE
     | ALWAYS_INLINE
-    | frozenset({"data", "items", "source", "invoice_settings", "tax_ids"})
+    | frozenset({"data", "items", "source", "invoice_settings", "tax_ids", "tiers"})
 )
 
 

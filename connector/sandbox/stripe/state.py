@@ -52,6 +52,8 @@ class StripeState:
         self.deleted: dict[str, Obj] = {}
         """Tombstones of deleted objects (``{"id", "object", "deleted": true}``)."""
         self.prices_by_lookup_key: dict[str, str] = {}
+        self.price_tiers: dict[str, list[Obj]] = {}
+        """Tiered price id -> its tiers (an includable field, rendered only when expanded)."""
         self.trial_will_end_sent: set[str] = set()
         self.idempotency = IdempotencyStore(self.config.idempotency_ttl_seconds)
         self.emit_events = True
@@ -90,6 +92,7 @@ class StripeState:
             self.webhook_secrets.clear()
             self.deleted.clear()
             self.prices_by_lookup_key.clear()
+            self.price_tiers.clear()
             self.trial_will_end_sent.clear()
             self.idempotency.clear()
             self.webhooks.clear()
