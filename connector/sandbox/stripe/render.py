@@ -46,6 +46,8 @@ def render(state: StripeState, obj: Obj) -> Obj:
         return render_subscription(state, obj)
     if kind == "subscription_item":
         return render_item(state, obj)
+    if kind == "invoiceitem":
+        return {**obj, "tax_rates": [state.tax_rates.require(t) for t in obj["tax_rates"]]}
     return obj
 
 

@@ -41,6 +41,7 @@ class StripeState:
         self.tax_rates = Collection("tax_rate")
         self.discounts = Collection("discount", created_field="start")
         self.tax_ids = Collection("tax_id")
+        self.invoice_items = Collection("invoiceitem", created_field="date")
         self.tax_ids_of: dict[str, list[str]] = {}
         """Customer id -> its tax ids, oldest first."""
         self.subscriptions = Collection("subscription")
@@ -77,6 +78,7 @@ class StripeState:
             "tax_rates": self.tax_rates,
             "discounts": self.discounts,
             "tax_ids": self.tax_ids,
+            "invoice_items": self.invoice_items,
             "subscriptions": self.subscriptions,
             "events": self.events,
             "webhook_endpoints": self.webhook_endpoints,

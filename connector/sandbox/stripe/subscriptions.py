@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from connector.sandbox.stripe import objects
+from connector.sandbox.stripe import invoice_items, objects
 from connector.sandbox.stripe.clock import period_end
 from connector.sandbox.stripe.discounts import DiscountPlan, check_discounts, redeem
 from connector.sandbox.stripe.errors import (
@@ -53,6 +53,7 @@ ACTIVE_LIKE = ("active", "trialing", "past_due", "unpaid")
 ENDED = ("canceled", "incomplete_expired")
 COMMON_PARAMS = (
     "items",
+    "add_invoice_items",
     "default_tax_rates",
     "discounts",
     "trial_end",
@@ -404,6 +405,7 @@ def create_subscription(
             for spec in specs
         ]
         _check_items(state, items)
+        one_offs = invoice_items.check_one_offs(state, params, first_price["currency"], start)
         default_tax_rates = _tax_rate_ids(state, params, "default_tax_rates")
         sub = objects.subscription(
             sub_id,
@@ -425,6 +427,7 @@ def create_subscription(
             trial_settings=_trial_settings(params),
         )
         sub = _apply_cancel_params(sub, params, now)
+        charges = invoice_items.prepare(state, one_offs, start)
         # Last: creating discounts redeems coupons, so every other parameter is valid by now.
         if sub_discounts is not None:
             sub["discounts"] = redeem(
@@ -435,6 +438,7 @@ def create_subscription(
                 item_id=None,
                 now=start,
             )
+        invoice_items.issue(state, sub, charges, start, period)
         items = [
             _with_discounts(state, item, spec.discounts, customer_id, start)
             for item, spec in zip(items, specs, strict=True)
@@ -563,6 +567,8 @@ def update_subscription(
             sub["cancellation_details"] = _cancellation_details(sub, details)
         sub["metadata"] = apply_metadata(before["metadata"], params)
         sub_discounts = check_discounts(state, params, "", sub["discounts"], now)
+        one_offs = invoice_items.check_one_offs(state, params, sub["currency"], now)
+        charges = invoice_items.prepare(state, one_offs, now)
         # Last: creating discounts redeems coupons, so every other parameter is valid by now.
         if sub_discounts is not None:
             sub["discounts"] = redeem(
@@ -579,6 +585,7 @@ def update_subscription(
                 for it in sub["items"]["data"]
             ]
             sub["items"] = objects.items_list(sub_id, items)
+        invoice_items.issue(state, sub, charges, now, current_period(sub))
         return _store_update(state, before, sub, request)
 
 
