@@ -527,6 +527,7 @@ def create_coupon(
             raise parameter_missing("currency")
         currency = _check_currency(currency)
         _check_amount(amount_off, currency, "amount_off")
+    options = _currency_options(params, amount_off is not None, currency)
     duration = get_enum(params, "duration", ("once", "repeating", "forever")) or "once"
     months = get_int(params, "duration_in_months", minimum=1)
     if duration == "repeating" and months is None:
@@ -556,8 +557,39 @@ def create_coupon(
             metadata=_metadata(params),
         )
         state.coupons.add(obj)
+        if options:
+            state.coupon_currency_options[chosen] = options
         state.emit("coupon.created", obj, request=request)
         return obj
+
+
+def _currency_options(params: Params, amount_based: bool, currency: str | None) -> dict[str, Obj]:
+    """``currency_options[<cur>][amount_off]``: the same fixed coupon in other currencies.
+
+    Only amount-based coupons take them (https://docs.stripe.com/api/coupons/create#
+    create_coupon-currency_options); a subscription in one of these currencies gets that
+    amount off.
+    """
+    raw = get_dict(params, "currency_options")
+    if not raw:
+        return {}
+    if not amount_based:
+        raise parameter_invalid(
+            "currency_options", "currency_options is only supported if amount_off is passed."
+        )
+    options: dict[str, Obj] = {}
+    for code, entry in raw.items():
+        prefix = f"currency_options[{code}]"
+        option_currency = _check_currency(code, prefix)
+        if not isinstance(entry, dict):
+            raise parameter_invalid(prefix, "Invalid hash")
+        check_known(entry, ("amount_off",), prefix)
+        amount = get_int(entry, "amount_off", prefix, required=True, minimum=1)
+        assert amount is not None
+        _check_amount(amount, option_currency, f"{prefix}[amount_off]")
+        if option_currency != currency:
+            options[option_currency] = {"amount_off": amount}
+    return options
 
 
 def update_coupon(
@@ -566,6 +598,10 @@ def update_coupon(
     check_known(params, ("name", "metadata", "expand", "currency_options"))
     with state.lock:
         before = state.coupons.require(coupon_id)
+        added = _currency_options(params, before["amount_off"] is not None, before["currency"])
+        if added:
+            known = state.coupon_currency_options.get(coupon_id, {})
+            state.coupon_currency_options[coupon_id] = {**known, **added}
         after = dict(before)
         after["name"] = _nullable(params, "name", before["name"])
         after["metadata"] = apply_metadata(before["metadata"], params)

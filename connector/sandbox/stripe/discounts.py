@@ -39,7 +39,12 @@ class DiscountPlan:
 
 
 def check_discounts(
-    state: StripeState, params: Obj, prefix: str, current: list[str], now: int
+    state: StripeState,
+    params: Obj,
+    prefix: str,
+    current: list[str],
+    now: int,
+    currency: str | None = None,
 ) -> DiscountPlan | None:
     """The checked ``discounts`` of ``params`` (``None`` when absent); nothing is redeemed."""
     key = f"{prefix}[discounts]" if prefix else "discounts"
@@ -84,6 +89,12 @@ def check_discounts(
             continue
         if not coupon["valid"] or (coupon["redeem_by"] is not None and coupon["redeem_by"] < now):
             raise parameter_invalid(f"{at}[coupon]", f"Coupon expired: {value}")
+        if currency is not None and not _applies_in(state, coupon, currency):
+            raise parameter_invalid(
+                f"{at}[coupon]",
+                f"The coupon {value} is in {coupon['currency']} and has no amount for "
+                f"{currency}; add it to the coupon's currency_options.",
+            )
         limit = coupon["max_redemptions"]
         pending = coupons.count(value)
         if limit is not None and coupon["times_redeemed"] + pending > limit:
@@ -92,6 +103,13 @@ def check_discounts(
     if len(set(coupons)) != len(coupons):
         raise invalid("The same coupon cannot be applied twice.", key)
     return DiscountPlan(tuple(entries))
+
+
+def _applies_in(state: StripeState, coupon: Obj, currency: str) -> bool:
+    """A fixed-amount coupon applies in its currency and in those of its currency options."""
+    if coupon["amount_off"] is None or coupon["currency"] == currency:
+        return True
+    return currency in state.coupon_currency_options.get(coupon["id"], {})
 
 
 def redeem(

@@ -36,6 +36,7 @@ def save(state: StripeState, path: Path) -> int:
             "webhook_secrets": json.dumps(state.webhook_secrets),
             "deleted": json.dumps(state.deleted),
             "price_tiers": json.dumps(state.price_tiers),
+            "coupon_currency_options": json.dumps(state.coupon_currency_options),
         }
     connection = sqlite3.connect(path)
     try:
@@ -83,4 +84,5 @@ def load(state: StripeState, path: Path) -> int:
         state.webhook_secrets.update(json.loads(meta.get("webhook_secrets", "{}")))
         state.deleted.update(json.loads(meta.get("deleted", "{}")))
         state.price_tiers.update(json.loads(meta.get("price_tiers", "{}")))
+        state.coupon_currency_options.update(json.loads(meta.get("coupon_currency_options", "{}")))
     return len(rows)

@@ -91,7 +91,12 @@ def _includes(state: StripeState) -> dict[str, Include]:
             return False, None
         return True, state.price_tiers.get(parent["id"])
 
-    return {"tax_ids": tax_ids, "tiers": tiers}
+    def currency_options(parent: Obj) -> tuple[bool, Any]:
+        if parent.get("object") != "coupon":
+            return False, None
+        return True, state.coupon_currency_options.get(parent["id"])
+
+    return {"tax_ids": tax_ids, "tiers": tiers, "currency_options": currency_options}
 
 
 #: Fields Stripe can expand whose objects the emulator does not hold: they stay ids (or null).
@@ -124,6 +129,7 @@ KNOWN_SEGMENTS = (
     | OPAQUE_EXPANDABLE
     | ALWAYS_INLINE
     | frozenset({"data", "items", "source", "invoice_settings", "tax_ids", "tiers"})
+    | frozenset({"currency_options"})
 )
 
 

@@ -54,6 +54,8 @@ class StripeState:
         """Tombstones of deleted objects (``{"id", "object", "deleted": true}``)."""
         self.prices_by_lookup_key: dict[str, str] = {}
         self.price_tiers: dict[str, list[Obj]] = {}
+        self.coupon_currency_options: dict[str, dict[str, Obj]] = {}
+        """Coupon id -> ``{currency: {"amount_off": n}}`` (includable, shown when expanded)."""
         """Tiered price id -> its tiers (an includable field, rendered only when expanded)."""
         self.trial_will_end_sent: set[str] = set()
         self.idempotency = IdempotencyStore(self.config.idempotency_ttl_seconds)
@@ -95,6 +97,7 @@ class StripeState:
             self.deleted.clear()
             self.prices_by_lookup_key.clear()
             self.price_tiers.clear()
+            self.coupon_currency_options.clear()
             self.trial_will_end_sent.clear()
             self.idempotency.clear()
             self.webhooks.clear()

@@ -367,10 +367,10 @@ def create_subscription(
                     _item_quantity(raw, prefix, price, None),
                     _tax_rate_ids(state, raw, "tax_rates", prefix),
                     apply_metadata({}, raw, prefix),
-                    check_discounts(state, raw, prefix, [], start),
+                    check_discounts(state, raw, prefix, [], start, price["currency"]),
                 )
             )
-        sub_discounts = check_discounts(state, params, "", [], start)
+        sub_discounts = check_discounts(state, params, "", [], start, specs[0].price["currency"])
         trial_end = _timestamp_or_now(params, "trial_end", start)
         days = get_int(params, "trial_period_days", minimum=0, maximum=730)
         if trial_end is None and days:
@@ -483,7 +483,7 @@ def _update_items(
             if "tax_rates" in raw:
                 changed["tax_rates"] = _tax_rate_ids(state, raw, "tax_rates", prefix)
             changed["metadata"] = apply_metadata(item["metadata"], raw, prefix)
-            plan = check_discounts(state, raw, prefix, item["discounts"], now)
+            plan = check_discounts(state, raw, prefix, item["discounts"], now, sub["currency"])
             current[positions[item_id]] = changed
         else:
             price = _price_for_item(state, raw, prefix)
@@ -498,7 +498,7 @@ def _update_items(
                 tax_rates=_tax_rate_ids(state, raw, "tax_rates", prefix),
                 metadata=apply_metadata({}, raw, prefix),
             )
-            plan = check_discounts(state, raw, prefix, [], now)
+            plan = check_discounts(state, raw, prefix, [], now, sub["currency"])
             item_id = new_item["id"]
             added.append(new_item)
         if plan is not None:
@@ -566,7 +566,7 @@ def update_subscription(
         if details is not None:
             sub["cancellation_details"] = _cancellation_details(sub, details)
         sub["metadata"] = apply_metadata(before["metadata"], params)
-        sub_discounts = check_discounts(state, params, "", sub["discounts"], now)
+        sub_discounts = check_discounts(state, params, "", sub["discounts"], now, sub["currency"])
         one_offs = invoice_items.check_one_offs(state, params, sub["currency"], now)
         charges = invoice_items.prepare(state, one_offs, now)
         # Last: creating discounts redeems coupons, so every other parameter is valid by now.
