@@ -6,11 +6,12 @@ import json
 
 import httpx
 
+from connector.sandbox.stripe import StripeSandbox
 from tests.sandbox.stripe.helpers import Catalog, Obj, ok, subscribe
 
 
 def _coupon(client: httpx.Client, percent: str = "10", **extra: str) -> str:
-    data = {"percent_off": percent, "duration": "forever", **extra}
+    data = {"percent_off": percent, "duration": "forever"} | extra
     coupon_id: str = ok(client.post("/v1/coupons", data=data))["id"]
     return coupon_id
 
@@ -208,3 +209,25 @@ def test_item_discount_change_is_in_the_event(client: httpx.Client, catalog: Cat
     assert len(_item(event["data"]["object"])["discounts"]) == 1
     previous = json.dumps(event["data"]["previous_attributes"])
     assert '"discounts": []' in previous
+
+
+def test_item_discounts_expire_with_time(
+    client: httpx.Client, catalog: Catalog, sandbox: StripeSandbox
+) -> None:
+    """A repeating item coupon leaves the item when its months are over; forever ones stay."""
+    repeating = _coupon(client, duration="repeating", duration_in_months="2")
+    forever = _coupon(client, "5")
+    sub = subscribe(
+        client,
+        catalog,
+        **{
+            "items[0][discounts][0][coupon]": repeating,
+            "items[0][discounts][1][coupon]": forever,
+        },
+    )
+    sandbox.state.advance_clock(advance_seconds=100 * 86400)
+    fetched = ok(
+        client.get(f"/v1/subscriptions/{sub['id']}", params={"expand[]": "items.data.discounts"})
+    )
+    coupons = [d["source"]["coupon"] for d in _item(fetched)["discounts"]]
+    assert coupons == [forever]
