@@ -145,7 +145,7 @@ def run(subscriptions: int = SUBSCRIPTIONS) -> dict[str, float]:
             return f"/v1/customers/cus_bench{index % 1000:05d}"
 
         cursors = [f"sub_bench{i:06d}" for i in range(subscriptions - 1, 0, -100)]
-        expand = "&expand[]=data.customer&expand[]=data.items.data.price.product"
+        expand = "&expand[]=data.customer&expand[]=data.discounts.source.coupon"
 
         def page(index: int) -> str:
             cursor = cursors[index % len(cursors)]

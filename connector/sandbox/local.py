@@ -173,6 +173,7 @@ log_format = "console"
 kind = "stripe"
 api_key = "{STRIPE_KEY}"
 base_url = "{info["stripe"]["url"]}"
+expand_customer_tax_ids = true
 
 [targets.salesforce]
 kind = "salesforce"

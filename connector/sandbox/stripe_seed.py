@@ -1,4 +1,9 @@
-"""The generated data set, in the Stripe emulator's bulk-load format (``/__sandbox/load``)."""
+"""The generated data set, in the Stripe emulator's bulk-load format (``/__sandbox/load``).
+
+Customers' VAT numbers become tax ids (``tax_id_data``), as Stripe keeps them; discounts become
+coupons applied to the subscription or to one item; fixed-amount coupons carry their amounts in
+other currencies as ``currency_options``.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from connector.sandbox.dataset import T0
+from connector.sandbox.dataset import COUPON_CURRENCY_OPTIONS, T0
 from connector.schema import (
+    Customer,
     Discount,
     Subscription,
     SubscriptionItem,
@@ -39,13 +45,53 @@ def _epoch(value: Any) -> int:
 
 
 def _tax(rate: TaxRate) -> dict[str, Any]:
-    return {
+    tax: dict[str, Any] = {
         "id": rate.id,
         "display_name": rate.display_name,
-        "percentage": float(rate.percentage),
+        "percentage": str(rate.percentage),
         "inclusive": rate.inclusive,
         "created": _epoch(T0),
     }
+    if rate.country is not None:
+        tax["country"] = rate.country
+        tax["tax_type"] = "jct" if rate.country == "JP" else "vat"
+    if rate.jurisdiction is not None:
+        tax["jurisdiction"] = rate.jurisdiction
+    return tax
+
+
+#: Member states of the EU (VAT ids of type ``eu_vat``); other countries have their own type.
+_EU = frozenset(
+    {"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
+     "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"}
+)  # fmt: skip
+_TAX_ID_TYPES = {"GB": "gb_vat", "US": "us_ein", "CH": "ch_vat", "NO": "no_vat", "AU": "au_abn"}
+
+
+def tax_id_type(country: str | None) -> str | None:
+    """Stripe's tax id type for a customer's number in ``country`` (None: not representable)."""
+    if country in _EU:
+        return "eu_vat"
+    return _TAX_ID_TYPES.get(country or "")
+
+
+def _customer(customer: Customer) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": customer.id,
+        "name": customer.name,
+        "email": customer.email,
+        "address": {"country": customer.country} if customer.country else None,
+        "metadata": dict(customer.metadata),
+        "created": _epoch(T0),
+    }
+    kind = tax_id_type(customer.country)
+    if customer.tax_id:
+        if kind is None:
+            raise ValueError(
+                f"customer {customer.id}: no Stripe tax id type for {customer.country}"
+            )
+        entry["tax_id_data"] = [{"type": kind, "value": customer.tax_id}]
+    return entry
 
 
 def _decimal_minor(amount: Decimal, currency: str) -> str:
@@ -95,6 +141,12 @@ def _coupon(discount: Discount) -> dict[str, Any]:
         coupon["currency"] = discount.amount_off.currency.lower()
     if discount.duration_in_months is not None:
         coupon["duration_in_months"] = discount.duration_in_months
+    options = COUPON_CURRENCY_OPTIONS.get(discount.coupon_id, {})
+    if discount.amount_off is not None and options:
+        coupon["currency_options"] = {
+            currency.lower(): {"amount_off": minor(amount, currency)}
+            for currency, amount in options.items()
+        }
     return coupon
 
 
@@ -108,17 +160,8 @@ def stripe_load(subscriptions: Sequence[Subscription]) -> dict[str, list[dict[st
     subs: list[dict[str, Any]] = []
     for sub in subscriptions:
         customer = sub.customer
-        customers.setdefault(
-            customer.id,
-            {
-                "id": customer.id,
-                "name": customer.name,
-                "email": customer.email,
-                "address": {"country": customer.country} if customer.country else None,
-                "metadata": {"tax_id": customer.tax_id} if customer.tax_id else {},
-                "created": _epoch(T0),
-            },
-        )
+        if customer.id not in customers:
+            customers[customer.id] = _customer(customer)
         items = []
         for item in sub.items:
             # Lookup keys are unique per price, so the plan code rides on the product (the
@@ -143,13 +186,16 @@ def stripe_load(subscriptions: Sequence[Subscription]) -> dict[str, list[dict[st
             prices.setdefault(item.price_id, price)
             for rate in item.tax_rates:
                 taxes.setdefault(rate.id, _tax(rate))
-            items.append(
-                {
-                    "price": item.price_id,
-                    "quantity": item.quantity,
-                    "tax_rates": [rate.id for rate in item.tax_rates],
-                }
-            )
+            for discount in item.discounts:
+                coupons.setdefault(discount.coupon_id, _coupon(discount))
+            line: dict[str, Any] = {
+                "price": item.price_id,
+                "quantity": item.quantity,
+                "tax_rates": [rate.id for rate in item.tax_rates],
+            }
+            if item.discounts:
+                line["discounts"] = [{"coupon": d.coupon_id} for d in item.discounts]
+            items.append(line)
         for discount in sub.discounts:
             coupons.setdefault(discount.coupon_id, _coupon(discount))
         entry: dict[str, Any] = {

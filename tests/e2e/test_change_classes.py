@@ -50,6 +50,7 @@ def pick(e2e: E2E) -> Picked:
             and item.interval.unit is IntervalUnit.MONTH
             and item.interval.count == 1
             and not sub.discounts
+            and not item.discounts
             and sub.currency != "JPY"
             and item.plan_code != "enterprise"
         ):

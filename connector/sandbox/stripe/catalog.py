@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.sandbox.stripe import objects
+from connector.sandbox.stripe import objects, tax_ids
 from connector.sandbox.stripe.errors import StripeError, parameter_invalid, parameter_missing
 from connector.sandbox.stripe.events import RequestInfo
 from connector.sandbox.stripe.forms import Params
@@ -22,10 +22,12 @@ from connector.sandbox.stripe.params import (
     get_enum,
     get_float,
     get_int,
+    get_list,
     get_str,
     get_str_list,
     invalid,
 )
+from connector.sandbox.stripe.price_scheme import checked_scheme
 from connector.sandbox.stripe.state import StripeState
 
 Obj = dict[str, Any]
@@ -129,9 +131,10 @@ def create_customer(
     object_id: str | None = None,
     created: int | None = None,
 ) -> Obj:
-    check_known(params, CUSTOMER_PARAMS)
+    check_known(params, (*CUSTOMER_PARAMS, "tax_id_data"))
     tax_exempt = get_enum(params, "tax_exempt", ("none", "exempt", "reverse")) or "none"
     pm = _default_payment_method(params, get_str(params, "payment_method"))
+    tax_id_entries = _tax_id_data(params)
     with state.lock:
         obj = objects.customer(
             object_id or state.new_id("cus"),
@@ -151,7 +154,25 @@ def create_customer(
             raise invalid("Customer already exists.", "id")
         state.customers.add(obj)
         state.emit("customer.created", obj, request=request)
+        for tax_id_type, value in tax_id_entries:
+            tax_ids.add_tax_id(state, obj["id"], tax_id_type, value, request, obj["created"])
         return obj
+
+
+def _tax_id_data(params: Params) -> list[tuple[str, str]]:
+    """``tax_id_data[]`` of a customer create: (type, value) pairs, checked before anything."""
+    entries = get_list(params, "tax_id_data") or []
+    checked: list[tuple[str, str]] = []
+    for index, entry in enumerate(entries):
+        prefix = f"tax_id_data[{index}]"
+        if not isinstance(entry, dict):
+            raise parameter_invalid(prefix, "Invalid hash")
+        checked.append(tax_ids.checked_entry(entry, prefix))
+    if len(checked) > tax_ids.MAX_PER_CUSTOMER:
+        raise parameter_invalid(
+            "tax_id_data", f"A customer can have at most {tax_ids.MAX_PER_CUSTOMER} tax ids."
+        )
+    return checked
 
 
 def update_customer(
@@ -193,7 +214,10 @@ def _deleted(
 def delete_customer(
     state: StripeState, customer_id: str, request: RequestInfo | None = None
 ) -> Obj:
-    return _deleted(state, "customers", "customer", customer_id, request)
+    with state.lock:
+        tomb = _deleted(state, "customers", "customer", customer_id, request)
+        tax_ids.forget_customer(state, customer_id)
+        return tomb
 
 
 # -- products --------------------------------------------------------------------------------
@@ -302,8 +326,12 @@ PRICE_PARAMS = (
     "tax_behavior",
     "expand",
     "billing_scheme",
+    "tiers",
+    "tiers_mode",
+    "transform_quantity",
 )
 TAX_BEHAVIORS = ("inclusive", "exclusive", "unspecified")
+USAGE_TYPES = ("licensed", "metered")
 
 
 def _recurring(params: Params) -> Obj | None:
@@ -322,7 +350,16 @@ def _recurring(params: Params) -> Obj | None:
             "The maximum billing frequency is 3 years (1095 days, 156 weeks or 36 months).",
         )
     trial_days = get_int(raw, "trial_period_days", "recurring", minimum=0)
-    return objects.recurring(interval, count, trial_days)
+    usage_type = get_enum(raw, "usage_type", USAGE_TYPES, "recurring") or "licensed"
+    meter = get_str(raw, "meter", "recurring") or None
+    if usage_type == "metered" and meter is None:
+        # Since 2025-03-31.basil usage is reported to meters; a metered price names its meter.
+        raise parameter_missing("recurring[meter]")
+    if usage_type == "licensed" and meter is not None:
+        raise parameter_invalid(
+            "recurring[meter]", "recurring[meter] can only be set when usage_type is `metered`."
+        )
+    return objects.recurring(interval, count, trial_days, usage_type=usage_type, meter=meter)
 
 
 def _claim_lookup_key(state: StripeState, lookup_key: str, price_id: str, transfer: bool) -> None:
@@ -348,13 +385,10 @@ def create_price(
 ) -> Obj:
     check_known(params, PRICE_PARAMS)
     currency = _check_currency(get_str(params, "currency", required=True) or "")
-    unit_amount = get_int(params, "unit_amount", minimum=0)
-    decimal = get_str(params, "unit_amount_decimal")
-    if unit_amount is None and not decimal:
-        raise parameter_missing("unit_amount")
-    if unit_amount is not None:
-        _check_amount(unit_amount, currency, "unit_amount")
     rec = _recurring(params)
+    scheme = checked_scheme(params, rec is not None)
+    if scheme.unit_amount is not None and "unit_amount" in params:
+        _check_amount(scheme.unit_amount, currency, "unit_amount")
     tax_behavior = get_enum(params, "tax_behavior", TAX_BEHAVIORS) or "unspecified"
     with state.lock:
         product_id = get_str(params, "product")
@@ -376,16 +410,23 @@ def create_price(
             created if created is not None else state.now(),
             product_id,
             currency,
-            unit_amount,
+            scheme.unit_amount,
             recurring=rec,
             active=get_bool(params, "active") is not False,
             nickname=get_str(params, "nickname") or None,
             lookup_key=lookup_key,
             metadata=_metadata(params),
             tax_behavior=tax_behavior,
-            unit_amount_decimal=decimal or None,
+            unit_amount_decimal=scheme.unit_amount_decimal,
+            billing_scheme=scheme.billing_scheme,
+            tiers_mode=scheme.tiers_mode,
+            transform_quantity=scheme.transform_quantity,
         )
+        if price_id in state.prices:
+            raise invalid("Price already exists.", "id")
         state.prices.add(obj)
+        if scheme.tiers is not None:
+            state.price_tiers[price_id] = scheme.tiers
         state.emit("price.created", obj, request=request)
         plan = objects.plan_from_price(obj)
         if plan is not None:
@@ -426,7 +467,15 @@ def update_price(
                 )
             after["lookup_key"] = lookup_key
         if "tax_behavior" in params:
-            after["tax_behavior"] = get_enum(params, "tax_behavior", TAX_BEHAVIORS)
+            behavior = get_enum(params, "tax_behavior", TAX_BEHAVIORS)
+            if before["tax_behavior"] != "unspecified" and behavior != before["tax_behavior"]:
+                # https://docs.stripe.com/api/prices/update#update_price-tax_behavior: "Once
+                # specified as either inclusive or exclusive, it cannot be changed."
+                raise parameter_invalid(
+                    "tax_behavior",
+                    "tax_behavior cannot be changed once it is inclusive or exclusive.",
+                )
+            after["tax_behavior"] = behavior
         after["metadata"] = apply_metadata(before["metadata"], params)
         result = _updated(state, "prices", before, after, "price.updated", request)
         old_plan = objects.plan_from_price(before)
@@ -478,6 +527,7 @@ def create_coupon(
             raise parameter_missing("currency")
         currency = _check_currency(currency)
         _check_amount(amount_off, currency, "amount_off")
+    options = _currency_options(params, amount_off is not None, currency)
     duration = get_enum(params, "duration", ("once", "repeating", "forever")) or "once"
     months = get_int(params, "duration_in_months", minimum=1)
     if duration == "repeating" and months is None:
@@ -507,8 +557,39 @@ def create_coupon(
             metadata=_metadata(params),
         )
         state.coupons.add(obj)
+        if options:
+            state.coupon_currency_options[chosen] = options
         state.emit("coupon.created", obj, request=request)
         return obj
+
+
+def _currency_options(params: Params, amount_based: bool, currency: str | None) -> dict[str, Obj]:
+    """``currency_options[<cur>][amount_off]``: the same fixed coupon in other currencies.
+
+    Only amount-based coupons take them (https://docs.stripe.com/api/coupons/create#
+    create_coupon-currency_options); a subscription in one of these currencies gets that
+    amount off.
+    """
+    raw = get_dict(params, "currency_options")
+    if not raw:
+        return {}
+    if not amount_based:
+        raise parameter_invalid(
+            "currency_options", "currency_options is only supported if amount_off is passed."
+        )
+    options: dict[str, Obj] = {}
+    for code, entry in raw.items():
+        prefix = f"currency_options[{code}]"
+        option_currency = _check_currency(code, prefix)
+        if not isinstance(entry, dict):
+            raise parameter_invalid(prefix, "Invalid hash")
+        check_known(entry, ("amount_off",), prefix)
+        amount = get_int(entry, "amount_off", prefix, required=True, minimum=1)
+        assert amount is not None
+        _check_amount(amount, option_currency, f"{prefix}[amount_off]")
+        if option_currency != currency:
+            options[option_currency] = {"amount_off": amount}
+    return options
 
 
 def update_coupon(
@@ -517,6 +598,10 @@ def update_coupon(
     check_known(params, ("name", "metadata", "expand", "currency_options"))
     with state.lock:
         before = state.coupons.require(coupon_id)
+        added = _currency_options(params, before["amount_off"] is not None, before["currency"])
+        if added:
+            known = state.coupon_currency_options.get(coupon_id, {})
+            state.coupon_currency_options[coupon_id] = {**known, **added}
         after = dict(before)
         after["name"] = _nullable(params, "name", before["name"])
         after["metadata"] = apply_metadata(before["metadata"], params)

@@ -65,9 +65,10 @@ def _roll_periods(state: StripeState, sub: Obj, until: int) -> Obj:
     return {**sub, "items": objects.items_list(sub["id"], items)}
 
 
-def _expire_discounts(state: StripeState, sub: Obj, at: int, renewed: bool) -> Obj:
+def _live_discounts(state: StripeState, ids: list[str], at: int, renewed: bool) -> list[str]:
+    """The discounts still in force at ``at``: not past their end, ``once`` ones not renewed."""
     kept = []
-    for discount_id in sub["discounts"]:
+    for discount_id in ids:
         discount = state.discounts.get(discount_id)
         if discount is None:
             continue
@@ -76,9 +77,19 @@ def _expire_discounts(state: StripeState, sub: Obj, at: int, renewed: bool) -> O
         if (discount["end"] is not None and discount["end"] <= at) or (once and renewed):
             continue
         kept.append(discount_id)
-    if kept == sub["discounts"]:
+    return kept
+
+
+def _expire_discounts(state: StripeState, sub: Obj, at: int, renewed: bool) -> Obj:
+    """Drop ended discounts from the subscription and from each of its items."""
+    kept = _live_discounts(state, sub["discounts"], at, renewed)
+    items = [
+        {**item, "discounts": _live_discounts(state, item["discounts"], at, renewed)}
+        for item in sub["items"]["data"]
+    ]
+    if kept == sub["discounts"] and items == sub["items"]["data"]:
         return sub
-    return {**sub, "discounts": kept}
+    return {**sub, "discounts": kept, "items": objects.items_list(sub["id"], items)}
 
 
 def process_subscription(state: StripeState, sub_id: str, target: int) -> bool:

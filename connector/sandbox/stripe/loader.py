@@ -3,7 +3,8 @@
 Input (JSON; every list optional, processed in this order)::
 
     {
-      "customers":     [{"id"?, "created"?, "email", "name", "metadata": {...}, ...}],
+      "customers":     [{"id"?, "created"?, "email", "name", "metadata": {...},
+                         "tax_id_data"?: [{"type", "value"}], ...}],
       "products":      [{"id"?, "created"?, "name", ...}],
       "prices":        [{"id"?, "created"?, "product", "currency", "unit_amount",
                          "recurring": {"interval": "month", "interval_count": 1},
@@ -12,8 +13,10 @@ Input (JSON; every list optional, processed in this order)::
                          "duration", "duration_in_months"?, ...}],
       "tax_rates":     [{"id"?, "created"?, "display_name", "percentage", "inclusive", ...}],
       "subscriptions": [{"id"?, "created"?, "customer", "items": [{"price", "quantity"?,
+                         "discounts"?: [{"coupon"}],
                          "tax_rates"?: [...]}], "default_tax_rates"?, "discounts"?:
-                         [{"coupon"}], "trial_end"? | "trial_period_days"?, "metadata"?,
+                         [{"coupon"}], "add_invoice_items"?: [{"price", "quantity"?}],
+                         "trial_end"? | "trial_period_days"?, "metadata"?,
                          "cancel_at_period_end"?, "status"?: "past_due" | "unpaid" |
                          "paused" | "canceled" | ..., "canceled_at"?}]
     }

@@ -63,6 +63,36 @@ def customer(
     }
 
 
+def tax_id(
+    object_id: str,
+    created: int,
+    customer_id: str,
+    tax_id_type: str,
+    value: str,
+    *,
+    country: str | None,
+    verification_status: str,
+) -> Obj:
+    """A customer's tax id, as ``GET /v1/customers/{id}/tax_ids/{tax_id}`` returns it."""
+    return {
+        "id": object_id,
+        "object": "tax_id",
+        "country": country,
+        "created": created,
+        "customer": customer_id,
+        "customer_account": None,
+        "livemode": False,
+        "owner": {"customer": customer_id, "customer_account": None, "type": "customer"},
+        "type": tax_id_type,
+        "value": value,
+        "verification": {
+            "status": verification_status,
+            "verified_address": None,
+            "verified_name": None,
+        },
+    }
+
+
 def product(
     object_id: str,
     created: int,
@@ -113,7 +143,11 @@ def price(
     metadata: dict[str, str] | None = None,
     tax_behavior: str = "unspecified",
     unit_amount_decimal: str | None = None,
+    billing_scheme: str = "per_unit",
+    tiers_mode: str | None = None,
+    transform_quantity: Obj | None = None,
 ) -> Obj:
+    """A stored price; a tiered one's ``tiers`` live in ``state.price_tiers`` (includable)."""
     decimal = unit_amount_decimal
     if decimal is None and unit_amount is not None:
         decimal = str(unit_amount)
@@ -121,7 +155,7 @@ def price(
         "id": object_id,
         "object": "price",
         "active": active,
-        "billing_scheme": "per_unit",
+        "billing_scheme": billing_scheme,
         "created": created,
         "currency": currency,
         "custom_unit_amount": None,
@@ -132,21 +166,28 @@ def price(
         "product": product_id,
         "recurring": recurring,
         "tax_behavior": tax_behavior,
-        "tiers_mode": None,
-        "transform_quantity": None,
+        "tiers_mode": tiers_mode,
+        "transform_quantity": transform_quantity,
         "type": "recurring" if recurring else "one_time",
         "unit_amount": unit_amount,
         "unit_amount_decimal": decimal,
     }
 
 
-def recurring(interval: str, interval_count: int, trial_period_days: int | None = None) -> Obj:
+def recurring(
+    interval: str,
+    interval_count: int,
+    trial_period_days: int | None = None,
+    *,
+    usage_type: str = "licensed",
+    meter: str | None = None,
+) -> Obj:
     return {
         "interval": interval,
         "interval_count": interval_count,
-        "meter": None,
+        "meter": meter,
         "trial_period_days": trial_period_days,
-        "usage_type": "licensed",
+        "usage_type": usage_type,
     }
 
 
@@ -168,11 +209,11 @@ def plan_from_price(price_obj: Obj) -> Obj | None:
         "interval_count": rec["interval_count"],
         "livemode": False,
         "metadata": price_obj["metadata"],
-        "meter": None,
+        "meter": rec["meter"],
         "nickname": price_obj["nickname"],
         "product": price_obj["product"],
-        "tiers_mode": None,
-        "transform_usage": None,
+        "tiers_mode": price_obj["tiers_mode"],
+        "transform_usage": price_obj["transform_quantity"],
         "trial_period_days": rec["trial_period_days"],
         "usage_type": rec["usage_type"],
     }
@@ -256,6 +297,7 @@ def discount(
     customer_id: str | None,
     subscription_id: str | None,
     end: int | None,
+    subscription_item: str | None = None,
 ) -> Obj:
     return {
         "id": object_id,
@@ -270,7 +312,7 @@ def discount(
         "source": {"coupon": coupon_id, "type": "coupon"},
         "start": start,
         "subscription": subscription_id,
-        "subscription_item": None,
+        "subscription_item": subscription_item,
     }
 
 
@@ -279,14 +321,17 @@ def subscription_item(
     created: int,
     subscription_id: str,
     price_id: str,
-    quantity: int,
+    quantity: int | None,
     period_start: int,
     period_end: int,
     *,
     tax_rates: list[str] | None = None,
     metadata: dict[str, str] | None = None,
+    discounts: list[str] | None = None,
 ) -> Obj:
-    """A stored item: ``price`` and ``tax_rates`` hold ids; rendering inlines the objects."""
+    """A stored item: ``price`` and ``tax_rates`` hold ids; rendering inlines the objects.
+
+    ``discounts`` holds discount ids, expandable like the subscription's own."""
     return {
         "id": object_id,
         "object": "subscription_item",
@@ -294,7 +339,7 @@ def subscription_item(
         "created": created,
         "current_period_end": period_end,
         "current_period_start": period_start,
-        "discounts": [],
+        "discounts": discounts or [],
         "metadata": metadata or {},
         "plan": None,
         "price": price_id,

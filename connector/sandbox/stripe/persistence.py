@@ -35,6 +35,8 @@ def save(state: StripeState, path: Path) -> int:
             "id_counter": json.dumps(state.ids.counter),
             "webhook_secrets": json.dumps(state.webhook_secrets),
             "deleted": json.dumps(state.deleted),
+            "price_tiers": json.dumps(state.price_tiers),
+            "coupon_currency_options": json.dumps(state.coupon_currency_options),
         }
     connection = sqlite3.connect(path)
     try:
@@ -71,6 +73,8 @@ def load(state: StripeState, path: Path) -> int:
             if name == "subscriptions":
                 for item in obj["items"]["data"]:
                     state.subscription_items[item["id"]] = obj["id"]
+            if name == "tax_ids":
+                state.tax_ids_of.setdefault(obj["customer"], []).append(obj["id"])
             if name == "prices" and obj.get("lookup_key"):
                 state.prices_by_lookup_key[obj["lookup_key"]] = obj["id"]
         if "clock_offset" in meta:
@@ -79,4 +83,6 @@ def load(state: StripeState, path: Path) -> int:
             state.ids.advance_to(json.loads(meta["id_counter"]))
         state.webhook_secrets.update(json.loads(meta.get("webhook_secrets", "{}")))
         state.deleted.update(json.loads(meta.get("deleted", "{}")))
+        state.price_tiers.update(json.loads(meta.get("price_tiers", "{}")))
+        state.coupon_currency_options.update(json.loads(meta.get("coupon_currency_options", "{}")))
     return len(rows)

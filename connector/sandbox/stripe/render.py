@@ -3,8 +3,9 @@
 A subscription item always carries its ``price`` (and the legacy ``plan``) as objects, and
 ``default_tax_rates`` / ``tax_rates`` are always full tax rate objects (they are not expandable
 in Stripe's API reference). Other references stay ids unless asked for with ``expand[]``:
-https://docs.stripe.com/api/expanding_objects (dotted paths, up to four levels, ``data.``
-prefix on lists).
+https://docs.stripe.com/api/expanding_objects (dotted paths, ``data.`` prefix on lists, up to
+four levels where ``data`` counts as one: "the deepest expansion allowed when listing charges is
+data.invoice.subscription.default_source").
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def render(state: StripeState, obj: Obj) -> Obj:
         return render_subscription(state, obj)
     if kind == "subscription_item":
         return render_item(state, obj)
+    if kind == "invoiceitem":
+        return {**obj, "tax_rates": [state.tax_rates.require(t) for t in obj["tax_rates"]]}
     return obj
 
 
@@ -68,6 +71,32 @@ def _resolvers(state: StripeState) -> dict[str, Callable[[str], Obj | None]]:
         "discounts": lookup("discounts"),
         "subscription": lookup("subscriptions"),
     }
+
+
+Include = Callable[[Obj], tuple[bool, Any]]
+
+
+def _includes(state: StripeState) -> dict[str, Include]:
+    """Includable fields: absent from an object unless expanded; (applies, value) per parent."""
+
+    def tax_ids(parent: Obj) -> tuple[bool, Any]:
+        from connector.sandbox.stripe.tax_ids import tax_ids_list
+
+        if parent.get("object") != "customer" or parent.get("deleted"):
+            return False, None
+        return True, tax_ids_list(state, parent["id"])
+
+    def tiers(parent: Obj) -> tuple[bool, Any]:
+        if parent.get("object") not in ("price", "plan"):
+            return False, None
+        return True, state.price_tiers.get(parent["id"])
+
+    def currency_options(parent: Obj) -> tuple[bool, Any]:
+        if parent.get("object") != "coupon":
+            return False, None
+        return True, state.coupon_currency_options.get(parent["id"])
+
+    return {"tax_ids": tax_ids, "tiers": tiers, "currency_options": currency_options}
 
 
 #: Fields Stripe can expand whose objects the emulator does not hold: they stay ids (or null).
@@ -99,7 +128,8 @@ KNOWN_SEGMENTS = (
     )
     | OPAQUE_EXPANDABLE
     | ALWAYS_INLINE
-    | frozenset({"data", "items", "source", "invoice_settings"})
+    | frozenset({"data", "items", "source", "invoice_settings", "tax_ids", "tiers"})
+    | frozenset({"currency_options"})
 )
 
 
@@ -108,7 +138,7 @@ def check_expand_paths(paths: list[str]) -> None:
         parts = path.split(".")
         if not path or any(part not in KNOWN_SEGMENTS for part in parts):
             raise cannot_expand(path)
-        if len([p for p in parts if p != "data"]) > MAX_EXPAND_DEPTH:
+        if len(parts) > MAX_EXPAND_DEPTH:
             raise StripeError(
                 400,
                 f"You cannot expand more than {MAX_EXPAND_DEPTH} levels of a property. "
@@ -123,18 +153,18 @@ def cannot_expand(path: str) -> StripeError:
 
 def apply_expand(state: StripeState, obj: Obj, paths: list[str]) -> Obj:
     resolvers = _resolvers(state)
+    includes = _includes(state)
     result: Any = obj
     for path in sorted(set(paths)):
         parts = path.split(".")
-        depth = len([p for p in parts if p != "data"])
-        if depth > MAX_EXPAND_DEPTH or not path:
+        if len(parts) > MAX_EXPAND_DEPTH or not path:
             raise StripeError(
                 400,
                 f"You cannot expand more than {MAX_EXPAND_DEPTH} levels of a property. "
                 f"Property: {path}",
                 param="expand",
             )
-        result = _expand(result, parts, path, resolvers)
+        result = _expand(result, parts, path, resolvers, includes)
     out: Obj = result
     return out
 
@@ -152,18 +182,28 @@ def _resolve(value: Any, field: str, resolvers: dict[str, Callable[[str], Obj | 
 
 
 def _expand(
-    value: Any, parts: list[str], path: str, resolvers: dict[str, Callable[[str], Obj | None]]
+    value: Any,
+    parts: list[str],
+    path: str,
+    resolvers: dict[str, Callable[[str], Obj | None]],
+    includes: dict[str, Include],
 ) -> Any:
     if not parts or value is None:
         return value
     if isinstance(value, list):
-        return [_expand(v, parts, path, resolvers) for v in value]
+        return [_expand(v, parts, path, resolvers, includes) for v in value]
     if not isinstance(value, dict):
         raise cannot_expand(path)
     field = parts[0]
-    if field not in value:
+    include = includes.get(field)
+    if field not in value and include is not None:
+        applies, included = include(value)
+        if not applies:
+            raise cannot_expand(path)
+        child = included
+    elif field not in value:
         raise cannot_expand(path)
-    if field in resolvers:
+    elif field in resolvers:
         child = _resolve(value[field], field, resolvers)
     else:
         passable = len(parts) > 1 and isinstance(value[field], dict | list)
@@ -171,7 +211,7 @@ def _expand(
             raise cannot_expand(path)
         child = value[field]
     if len(parts) > 1:
-        child = _expand(child, parts[1:], path, resolvers)
+        child = _expand(child, parts[1:], path, resolvers, includes)
     out = dict(value)
     out[field] = child
     return out

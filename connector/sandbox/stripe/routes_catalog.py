@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.sandbox.stripe import catalog
+from connector.sandbox.stripe import catalog, tax_ids
+from connector.sandbox.stripe.errors import resource_missing
+from connector.sandbox.stripe.objects import plan_from_price
 from connector.sandbox.stripe.pagination import list_page
 from connector.sandbox.stripe.params import get_bool, get_str, get_str_list
 from connector.sandbox.stripe.routing import ApiRequest, ApiRoute
@@ -22,6 +24,16 @@ def list_customers(state: StripeState, req: ApiRequest) -> Obj:
         "/v1/customers",
         extra_params=("email", "test_clock"),
         predicate=predicate,
+    )
+
+
+def list_tax_ids(state: StripeState, req: ApiRequest) -> Obj:
+    state.customers.require(req.id)
+    return list_page(
+        state.tax_ids,
+        req.params,
+        f"/v1/customers/{req.id}/tax_ids",
+        predicate=lambda t: t["customer"] == req.id,
     )
 
 
@@ -73,6 +85,35 @@ def list_prices(state: StripeState, req: ApiRequest) -> Obj:
     )
 
 
+def list_plans(state: StripeState, req: ApiRequest) -> Obj:
+    """Recurring prices through the legacy plans API (same ids)."""
+    active = get_bool(req.params, "active")
+    product = get_str(req.params, "product")
+
+    def predicate(p: Obj) -> bool:
+        return (
+            p["recurring"] is not None
+            and (active is None or p["active"] == active)
+            and (not product or p["product"] == product)
+        )
+
+    return list_page(
+        state.prices,
+        req.params,
+        "/v1/plans",
+        extra_params=("active", "product"),
+        predicate=predicate,
+        render=lambda price: _plan(price, price["id"]),
+    )
+
+
+def _plan(price: Obj | None, plan_id: str) -> Obj:
+    plan = plan_from_price(price) if price is not None else None
+    if plan is None:
+        raise resource_missing("plan", plan_id)
+    return plan
+
+
 def list_tax_rates(state: StripeState, req: ApiRequest) -> Obj:
     active = get_bool(req.params, "active")
     inclusive = get_bool(req.params, "inclusive")
@@ -109,6 +150,22 @@ ROUTES = [
         lambda s, r: catalog.update_customer(s, r.id, r.params, r.info),
     ),
     ApiRoute("DELETE", "/v1/customers/{id}", lambda s, r: catalog.delete_customer(s, r.id, r.info)),
+    ApiRoute(
+        "POST",
+        "/v1/customers/{id}/tax_ids",
+        lambda s, r: tax_ids.create_tax_id(s, r.id, r.params, r.info),
+    ),
+    ApiRoute("GET", "/v1/customers/{id}/tax_ids", list_tax_ids),
+    ApiRoute(
+        "GET",
+        "/v1/customers/{id}/tax_ids/{tax_id}",
+        lambda s, r: tax_ids.retrieve_tax_id(s, r.id, r.path_params["tax_id"]),
+    ),
+    ApiRoute(
+        "DELETE",
+        "/v1/customers/{id}/tax_ids/{tax_id}",
+        lambda s, r: tax_ids.delete_tax_id(s, r.id, r.path_params["tax_id"], r.info),
+    ),
     ApiRoute("POST", "/v1/products", lambda s, r: catalog.create_product(s, r.params, r.info)),
     ApiRoute("GET", "/v1/products", list_products),
     ApiRoute("GET", "/v1/products/{id}", lambda s, r: s.products.require(r.id)),
@@ -123,6 +180,8 @@ ROUTES = [
     ApiRoute(
         "POST", "/v1/prices/{id}", lambda s, r: catalog.update_price(s, r.id, r.params, r.info)
     ),
+    ApiRoute("GET", "/v1/plans", list_plans),
+    ApiRoute("GET", "/v1/plans/{id}", lambda s, r: _plan(s.prices.get(r.id), r.id)),
     ApiRoute("POST", "/v1/coupons", lambda s, r: catalog.create_coupon(s, r.params, r.info)),
     ApiRoute("GET", "/v1/coupons", list_coupons),
     ApiRoute("GET", "/v1/coupons/{id}", lambda s, r: s.coupons.require(r.id)),

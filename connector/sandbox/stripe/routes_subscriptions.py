@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.sandbox.stripe import subscriptions
+from connector.sandbox.stripe import items, subscriptions
 from connector.sandbox.stripe.errors import parameter_missing
 from connector.sandbox.stripe.pagination import created_range, list_page
 from connector.sandbox.stripe.params import check_known, get_bool, get_dict, get_enum, get_str
-from connector.sandbox.stripe.render import render_item, render_subscription
+from connector.sandbox.stripe.render import render, render_item, render_subscription
 from connector.sandbox.stripe.routing import ApiRequest, ApiRoute
 from connector.sandbox.stripe.state import StripeState
 from connector.sandbox.stripe.store import CreatedRange
@@ -109,6 +109,25 @@ def list_items(state: StripeState, req: ApiRequest) -> Obj:
     }
 
 
+def list_invoice_items(state: StripeState, req: ApiRequest) -> Obj:
+    customer = get_str(req.params, "customer") or None
+    pending = get_bool(req.params, "pending")
+
+    def predicate(item: Obj) -> bool:
+        return (customer is None or item["customer"] == customer) and (
+            pending is None or (item["invoice"] is None) == pending
+        )
+
+    return list_page(
+        state.invoice_items,
+        req.params,
+        "/v1/invoiceitems",
+        extra_params=("customer", "pending", "invoice"),
+        predicate=predicate,
+        render=lambda item: render(state, item),
+    )
+
+
 def _rendered(state: StripeState, sub: Obj) -> Obj:
     return render_subscription(state, sub)
 
@@ -143,10 +162,31 @@ ROUTES = [
         "/v1/subscriptions/{id}/pause",
         lambda s, r: _rendered(s, subscriptions.pause_subscription(s, r.id, r.params, r.info)),
     ),
+    ApiRoute("GET", "/v1/invoiceitems", list_invoice_items),
+    ApiRoute(
+        "GET",
+        "/v1/invoiceitems/{id}",
+        lambda s, r: render(s, s.invoice_items.require(r.id)),
+    ),
     ApiRoute("GET", "/v1/subscription_items", list_items),
     ApiRoute(
         "GET",
         "/v1/subscription_items/{id}",
         lambda s, r: render_item(s, subscriptions.retrieve_item(s, r.id)),
+    ),
+    ApiRoute(
+        "POST",
+        "/v1/subscription_items",
+        lambda s, r: render_item(s, items.create_item(s, r.params, r.info)),
+    ),
+    ApiRoute(
+        "POST",
+        "/v1/subscription_items/{id}",
+        lambda s, r: render_item(s, items.update_item(s, r.id, r.params, r.info)),
+    ),
+    ApiRoute(
+        "DELETE",
+        "/v1/subscription_items/{id}",
+        lambda s, r: items.delete_item(s, r.id, r.params, r.info),
     ),
 ]

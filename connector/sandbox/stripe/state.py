@@ -40,6 +40,10 @@ class StripeState:
         self.coupons = Collection("coupon")
         self.tax_rates = Collection("tax_rate")
         self.discounts = Collection("discount", created_field="start")
+        self.tax_ids = Collection("tax_id")
+        self.invoice_items = Collection("invoiceitem", created_field="date")
+        self.tax_ids_of: dict[str, list[str]] = {}
+        """Customer id -> its tax ids, oldest first."""
         self.subscriptions = Collection("subscription")
         self.subscription_items: dict[str, str] = {}
         """Subscription item id -> subscription id."""
@@ -49,6 +53,10 @@ class StripeState:
         self.deleted: dict[str, Obj] = {}
         """Tombstones of deleted objects (``{"id", "object", "deleted": true}``)."""
         self.prices_by_lookup_key: dict[str, str] = {}
+        self.price_tiers: dict[str, list[Obj]] = {}
+        self.coupon_currency_options: dict[str, dict[str, Obj]] = {}
+        """Coupon id -> ``{currency: {"amount_off": n}}`` (includable, shown when expanded)."""
+        """Tiered price id -> its tiers (an includable field, rendered only when expanded)."""
         self.trial_will_end_sent: set[str] = set()
         self.idempotency = IdempotencyStore(self.config.idempotency_ttl_seconds)
         self.emit_events = True
@@ -71,6 +79,8 @@ class StripeState:
             "coupons": self.coupons,
             "tax_rates": self.tax_rates,
             "discounts": self.discounts,
+            "tax_ids": self.tax_ids,
+            "invoice_items": self.invoice_items,
             "subscriptions": self.subscriptions,
             "events": self.events,
             "webhook_endpoints": self.webhook_endpoints,
@@ -82,9 +92,12 @@ class StripeState:
             for collection in self.all_collections().values():
                 collection.clear()
             self.subscription_items.clear()
+            self.tax_ids_of.clear()
             self.webhook_secrets.clear()
             self.deleted.clear()
             self.prices_by_lookup_key.clear()
+            self.price_tiers.clear()
+            self.coupon_currency_options.clear()
             self.trial_will_end_sent.clear()
             self.idempotency.clear()
             self.webhooks.clear()

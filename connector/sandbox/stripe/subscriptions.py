@@ -20,10 +20,12 @@ Behaviours taken from Stripe's API reference (https://docs.stripe.com/api/subscr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from connector.sandbox.stripe import objects
-from connector.sandbox.stripe.clock import add_months, period_end
+from connector.sandbox.stripe import invoice_items, objects
+from connector.sandbox.stripe.clock import period_end
+from connector.sandbox.stripe.discounts import DiscountPlan, check_discounts, redeem
 from connector.sandbox.stripe.errors import (
     parameter_invalid,
     parameter_missing,
@@ -51,6 +53,7 @@ ACTIVE_LIKE = ("active", "trialing", "past_due", "unpaid")
 ENDED = ("canceled", "incomplete_expired")
 COMMON_PARAMS = (
     "items",
+    "add_invoice_items",
     "default_tax_rates",
     "discounts",
     "trial_end",
@@ -173,62 +176,6 @@ def _timestamp_or_now(params: Params, key: str, now: int) -> int | None:
     return value
 
 
-def _new_discounts(
-    state: StripeState, params: Params, customer_id: str, sub_id: str, now: int, current: list[str]
-) -> list[str] | None:
-    entries = get_list(params, "discounts")
-    if entries is None:
-        return None
-    by_coupon = {
-        state.discounts.require(d)["source"]["coupon"]: d for d in current if d in state.discounts
-    }
-    result: list[str] = []
-    for index, entry in enumerate(entries):
-        prefix = f"discounts[{index}]"
-        if not isinstance(entry, dict):
-            raise parameter_invalid(prefix, "Invalid hash")
-        check_known(entry, ("coupon", "discount", "promotion_code"), prefix)
-        discount_id = get_str(entry, "discount", prefix)
-        coupon_id = get_str(entry, "coupon", prefix)
-        if discount_id:
-            if discount_id not in current:
-                raise resource_missing("discount", discount_id, f"{prefix}[discount]")
-            result.append(discount_id)
-            continue
-        if not coupon_id:
-            raise parameter_missing(f"{prefix}[coupon]")
-        coupon = state.coupons.require(coupon_id, f"{prefix}[coupon]")
-        if coupon_id in by_coupon:
-            result.append(by_coupon[coupon_id])
-            continue
-        if not coupon["valid"] or (coupon["redeem_by"] is not None and coupon["redeem_by"] < now):
-            raise parameter_invalid(f"{prefix}[coupon]", f"Coupon expired: {coupon_id}")
-        max_redemptions = coupon["max_redemptions"]
-        if max_redemptions is not None and coupon["times_redeemed"] >= max_redemptions:
-            raise parameter_invalid(
-                f"{prefix}[coupon]", f"Coupon {coupon_id} has been fully redeemed."
-            )
-        end = (
-            add_months(now, coupon["duration_in_months"])
-            if coupon["duration"] == "repeating"
-            else None
-        )
-        discount = objects.discount(
-            state.new_id("di"),
-            now,
-            coupon_id,
-            customer_id=customer_id,
-            subscription_id=sub_id,
-            end=end,
-        )
-        state.discounts.add(discount)
-        state.coupons.replace({**coupon, "times_redeemed": coupon["times_redeemed"] + 1})
-        result.append(discount["id"])
-    if len(set(result)) != len(result):
-        raise invalid("The same coupon cannot be applied twice.", "discounts")
-    return result
-
-
 def _trial_settings(params: Params) -> Obj | None:
     raw = get_dict(params, "trial_settings")
     if not raw:
@@ -335,6 +282,50 @@ def notify_trial_will_end(state: StripeState, sub: Obj, target: int) -> None:
             state.emit("customer.subscription.trial_will_end", state.rendered(sub))
 
 
+@dataclass(frozen=True)
+class _ItemSpec:
+    """One checked ``items[]`` entry of a create, before its item exists."""
+
+    price: Obj
+    quantity: int | None
+    tax_rates: list[str]
+    metadata: dict[str, str]
+    discounts: DiscountPlan | None
+
+
+def _item_quantity(raw: Params, prefix: str, price: Obj, current: int | None) -> int | None:
+    """The item's quantity: 1 by default, none for metered prices (usage is billed instead)."""
+    quantity = get_int(raw, "quantity", prefix, minimum=0)
+    if price["recurring"]["usage_type"] == "metered":
+        if quantity is not None:
+            raise parameter_invalid(
+                f"{prefix}[quantity]",
+                "Quantity should not be specified where usage_type is `metered`. Remove "
+                "quantity from the subscription item.",
+            )
+        return None
+    if quantity is not None:
+        return quantity
+    return 1 if current is None else current
+
+
+def _with_discounts(
+    state: StripeState, item: Obj, plan: DiscountPlan | None, customer_id: str, now: int
+) -> Obj:
+    """The item with the discounts of a checked plan redeemed onto it (unchanged if none)."""
+    if plan is None:
+        return item
+    ids = redeem(
+        state,
+        plan,
+        customer_id=customer_id,
+        subscription_id=item["subscription"],
+        item_id=item["id"],
+        now=now,
+    )
+    return {**item, "discounts": ids}
+
+
 # -- operations ------------------------------------------------------------------------------
 
 
@@ -363,34 +354,35 @@ def create_subscription(
         if backdate is not None:
             start = backdate
         sub_id = object_id or state.new_id("sub")
-        specs: list[tuple[Obj, int, list[str], dict[str, str]]] = []
+        specs: list[_ItemSpec] = []
         for index, raw in enumerate(items_params):
             prefix = f"items[{index}]"
             if not isinstance(raw, dict):
                 raise parameter_invalid(prefix, "Invalid hash")
             check_known(raw, ITEM_PARAMS, prefix)
             price = _price_for_item(state, raw, prefix)
-            quantity = get_int(raw, "quantity", prefix, minimum=0)
             specs.append(
-                (
+                _ItemSpec(
                     price,
-                    1 if quantity is None else quantity,
+                    _item_quantity(raw, prefix, price, None),
                     _tax_rate_ids(state, raw, "tax_rates", prefix),
                     apply_metadata({}, raw, prefix),
+                    check_discounts(state, raw, prefix, [], start, price["currency"]),
                 )
             )
+        sub_discounts = check_discounts(state, params, "", [], start, specs[0].price["currency"])
         trial_end = _timestamp_or_now(params, "trial_end", start)
         days = get_int(params, "trial_period_days", minimum=0, maximum=730)
         if trial_end is None and days:
             trial_end = start + days * 86400
         if trial_end is None and get_bool(params, "trial_from_plan"):
-            plan_days = specs[0][0]["recurring"]["trial_period_days"]
+            plan_days = specs[0].price["recurring"]["trial_period_days"]
             if plan_days:
                 trial_end = start + plan_days * 86400
         if trial_end is not None and trial_end <= start:
             trial_end = None
         anchor_param = get_int(params, "billing_cycle_anchor")
-        first_price = specs[0][0]
+        first_price = specs[0].price
         if trial_end is not None:
             status, anchor, period = "trialing", trial_end, (start, trial_end)
         else:
@@ -403,16 +395,17 @@ def create_subscription(
                 state.new_id("si"),
                 start,
                 sub_id,
-                price["id"],
-                quantity,
+                spec.price["id"],
+                spec.quantity,
                 period[0],
                 period[1],
-                tax_rates=tax_rates,
-                metadata=metadata,
+                tax_rates=spec.tax_rates,
+                metadata=spec.metadata,
             )
-            for price, quantity, tax_rates, metadata in specs
+            for spec in specs
         ]
         _check_items(state, items)
+        one_offs = invoice_items.check_one_offs(state, params, first_price["currency"], start)
         default_tax_rates = _tax_rate_ids(state, params, "default_tax_rates")
         sub = objects.subscription(
             sub_id,
@@ -434,8 +427,23 @@ def create_subscription(
             trial_settings=_trial_settings(params),
         )
         sub = _apply_cancel_params(sub, params, now)
+        charges = invoice_items.prepare(state, one_offs, start)
         # Last: creating discounts redeems coupons, so every other parameter is valid by now.
-        sub["discounts"] = _new_discounts(state, params, customer_id, sub_id, start, []) or []
+        if sub_discounts is not None:
+            sub["discounts"] = redeem(
+                state,
+                sub_discounts,
+                customer_id=customer_id,
+                subscription_id=sub_id,
+                item_id=None,
+                now=start,
+            )
+        invoice_items.issue(state, sub, charges, start, period)
+        items = [
+            _with_discounts(state, item, spec.discounts, customer_id, start)
+            for item, spec in zip(items, specs, strict=True)
+        ]
+        sub["items"] = objects.items_list(sub_id, items)
         state.subscriptions.add(sub)
         _index_items(state, sub)
         if state.emit_events:
@@ -444,11 +452,15 @@ def create_subscription(
         return sub
 
 
-def _update_items(state: StripeState, sub: Obj, items_params: list[Any], now: int) -> list[Obj]:
+def _update_items(
+    state: StripeState, sub: Obj, items_params: list[Any], now: int
+) -> tuple[list[Obj], dict[str, DiscountPlan]]:
+    """The items after ``items[]``, and the checked discounts each named item gets."""
     current = list(sub["items"]["data"])
     positions = {it["id"]: i for i, it in enumerate(current)}
     removed: set[str] = set()
     added: list[Obj] = []
+    plans: dict[str, DiscountPlan] = {}
     for index, raw in enumerate(items_params):
         prefix = f"items[{index}]"
         if not isinstance(raw, dict):
@@ -463,31 +475,34 @@ def _update_items(state: StripeState, sub: Obj, items_params: list[Any], now: in
                 removed.add(item_id)
                 continue
             changed = dict(item)
+            price = state.prices.require(item["price"])
             if "price" in raw:
-                changed["price"] = _price_for_item(state, raw, prefix)["id"]
-            quantity = get_int(raw, "quantity", prefix, minimum=0)
-            if quantity is not None:
-                changed["quantity"] = quantity
+                price = _price_for_item(state, raw, prefix)
+                changed["price"] = price["id"]
+            changed["quantity"] = _item_quantity(raw, prefix, price, item["quantity"])
             if "tax_rates" in raw:
                 changed["tax_rates"] = _tax_rate_ids(state, raw, "tax_rates", prefix)
             changed["metadata"] = apply_metadata(item["metadata"], raw, prefix)
+            plan = check_discounts(state, raw, prefix, item["discounts"], now, sub["currency"])
             current[positions[item_id]] = changed
         else:
             price = _price_for_item(state, raw, prefix)
-            quantity = get_int(raw, "quantity", prefix, minimum=0)
-            added.append(
-                objects.subscription_item(
-                    state.new_id("si"),
-                    now,
-                    sub["id"],
-                    price["id"],
-                    1 if quantity is None else quantity,
-                    0,
-                    0,
-                    tax_rates=_tax_rate_ids(state, raw, "tax_rates", prefix),
-                    metadata=apply_metadata({}, raw, prefix),
-                )
+            new_item = objects.subscription_item(
+                state.new_id("si"),
+                now,
+                sub["id"],
+                price["id"],
+                _item_quantity(raw, prefix, price, None),
+                0,
+                0,
+                tax_rates=_tax_rate_ids(state, raw, "tax_rates", prefix),
+                metadata=apply_metadata({}, raw, prefix),
             )
+            plan = check_discounts(state, raw, prefix, [], now, sub["currency"])
+            item_id = new_item["id"]
+            added.append(new_item)
+        if plan is not None:
+            plans[item_id] = plan
     kept = [it for it in current if it["id"] not in removed]
     start, end = current_period(sub)
     aligned = [{**it, "current_period_start": start, "current_period_end": end} for it in added]
@@ -501,7 +516,7 @@ def _update_items(state: StripeState, sub: Obj, items_params: list[Any], now: in
     ) and sub["status"] != "trialing":
         # Changing the billing interval resets the billing cycle anchor to now.
         result = _reset_periods(state, result, now)
-    return result
+    return result, plans
 
 
 def update_subscription(
@@ -519,8 +534,9 @@ def update_subscription(
                 )
         sub = dict(before)
         items_params = get_list(params, "items")
+        item_discounts: dict[str, DiscountPlan] = {}
         if items_params:
-            items = _update_items(state, sub, items_params, now)
+            items, item_discounts = _update_items(state, sub, items_params, now)
             sub["items"] = objects.items_list(sub_id, items)
         if "trial_end" in params:
             sub = _apply_trial_end(state, sub, params, now)
@@ -550,12 +566,26 @@ def update_subscription(
         if details is not None:
             sub["cancellation_details"] = _cancellation_details(sub, details)
         sub["metadata"] = apply_metadata(before["metadata"], params)
+        sub_discounts = check_discounts(state, params, "", sub["discounts"], now, sub["currency"])
+        one_offs = invoice_items.check_one_offs(state, params, sub["currency"], now)
+        charges = invoice_items.prepare(state, one_offs, now)
         # Last: creating discounts redeems coupons, so every other parameter is valid by now.
-        new_discounts = _new_discounts(
-            state, params, sub["customer"], sub_id, now, sub["discounts"]
-        )
-        if new_discounts is not None:
-            sub["discounts"] = new_discounts
+        if sub_discounts is not None:
+            sub["discounts"] = redeem(
+                state,
+                sub_discounts,
+                customer_id=sub["customer"],
+                subscription_id=sub_id,
+                item_id=None,
+                now=now,
+            )
+        if item_discounts:
+            items = [
+                _with_discounts(state, it, item_discounts.get(it["id"]), sub["customer"], now)
+                for it in sub["items"]["data"]
+            ]
+            sub["items"] = objects.items_list(sub_id, items)
+        invoice_items.issue(state, sub, charges, now, current_period(sub))
         return _store_update(state, before, sub, request)
 
 

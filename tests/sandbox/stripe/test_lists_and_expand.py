@@ -103,7 +103,7 @@ def test_customer_and_price_filters(client: httpx.Client, catalog: Catalog) -> N
 
 
 def test_expand_on_list(client: httpx.Client, catalog: Catalog) -> None:
-    """data.customer and data.items.data.price.product expand to objects."""
+    """data.customer and data.items.data.price expand within four levels on a list."""
     subscribe(client, catalog)
     page = ok(
         client.get(
@@ -111,7 +111,7 @@ def test_expand_on_list(client: httpx.Client, catalog: Catalog) -> None:
             params={
                 "expand[]": [
                     "data.customer",
-                    "data.items.data.price.product",
+                    "data.items.data.price",
                     "data.discounts",
                     "data.default_tax_rates",
                 ]
@@ -120,7 +120,26 @@ def test_expand_on_list(client: httpx.Client, catalog: Catalog) -> None:
     )
     sub = page["data"][0]
     assert sub["customer"]["object"] == "customer"
-    assert sub["items"]["data"][0]["price"]["product"]["object"] == "product"
+    assert sub["items"]["data"][0]["price"]["object"] == "price"
+
+
+def test_expand_counts_data_as_a_level(client: httpx.Client, catalog: Catalog) -> None:
+    """data.items.data.price.product is five levels: refused, as Stripe refuses it."""
+    subscribe(client, catalog)
+    response = client.get("/v1/subscriptions", params={"expand[]": "data.items.data.price.product"})
+    assert response.status_code == 400
+    assert "more than 4 levels" in response.json()["error"]["message"]
+
+
+def test_retrieve_expands_item_products(client: httpx.Client, catalog: Catalog) -> None:
+    """items.data.price.product (four levels) expands on a retrieve."""
+    sub = subscribe(client, catalog)
+    fetched = ok(
+        client.get(
+            f"/v1/subscriptions/{sub['id']}", params={"expand[]": "items.data.price.product"}
+        )
+    )
+    assert fetched["items"]["data"][0]["price"]["product"]["id"] == catalog.product
 
 
 def test_references_stay_ids_without_expand(client: httpx.Client, catalog: Catalog) -> None:

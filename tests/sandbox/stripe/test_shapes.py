@@ -31,6 +31,7 @@ NULLABLE: dict[str, frozenset[str]] = {
     "coupon": frozenset({"currency", "redeem_by"}),
     "tax_rate": frozenset({"flat_amount"}),
     "discount": frozenset(),
+    "tax_id": frozenset(),
     "event": frozenset({"data.object.transform_usage"}),
     "subscription_item": frozenset(ITEM_NULLABLE),
     "subscription": frozenset(
@@ -133,6 +134,12 @@ def objects(client: httpx.Client, catalog: Catalog) -> dict[str, Any]:
         "subscription_item": sub["items"]["data"][0],
         "discount": discount,
         "event": plan_event,
+        "tax_id": ok(
+            client.post(
+                f"/v1/customers/{customer['id']}/tax_ids",
+                data={"type": "eu_vat", "value": "DE123456789"},
+            )
+        ),
     }
 
 
@@ -148,6 +155,7 @@ def objects(client: httpx.Client, catalog: Catalog) -> dict[str, Any]:
         "subscription_item",
         "discount",
         "event",
+        "tax_id",
     ],
 )
 def test_shape_matches_stripe_example(
