@@ -1,4 +1,4 @@
-"""Products and coupons that subscriptions reference by id beyond the expansion limit.
+"""Products, coupons and price tiers that subscriptions reference beyond the expansion limit.
 
 A page of subscriptions names a handful of distinct products and item-level coupons; they are
 fetched once per operation (one scan, one ``get``), by id, and reused for every later page:
@@ -7,7 +7,9 @@ fetched once per operation (one scan, one ``get``), by id, and reused for every 
   (https://docs.stripe.com/api/products/list), so a scan costs one extra call per 100 *new*
   products, in practice one call on the first page and none after;
 - coupons: there is no list-by-ids, so ``GET /v1/coupons/{id}`` per distinct coupon. Only
-  coupons of *item-level* discounts need it (subscription-level ones are expanded inline).
+  coupons of *item-level* discounts need it (subscription-level ones are expanded inline);
+- tiered prices: ``tiers`` are included only when expanded, which a subscription list cannot
+  reach, so ``GET /v1/prices/{id}?expand[]=tiers`` once per distinct tiered price.
 
 The cache lives as long as one operation so that a renamed product is seen by the next run.
 """
@@ -32,10 +34,12 @@ log = get_logger("adapters.stripe.catalog")
 class Catalog:
     """Products and coupons fetched so far in one operation."""
 
-    def __init__(self, client: StripeClient) -> None:
+    def __init__(self, client: StripeClient, tax_id_metadata_key: str | None = None) -> None:
         self._client = client
+        self._tax_id_metadata_key = tax_id_metadata_key
         self._products: dict[str, Obj] = {}
         self._coupons: dict[str, Obj] = {}
+        self._prices: dict[str, Obj] = {}
         self._unavailable: set[str] = set()
 
     def lookups_for(self, subscriptions: Iterable[Any]) -> Lookups:
@@ -47,7 +51,15 @@ class Catalog:
         for coupon_id in sorted({cid for raw in raws for cid in _coupon_ids(raw)}):
             if coupon_id not in self._coupons and coupon_id not in self._unavailable:
                 self._fetch_coupon(coupon_id)
-        return Lookups(products=dict(self._products), coupons=dict(self._coupons))
+        for price_id in sorted({pid for raw in raws for pid in _untiered_price_ids(raw)}):
+            if price_id not in self._prices and price_id not in self._unavailable:
+                self._fetch_tiers(price_id)
+        return Lookups(
+            products=dict(self._products),
+            coupons=dict(self._coupons),
+            prices=dict(self._prices),
+            tax_id_metadata_key=self._tax_id_metadata_key,
+        )
 
     def _known(self) -> set[str]:
         return set(self._products) | self._unavailable
@@ -63,6 +75,21 @@ class Catalog:
                     self._products[product["id"]] = product
             # Unknown ids (deleted products) are not asked for again in this operation.
             self._unavailable.update(set(batch) - set(self._products))
+
+    def _fetch_tiers(self, price_id: str) -> None:
+        try:
+            price = self._client.get(
+                f"/v1/prices/{quote(price_id, safe='')}",
+                [("expand[]", "tiers")],
+                label="retrieve price",
+            )
+        except StripeApiError as exc:
+            if not exc.resource_missing:
+                raise
+            log.warning("stripe.price_missing", price=price_id)
+            self._unavailable.add(price_id)
+            return
+        self._prices[price_id] = price
 
     def _fetch_coupon(self, coupon_id: str) -> None:
         try:
@@ -93,6 +120,19 @@ def _product_ids(raw: Obj) -> Iterator[str]:
         product = price.get("product") if isinstance(price, dict) else None
         if isinstance(product, str) and product:
             yield product
+
+
+def _untiered_price_ids(raw: Obj) -> Iterator[str]:
+    """Tiered prices that came without their ``tiers`` (not expandable from a list)."""
+    for item in _items(raw):
+        price = item.get("price")
+        if (
+            isinstance(price, dict)
+            and price.get("billing_scheme") == "tiered"
+            and price.get("tiers") is None
+            and isinstance(price.get("id"), str)
+        ):
+            yield price["id"]
 
 
 def _coupon_ids(raw: Obj) -> Iterator[str]:

@@ -8,7 +8,9 @@ charges is data.invoice.subscription.default_source"). So:
   ``data.items.data.price.product`` (five levels) nor the coupons of item discounts (six):
   those come from ``catalog.py``, a few calls per scan (by id, cached), never one per
   subscription;
-- retrieving one subscription reaches ``items.data.price.product`` (four levels) directly.
+- retrieving one subscription reaches ``items.data.price.product`` and
+  ``items.data.price.tiers`` (four levels) directly; a list reads tiered prices' tiers from
+  ``catalog.py``.
 
 Prices and tax rates need no expansion: items always carry their ``price`` object and
 ``tax_rates`` / ``default_tax_rates`` are always full objects.
@@ -31,6 +33,7 @@ RETRIEVE_EXPANSIONS: tuple[str, ...] = (
     "discounts.source.coupon",
     "items.data.discounts",
     "items.data.price.product",
+    "items.data.price.tiers",
 )
 
 #: ``customer.tax_ids`` is an includable field: sent only when asked for.

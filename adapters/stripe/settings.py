@@ -37,10 +37,12 @@ class StripeSettings(BaseModel):
     requests_per_second: float | None = Field(default=None, gt=0)
     ca_bundle: Path | None = None
     system: str = "stripe"
-    # ``customer.tax_ids`` is only sent when expanded (``data.customer.tax_ids``, no extra
-    # call). Off by default because the local Stripe emulator cannot expand it yet; without
-    # it the tax id is read from the customer's ``metadata.tax_id``.
-    expand_customer_tax_ids: bool = False
+    # Customers' VAT ids live in ``customer.tax_ids``, sent only when expanded
+    # (``data.customer.tax_ids``, no extra call; includable since API version 2020-08-27).
+    expand_customer_tax_ids: bool = True
+    # Accounts that kept VAT ids in customer metadata (before tax ids existed) name the key;
+    # a customer's first tax id still wins.
+    tax_id_metadata_key: str | None = None
     # Map ``customer.updated`` events to the customer's subscriptions. Costs one list call per
     # changed customer (see ``events.py``); only updates touching translated fields count.
     follow_customer_updates: bool = True

@@ -60,7 +60,7 @@ class StripeSource:
     # -- everything ----------------------------------------------------------------------
 
     def scan(self) -> Iterator[SourcePage]:
-        catalog = Catalog(self._client)
+        catalog = Catalog(self._client, self._settings.tax_id_metadata_key)
         base: list[tuple[str, str | int]] = [
             ("status", "all"),  # without it Stripe leaves out canceled subscriptions
             ("limit", self._settings.page_size),
@@ -115,7 +115,9 @@ class StripeSource:
                     missing.add(key)
                 else:
                     errors[key] = RecordError(key, exc.describe())
-        lookups = Catalog(self._client).lookups_for(raws.values())
+        lookups = Catalog(self._client, self._settings.tax_id_metadata_key).lookups_for(
+            raws.values()
+        )
         found: dict[str, Subscription] = {}
         for key, raw in raws.items():
             result = translate_subscription(raw, lookups)

@@ -17,10 +17,11 @@ Choices worth knowing (shapes of API version 2026-10-28, see ``stripe`` 16.1.0):
   subscription); the first item's period is the subscription's.
 - plan code: the price's ``lookup_key``, else the product's ``metadata.plan_code``, else the
   price id.
-- amounts: integer minor units scaled with Stripe's exponent (``amounts.py``);
-  ``unit_amount_decimal`` when ``unit_amount`` is null (sub-cent prices); tiered prices have
-  neither and are refused. Metered items have no quantity: 0, their revenue is unknown here.
-- customer tax id: the first of ``customer.tax_ids`` when expanded, else ``metadata.tax_id``.
+- prices (``prices.py``): per-unit, sub-cent (``unit_amount_decimal``), tiered (graduated or
+  volume, with flat amounts), packaged (``transform_quantity``); metered items have no
+  quantity: 0, and no recurring revenue (usage is billed in arrears).
+- customer tax id: the first of ``customer.tax_ids`` (expanded); a metadata key only when the
+  operator names one (``Lookups.tax_id_metadata_key``).
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ from pydantic import ValidationError
 from adapters.stripe.amounts import (
     AmountError,
     canonical_currency,
-    money_from_decimal_string,
     money_from_minor,
 )
 from adapters.stripe.fields import FieldError, Fields
+from adapters.stripe.prices import price_terms
 from connector.records import RecordError
 from connector.redaction import redact_text
 from connector.schema import (
@@ -55,6 +56,7 @@ from connector.schema import (
     SubscriptionItem,
     SubscriptionStatus,
     TaxRate,
+    UsageType,
 )
 
 Obj = dict[str, Any]
@@ -72,7 +74,6 @@ STATUSES: Mapping[str, SubscriptionStatus] = {
 }
 
 PLAN_CODE_METADATA_KEY = "plan_code"
-TAX_ID_METADATA_KEY = "tax_id"
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,9 @@ class Lookups:
 
     products: Mapping[str, Obj] = field(default_factory=dict)
     coupons: Mapping[str, Obj] = field(default_factory=dict)
+    prices: Mapping[str, Obj] = field(default_factory=dict)  # tiered prices, tiers expanded
+    # Accounts that kept VAT ids in customer metadata before Stripe had tax ids name the key.
+    tax_id_metadata_key: str | None = None
 
 
 NO_LOOKUPS = Lookups()
@@ -124,7 +128,7 @@ def _subscription(sub: Fields, lookups: Lookups) -> Subscription:
     status, pause = _status(sub)
     if not isinstance(sub.value("customer"), dict):
         raise sub.error("customer", f"not expanded (got {sub.value('customer')!r})")
-    customer = _customer(sub.obj("customer"))
+    customer = _customer(sub.obj("customer"), lookups.tax_id_metadata_key)
     discounts = tuple(_discounts(sub, currency, lookups))
     tax_rates = tuple(_tax_rate(rate) for rate in sub.objects("default_tax_rates"))
     return _validated(
@@ -182,7 +186,7 @@ def _currency(obj: Fields, name: str) -> str:
         raise obj.error(name, str(exc)) from None
 
 
-def _customer(customer: Fields) -> Customer:
+def _customer(customer: Fields, tax_id_metadata_key: str | None) -> Customer:
     customer_id = customer.text("id")
     if customer.flag("deleted"):
         # A deleted customer keeps only its id; its subscriptions are cancelled by Stripe.
@@ -198,7 +202,8 @@ def _customer(customer: Fields) -> Customer:
             name=customer.opt_text("name"),
             email=customer.opt_text("email"),
             country=country.upper() if country else None,
-            tax_id=_tax_id(customer) or metadata.get(TAX_ID_METADATA_KEY),
+            tax_id=_tax_id(customer)
+            or (metadata.get(tax_id_metadata_key) if tax_id_metadata_key else None),
             currency=currency,
             metadata=metadata,
         ),
@@ -234,12 +239,12 @@ def _item(item: Fields, currency: str, lookups: Lookups) -> SubscriptionItem:
         or price.text("id")
     )
     price_currency = _currency(price, "currency")
-    unit_amount = _unit_amount(price, price_currency)
+    terms = price_terms(price, price_currency, lookups.prices)
     interval = _interval(price)
     quantity = item.opt_integer("quantity")
     if quantity is None:
         # Metered prices have no quantity (usage is reported); licensed ones default to 1.
-        metered = interval is not None and _usage_type(price) == "metered"
+        metered = interval is not None and terms["usage_type"] is UsageType.METERED
         quantity = 0 if metered else 1
     tax_rates = tuple(_tax_rate(rate) for rate in item.objects("tax_rates"))
     discounts = tuple(_discounts(item, currency, lookups))
@@ -251,8 +256,8 @@ def _item(item: Fields, currency: str, lookups: Lookups) -> SubscriptionItem:
             product_name=product.opt_text("name"),
             plan_code=plan_code,
             price_id=price.text("id"),
-            unit_amount=unit_amount,
             quantity=quantity,
+            **terms,
             interval=interval,
             tax_rates=tax_rates,
             discounts=discounts,
@@ -264,20 +269,6 @@ def _item(item: Fields, currency: str, lookups: Lookups) -> SubscriptionItem:
 def _lookup(objects: Mapping[str, Obj], object_id: str, path: str) -> Fields | None:
     found = objects.get(object_id)
     return Fields(found, path) if found is not None else None
-
-
-def _unit_amount(price: Fields, currency: str) -> Money:
-    try:
-        if price.has("unit_amount"):
-            return money_from_minor(price.integer("unit_amount"), currency)
-        if price.has("unit_amount_decimal"):
-            raw = price.value("unit_amount_decimal")
-            return money_from_decimal_string(str(raw), currency)
-    except AmountError as exc:
-        name = "unit_amount" if price.has("unit_amount") else "unit_amount_decimal"
-        raise price.error(name, str(exc)) from None
-    scheme = price.opt_text("billing_scheme") or "per_unit"
-    raise price.error("unit_amount", f"null, and no unit_amount_decimal ({scheme} price)")
 
 
 def _interval(price: Fields) -> BillingInterval | None:
@@ -297,11 +288,6 @@ def _interval(price: Fields) -> BillingInterval | None:
 def _billing_interval(unit: IntervalUnit, count: int) -> BillingInterval:
     # Immutable and shared: a scan of 100,000 subscriptions meets a handful of intervals.
     return BillingInterval(unit=unit, count=count)
-
-
-def _usage_type(price: Fields) -> str | None:
-    recurring = price.opt_obj("recurring")
-    return recurring.opt_text("usage_type") if recurring is not None else None
 
 
 def _tax_rate(rate: Fields) -> TaxRate:

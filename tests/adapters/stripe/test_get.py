@@ -6,7 +6,7 @@ import httpx
 import respx
 
 from adapters.stripe import StripeSource
-from adapters.stripe.expansions import RETRIEVE_EXPANSIONS
+from adapters.stripe.expansions import retrieve_expansions
 from tests.adapters.stripe import payloads as p
 
 
@@ -49,8 +49,8 @@ def test_found_missing_and_errors(api: respx.MockRouter, source: StripeSource) -
     assert read.errors["sub_bad"].reason == "status: unknown status 'weird'"
     assert read.errors["sub_refused"].reason == "HTTP 400 invalid_request_error: nope"
     assert found.call_count == 1  # duplicates read once
-    assert found.calls[0].request.url.params.get_list("expand[]") == list(RETRIEVE_EXPANSIONS)
-    assert all(len(path.split(".")) <= 4 for path in RETRIEVE_EXPANSIONS)
+    assert found.calls[0].request.url.params.get_list("expand[]") == list(retrieve_expansions(True))
+    assert all(len(path.split(".")) <= 4 for path in retrieve_expansions(True))
     assert source.calls.by_label == {"get subscription": 4}
 
 

@@ -15,8 +15,11 @@ from connector.schema import (
     IntervalUnit,
     Money,
     PauseBehavior,
+    RoundDirection,
     Subscription,
     SubscriptionStatus,
+    TaxBehavior,
+    TiersMode,
 )
 from tests.adapters.stripe import payloads as p
 
@@ -170,18 +173,74 @@ def test_unit_amount_decimal_when_unit_amount_is_null() -> None:
     )
 
 
-def test_sub_cent_unit_amount_decimal_is_a_record_error() -> None:
+def test_sub_cent_unit_amount_decimal_is_kept_exact() -> None:
+    """0.5 cent per unit (unit_amount_decimal "0.5") is 0.005 EUR, kept exact; 1,000 units
+    cost 5.00 EUR."""
     price = p.price(unit_amount=None, unit_amount_decimal="0.5")
-    reason = error(p.subscription(items=[p.item(price_obj=price)])).reason
-    assert reason.startswith("items.data[0].price.unit_amount_decimal:")
+    sub = ok(p.subscription(items=[p.item(price_obj=price, quantity=1000)]))
+    (item,) = sub.items
+    assert (item.unit_amount, item.unit_amount_decimal) == (None, Decimal("0.005"))
+    assert sub.mrr == Money.of("5.00", "EUR")
 
 
-def test_tiered_price_is_a_record_error_naming_the_field() -> None:
-    price = p.price(unit_amount=None, unit_amount_decimal=None, billing_scheme="tiered")
-    reason = error(p.subscription(items=[p.item(price_obj=price)])).reason
-    assert (
-        reason == "items.data[0].price.unit_amount: null, and no unit_amount_decimal (tiered price)"
+def test_whole_cent_unit_amount_decimal_is_an_ordinary_price() -> None:
+    """unit_amount_decimal "1250" with a null unit_amount is 12.50 EUR per unit."""
+    price = p.price(unit_amount=None, unit_amount_decimal="1250")
+    (item,) = ok(p.subscription(items=[p.item(price_obj=price)])).items
+    assert item.unit_amount == Money.of("12.50", "EUR")
+
+
+TIERS = [
+    {"up_to": 5, "unit_amount": 1000, "unit_amount_decimal": "1000", "flat_amount": 2000,
+     "flat_amount_decimal": "2000"},
+    {"up_to": None, "unit_amount": None, "unit_amount_decimal": "800.5", "flat_amount": None,
+     "flat_amount_decimal": None},
+]  # fmt: skip
+
+
+def test_graduated_price_with_expanded_tiers() -> None:
+    """7 seats: 5 x 10.00 + 20.00 flat, then 2 x 8.005 = 16.01: 86.01 EUR."""
+    price = p.price(unit_amount=None, billing_scheme="tiered", tiers_mode="graduated", tiers=TIERS)
+    sub = ok(p.subscription(items=[p.item(price_obj=price, quantity=7)]))
+    (item,) = sub.items
+    assert item.tiers_mode is TiersMode.GRADUATED
+    assert [t.up_to for t in item.tiers] == [5, None]
+    assert item.tiers[1].unit_amount == Decimal("8.005")
+    assert sub.mrr == Money.of("86.01", "EUR")
+
+
+def test_listed_tiered_price_takes_its_tiers_from_the_catalogue() -> None:
+    """A listed price has no tiers (not expandable from a list): they come from the price read
+    with expand[]=tiers; volume pricing of 7 seats: 7 x 8.005 = 56.035 -> 56.04 EUR."""
+    listed = p.price(unit_amount=None, billing_scheme="tiered", tiers_mode="volume")
+    raw = p.subscription(items=[p.item(price_obj=listed, quantity=7)])
+    lookups = Lookups(
+        products=CATALOG.products, prices={"price_pro_monthly": {**listed, "tiers": TIERS}}
     )
+    assert ok(raw, lookups).mrr == Money.of("56.04", "EUR")
+    reason = error(raw).reason
+    assert reason == (
+        "items.data[0].price.tiers: not included: the price must be read with expand[]=tiers"
+    )
+
+
+def test_packaged_price_and_tax_behaviour() -> None:
+    """transform_quantity (packs of 10, rounded up) and tax_behavior reach the schema."""
+    price = p.price(transform_quantity={"divide_by": 10, "round": "up"}, tax_behavior="inclusive")
+    (item,) = ok(p.subscription(items=[p.item(price_obj=price, quantity=25)])).items
+    assert item.transform_quantity is not None
+    assert (item.transform_quantity.divide_by, item.transform_quantity.round) == (
+        10,
+        RoundDirection.UP,
+    )
+    assert item.tax_behavior is TaxBehavior.INCLUSIVE
+
+
+def test_unknown_billing_scheme_names_the_field() -> None:
+    """A billing scheme the connector does not know is a record error at its path."""
+    price = p.price(billing_scheme="by_weight")
+    reason = error(p.subscription(items=[p.item(price_obj=price)])).reason
+    assert reason == "items.data[0].price.billing_scheme: unknown billing scheme 'by_weight'"
 
 
 def test_plan_code_falls_back_to_product_metadata_then_price_id() -> None:
@@ -302,11 +361,23 @@ def test_unexpanded_discount_and_customer_are_record_errors() -> None:
     assert error(p.subscription(customer_obj="cus_1")).reason.startswith("customer: not expanded")
 
 
-def test_customer_tax_id_from_expanded_tax_ids_else_metadata() -> None:
+def test_customer_tax_id_from_expanded_tax_ids() -> None:
+    """The VAT id is the customer's first tax id; metadata is not a tax id by default."""
     with_ids = p.customer(tax_ids={"object": "list", "data": [{"value": "FR123"}]})
     assert ok(p.subscription(customer_obj=with_ids)).customer.tax_id == "FR123"
     with_meta = p.customer(metadata={"tax_id": "DE999"})
-    assert ok(p.subscription(customer_obj=with_meta)).customer.tax_id == "DE999"
+    assert ok(p.subscription(customer_obj=with_meta)).customer.tax_id is None
+
+
+def test_customer_tax_id_from_a_configured_metadata_key() -> None:
+    """An account that kept VAT ids in metadata names the key; a real tax id still wins."""
+    lookups = Lookups(products=CATALOG.products, tax_id_metadata_key="vat")
+    with_meta = p.customer(metadata={"vat": "DE999"})
+    assert ok(p.subscription(customer_obj=with_meta), lookups).customer.tax_id == "DE999"
+    both = p.customer(
+        metadata={"vat": "DE999"}, tax_ids={"object": "list", "data": [{"value": "FR123"}]}
+    )
+    assert ok(p.subscription(customer_obj=both), lookups).customer.tax_id == "FR123"
 
 
 def test_deleted_customer_keeps_its_id() -> None:
