@@ -31,6 +31,7 @@ ValsOf = Callable[[LineValues, Collection[str]], dict[str, Any]]
 COUPLED: dict[str, frozenset[str]] = {
     "discount": frozenset({"product_id", "price_unit", "product_uom_qty", "tax_ids"}),
     "price_unit": frozenset({"product_id"}),
+    "name": frozenset({"product_id"}),
 }
 
 

@@ -108,7 +108,9 @@ class SubscriptionRules(ModelRules):
         restage = [
             (record_id, {STAGE: vals[STAGE]})
             for record_id, vals in created
-            if vals.get(STAGE) and vals.get(START) and vals.get(NEXT)
+            # subscription_oca tests the keys, not their values: an empty next invoice date
+            # (a subscription billing does not invoice) still moves the stage.
+            if vals.get(STAGE) and START in vals and NEXT in vals
         ]
         types = self._types({int(vals[STAGE]) for _, vals in restage})
         redate: list[tuple[int, Vals]] = []

@@ -236,6 +236,11 @@ class OdooWriter:
         try:
             for spec in obj.fields:
                 if spec.target not in item.request.fields:
+                    if item.request.op == "create" and spec.kind != "lines":
+                        # Plans leave empty values out of creates, but Odoo gives a field
+                        # left out its default (subscription_oca: recurring_next_date and
+                        # date_start default to today), so empty is said explicitly.
+                        item.vals[spec.target] = False
                     continue
                 value = item.request.fields[spec.target]
                 if spec.kind == "lines":

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
+from connector.schema import DISCOUNT_PRODUCT_CODE
+
 CYCLES: tuple[tuple[str, int, str], ...] = (
     ("DAY", 1, "days"),
     ("WEEK", 1, "weeks"),
@@ -20,7 +22,7 @@ CYCLES: tuple[tuple[str, int, str], ...] = (
     ("MONTH", 6, "months"),
     ("YEAR", 1, "years"),
 )
-PLANS: tuple[str, ...] = ("starter", "pro", "business", "enterprise")
+PLANS: tuple[str, ...] = ("starter", "pro", "business", "enterprise", DISCOUNT_PRODUCT_CODE)
 CURRENCIES: tuple[str, ...] = ("EUR", "USD", "GBP", "JPY")
 
 
@@ -60,7 +62,10 @@ def stock_odoo(
         rpc.execute_kw(
             "sale.subscription.stage",
             "create",
-            [[{"name": "Paused", "type": "in_progress", "sequence": 5}]],
+            # A pre stage (never invoiced by subscription_oca's cron), sorted before "Ready to
+            # start" (sequence 0) so that creates, which land in the pre stage with the
+            # highest sequence, still land there.
+            [[{"name": "Paused", "type": "pre", "sequence": -1}]],
         )
     known_currencies = existing("res.currency", "name")
     for code in currencies:
@@ -87,7 +92,13 @@ def stock_odoo(
         )
     products = existing("product.product", "default_code")
     new_products = [
-        {"name": plan.title(), "default_code": plan, "type": "service", "list_price": 1.0}
+        {
+            "name": plan.title(),
+            "default_code": plan,
+            "type": "service",
+            "list_price": 1.0,
+            "taxes_id": [(6, 0, [])],
+        }
         for plan in plans
         if plan not in products
     ]

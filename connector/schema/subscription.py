@@ -231,6 +231,14 @@ class Subscription(CanonicalModel):
         return ", ".join(names) if names else None
 
     @property
+    def next_invoice_date(self) -> UtcDatetimeOrNone:
+        """When billing next invoices: the current period's end while the subscription bears
+        revenue; None while it is trialing, paused, cancelled or incomplete."""
+        if self.status not in MRR_BEARING_STATUSES:
+            return None
+        return self.current_period_end
+
+    @property
     def paused_until(self) -> UtcDatetimeOrNone:
         return self.pause.resumes_at if self.pause is not None else None
 

@@ -8,6 +8,7 @@ says what was awaited and what was last seen.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -41,6 +42,7 @@ from connector.sandbox.local import (
     LocalSandbox,
 )
 from connector.sandbox.seeding import seed_billing
+from connector.schema import DISCOUNT_PRODUCT_CODE
 from connector.store import SqliteStore, StateStore, open_store, utcnow
 from connector.store.queue_rows import QueueStats
 
@@ -169,6 +171,18 @@ class SfSubscription:
     status: str | None
 
 
+UNITS_IN_NAME = re.compile(r"\(([\d,]+) units\)$")
+
+
+def _seats(line: Mapping[str, Any]) -> float:
+    """The units an Odoo item line stands for: its quantity, or the "(N units)" its name
+    states when the whole charge sits on one unit (tiered or tax-inclusive prices)."""
+    stated = UNITS_IN_NAME.search(str(line.get("name") or ""))
+    if stated is not None:
+        return float(stated.group(1).replace(",", ""))
+    return float(line["product_uom_qty"])
+
+
 @dataclass(frozen=True)
 class OdooSubscription:
     key: str
@@ -258,18 +272,25 @@ class Targets:
             {"fields": ["description", "sale_subscription_line_ids"]},
         )
         line_ids = [i for h in headers for i in h["sale_subscription_line_ids"]]
+        discount = self.odoo.execute_kw(
+            "product.product", "search", [[("default_code", "=", DISCOUNT_PRODUCT_CODE)]]
+        )
         lines = {
-            row["id"]: float(row["product_uom_qty"])
+            row["id"]: _seats(row)
             for row in self.odoo.execute_kw(
-                "sale.subscription.line", "read", [line_ids], {"fields": ["product_uom_qty"]}
+                "sale.subscription.line",
+                "read",
+                [line_ids],
+                {"fields": ["product_uom_qty", "name", "product_id"]},
             )
+            if not row["product_id"] or row["product_id"][0] not in discount
         }
         return {
             names[h["id"]]: OdooSubscription(
                 names[h["id"]],
                 h["id"],
                 str(h["description"]),
-                tuple(lines[i] for i in h["sale_subscription_line_ids"]),
+                tuple(lines[i] for i in h["sale_subscription_line_ids"] if i in lines),
             )
             for h in headers
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,7 @@ def test_odoo_lines_and_lookups() -> None:
     assert lines[1] == {
         "key": "si_1",
         "product_id": {"lookup": "product.product", "by": "default_code", "value": "pro"},
+        "name": "Pro",
         "product_uom_qty": "2",
         "price_unit": "99",
         "discount": "0",
@@ -66,6 +68,29 @@ def test_odoo_lines_and_lookups() -> None:
         "by": "name",
         "value": "In progress",
     }
+
+
+def test_odoo_discounts_are_lines_of_their_own() -> None:
+    """A subscription coupon is a negative line on the DISCOUNT product, the line discount
+    stays 0, and the lines add up to billing's invoice: 2 x 99.00 - 20 % = 158.40."""
+    sub = subscription(4, items=(item("pro", 2),), discounts=(forever_percent("20"),))
+    _key, record = load_default_mappings()["odoo"].render(sub)["subscription"]
+    lines = record["sale_subscription_line_ids"]
+    assert isinstance(lines, list)
+    by_key = {line["key"]: line for line in lines if isinstance(line, dict)}
+    assert by_key["di_loyal"] == {
+        "key": "di_loyal",
+        "product_id": {"lookup": "product.product", "by": "default_code", "value": "DISCOUNT"},
+        "name": "20% off (20 % off)",
+        "product_uom_qty": "1",
+        "price_unit": "-39.6",
+        "discount": "0",
+    }
+    total = sum(
+        Decimal(str(line["product_uom_qty"])) * Decimal(str(line["price_unit"]))
+        for line in by_key.values()
+    )
+    assert total == Decimal("158.40") == sub.recurring_net.amount
 
 
 def test_target_values_normalise_to_the_rendered_form() -> None:

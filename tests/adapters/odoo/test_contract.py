@@ -27,6 +27,7 @@ def test_missing_and_mistyped_fields_are_named(mappings: dict[str, CompiledMappi
     lines = {
         "sale.subscription.line": {
             "product_id": {"type": "many2one"},
+            "name": {"type": "char"},
             "product_uom_qty": {"type": "float"},
             "price_unit": {"type": "float"},
             "discount": {"type": "float"},
