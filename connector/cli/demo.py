@@ -4,8 +4,9 @@ It starts the emulators of Stripe, Salesforce and Odoo, fills billing with a gen
 set, and gives the CRM and the ERP the drift real ones have (records missing, fields edited by
 hand). Then it shows the dry-run plan, applies it, changes three subscriptions through
 Stripe's API (an upgrade, a pause, a cancellation), picks the changes up from Stripe's event
-feed as the daemon does, and shows them reaching both targets with their audit entries. The
-sandbox stops on exit.
+feed as the daemon does, and shows them reaching both targets with their audit entries.
+Finally it checks that the three systems state the same status and MRR for every
+subscription (``connector verify``). The sandbox stops on exit.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ import httpx
 from rich.console import Console
 
 from connector.cli.render import print_audit, print_report
+from connector.cli.verify_render import print_verify
 from connector.config import load_settings
 from connector.mapping.defaults import default_mappings_dir
 from connector.reconciler import RunOptions
+from connector.report import ExitCode
 from connector.runtime import Runtime, open_runtime
 from connector.sandbox.local import STRIPE_KEY, LocalSandbox
 from connector.sandbox.seeding import seed_sandbox
 from connector.schema import SubscriptionStatus
 from connector.store import AuditQuery
+from connector.verify import verify_systems
 
 
 def _stripe(base_url: str) -> httpx.Client:
@@ -91,10 +95,19 @@ def run_demo(workdir: Path, subscriptions: int, drift: float, console: Console) 
                 )
             ]
             print_audit(console, entries)
+            console.rule("4. Do the three systems agree? (connector verify)")
+            verified = verify_systems(
+                runtime.source,
+                runtime.targets,
+                create_cancelled=settings.sync.create_cancelled,
+            )
+            print_verify(console, verified)
     console.print(
         f"\nThe sandbox has stopped; its configuration and state store are in {workdir}. "
         "Start it again with `connector sandbox up`."
     )
+    if not verified.agrees:
+        return int(ExitCode.FAILED)
     return int(report.exit_code)
 
 
