@@ -15,6 +15,7 @@ from connector.apply import RecordId, RecordOutcome
 from connector.planner import RecordPlan, SubscriptionPlan
 from connector.records import JsonValue
 from connector.redaction import redact
+from connector.revenue import Movement
 from connector.store import AuditEntry, StateStore
 
 
@@ -75,6 +76,7 @@ def build_entry(
     dry_run: bool,
     mapping_version: str,
     at: dt.datetime,
+    movements: Sequence[Movement] = (),
 ) -> AuditEntry:
     targets: dict[str, list[dict[str, Any]]] = {}
     for record in plan.records:
@@ -90,6 +92,11 @@ def build_entry(
         detail["errors"] = dict(plan.errors)
     if plan.source_missing:
         detail["source_missing"] = True
+    if movements:
+        detail["movements"] = [
+            {"kind": m.kind.value, "currency": m.currency, "amount": f"{m.amount:f}"}
+            for m in movements
+        ]
     before, after, delta = _money_text(plan)
     return AuditEntry(
         at=at,
@@ -106,6 +113,7 @@ def build_entry(
         mrr_delta=delta,
         currency=plan.currency,
         detail=redact(detail),
+        movements=tuple((m.kind.value, m.currency, m.amount) for m in movements),
     )
 
 

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -151,6 +151,10 @@ class Reconciler:
         log.info("run.started", kind=options.kind, dry_run=options.dry_run, keys=total)
         try:
             self.check_contracts()
+            if self.policy.history_opened_at is None:
+                # Fixed once the first run is recorded; until then every first sight is part
+                # of the opening balance.
+                self.policy = replace(self.policy, history_opened_at=self.store.history_opened_at())
             plans = planner(report)
             report.plans = plans
             population = max(report.subscriptions, self.store.count_known())
@@ -551,8 +555,11 @@ class Reconciler:
                     )
                 healthy = [s for s in (*self.targets, "billing") if s not in failed_systems]
                 resolved.append((plan.key, healthy))
-                if not failed_systems and plan.current is not None:
-                    canonical.append(plan.current)
+            # Billing's new state counts as synced, and its revenue movements as recorded, only
+            # once every system took it: a retry computes them again from the same last state.
+            synced = applying and not failed_systems and plan.current is not None
+            if synced and plan.current is not None:
+                canonical.append(plan.current)
             wrote_some = any(
                 (found := outcomes.get((r.system, r.object_name, r.key))) is not None and found.ok
                 for r in plan.records
@@ -570,6 +577,7 @@ class Reconciler:
                         dry_run=options.dry_run,
                         mapping_version=self.mapping_version,
                         at=now,
+                        movements=plan.movements if synced else (),
                     )
                 )
         report.dead_letters = len(letters)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from connector.planner.model import CanonicalChange, ChangeKind
 from connector.records import JsonValue
-from connector.schema import Subscription, SubscriptionStatus
+from connector.schema import MRR_BEARING_STATUSES, Subscription, SubscriptionStatus
 
 _S = SubscriptionStatus
 
@@ -51,6 +51,33 @@ def field_changes(
     return tuple(changes)
 
 
+def _status_change(before: SubscriptionStatus, after: SubscriptionStatus) -> ChangeKind:
+    if after is _S.CANCELLED:
+        return ChangeKind.CANCELLED
+    if before is _S.CANCELLED:
+        return ChangeKind.REACTIVATED
+    if after is _S.PAUSED:
+        return ChangeKind.PAUSED
+    if before is _S.PAUSED:
+        return ChangeKind.RESUMED
+    if before is _S.TRIALING and after in MRR_BEARING_STATUSES:
+        return ChangeKind.TRIAL_CONVERTED
+    if before is _S.INCOMPLETE and after in MRR_BEARING_STATUSES:
+        return ChangeKind.ACTIVATED
+    return ChangeKind.STATUS_CHANGED
+
+
+def _discount_ids(subscription: Subscription) -> set[str]:
+    ids = {f"subscription:{d.coupon_id}" for d in subscription.discounts}
+    ids.update(f"{item.id}:{d.coupon_id}" for item in subscription.items for d in item.discounts)
+    return ids
+
+
+def _discount_changes(previous: Subscription, current: Subscription) -> tuple[bool, bool]:
+    before, after = _discount_ids(previous), _discount_ids(current)
+    return bool(after - before), bool(before - after)
+
+
 def _priced_items(subscription: Subscription) -> dict[str, tuple[str, int, str, object]]:
     return {
         item.id: (item.price_id, item.quantity, str(item.unit_price), item.tiers)
@@ -72,30 +99,32 @@ def classify(previous: Subscription | None, current: Subscription | None) -> tup
     kinds: list[ChangeKind] = []
     before, after = previous.status, current.status
     if before != after:
-        if after is _S.CANCELLED:
-            kinds.append(ChangeKind.CANCELLED)
-        elif before is _S.CANCELLED:
-            kinds.append(ChangeKind.REACTIVATED)
-        elif after is _S.PAUSED:
-            kinds.append(ChangeKind.PAUSED)
-        elif before is _S.PAUSED:
-            kinds.append(ChangeKind.RESUMED)
-        elif before is _S.TRIALING and after in (_S.ACTIVE, _S.PAST_DUE, _S.UNPAID):
-            kinds.append(ChangeKind.TRIAL_CONVERTED)
+        kinds.append(_status_change(before, after))
     if after is not _S.CANCELLED and before is not _S.CANCELLED:
         scheduled_before = previous.cancel_at_period_end or previous.cancel_at is not None
         scheduled_after = current.cancel_at_period_end or current.cancel_at is not None
         if scheduled_after and not scheduled_before:
             kinds.append(ChangeKind.CANCELLATION_SCHEDULED)
         elif scheduled_before and not scheduled_after:
-            # Stripe calls undoing a scheduled cancellation "reactivating" the subscription.
-            kinds.append(ChangeKind.REACTIVATED)
+            # Stripe calls it "reactivating", but nothing had stopped: no reactivation.
+            kinds.append(ChangeKind.CANCELLATION_WITHDRAWN)
+    if previous.currency != current.currency:
+        kinds.append(ChangeKind.CURRENCY_CHANGED)
+    if previous.interval != current.interval:
+        kinds.append(ChangeKind.INTERVAL_CHANGED)
+    added, removed = _discount_changes(previous, current)
+    if added:
+        kinds.append(ChangeKind.DISCOUNT_ADDED)
+    if removed:
+        kinds.append(ChangeKind.DISCOUNT_REMOVED)
     if previous.plan_code != current.plan_code:
         kinds.append(ChangeKind.PLAN_CHANGED)
     if previous.total_quantity != current.total_quantity:
         kinds.append(ChangeKind.QUANTITY_CHANGED)
-    priced_changed = _priced_items(previous) != _priced_items(current) or (
-        previous.discounts != current.discounts
+    priced_changed = (
+        _priced_items(previous) != _priced_items(current)
+        or previous.discounts != current.discounts
+        or _discount_ids(previous) != _discount_ids(current)
     )
     if priced_changed and previous.currency == current.currency:
         delta = current.list_mrr.amount - previous.list_mrr.amount

@@ -7,13 +7,19 @@ from decimal import Decimal
 from enum import StrEnum
 
 from connector.records import FieldValues, JsonValue
+from connector.revenue import Movement
 from connector.schema import Money, Subscription
 
 
 class ChangeKind(StrEnum):
-    """What happened to a subscription, in the words revenue teams use."""
+    """What happened to a subscription, in the words revenue teams use.
 
-    CREATED = "created"
+    Billing changes each have their own name; ``drift_corrected`` is only ever an edit made in
+    a target put right, and ``mapping_changed`` a change of what the mapping writes.
+    """
+
+    BASELINE = "baseline"  # first sight of a subscription older than the connector's history
+    CREATED = "created"  # new in billing
     UPGRADED = "upgraded"
     DOWNGRADED = "downgraded"
     QUANTITY_CHANGED = "quantity_changed"
@@ -22,9 +28,18 @@ class ChangeKind(StrEnum):
     PAUSED = "paused"
     RESUMED = "resumed"
     CANCELLATION_SCHEDULED = "cancellation_scheduled"
+    CANCELLATION_WITHDRAWN = "cancellation_withdrawn"
     CANCELLED = "cancelled"
     REACTIVATED = "reactivated"
+    ACTIVATED = "activated"  # incomplete -> paying
+    STATUS_CHANGED = "status_changed"  # e.g. active -> past_due, active -> trialing
+    CURRENCY_CHANGED = "currency_changed"
+    INTERVAL_CHANGED = "interval_changed"
+    DISCOUNT_ADDED = "discount_added"
+    DISCOUNT_REMOVED = "discount_removed"
     RENEWED = "renewed"
+    BILLING_UPDATED = "billing_updated"  # any other billing change the targets follow
+    MAPPING_CHANGED = "mapping_changed"
     DRIFT_CORRECTED = "drift_corrected"
 
 
@@ -100,6 +115,7 @@ class SubscriptionPlan:
     current: Subscription | None
     changes: tuple[ChangeKind, ...] = ()
     field_changes: tuple[CanonicalChange, ...] = ()
+    movements: tuple[Movement, ...] = ()  # recorded once billing's new state is synced
     mrr_before: Money | None = None
     mrr_after: Money | None = None
     records: list[RecordPlan] = field(default_factory=list)

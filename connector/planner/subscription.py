@@ -9,9 +9,10 @@ from typing import Any
 
 from connector.mapping import CompiledMapping, RenderError
 from connector.planner.classify import classify, field_changes
-from connector.planner.model import ChangeKind, RecordAction, SubscriptionPlan
+from connector.planner.model import ChangeKind, DiffReason, SubscriptionPlan
 from connector.planner.three_way import plan_record
 from connector.records import FieldValues, TargetRecord
+from connector.revenue import derive_movements
 from connector.schema import Subscription, SubscriptionStatus
 
 
@@ -69,6 +70,10 @@ class PlanPolicy:
     # A subscription that vanished from billing: mark it cancelled in the targets, or only
     # report it.
     cancel_missing: bool = True
+    # When the connector's recorded history began (its first applied run; None before it):
+    # a subscription first seen that billing created later is new business, an older one is
+    # part of the opening balance. Set by the reconciler for each run.
+    history_opened_at: dt.datetime | None = None
 
 
 def cancelled_copy(previous: Subscription, now: dt.datetime) -> Subscription:
@@ -110,6 +115,8 @@ def plan_subscription(
         return plan
     plan.changes = classify(previous, effective)
     plan.field_changes = field_changes(previous, effective)
+    new_in_billing = _new_in_billing(effective, policy.history_opened_at)
+    plan.movements = derive_movements(previous, effective, new_in_billing=new_in_billing)
     skip_new = (
         previous is None
         and effective.status is SubscriptionStatus.CANCELLED
@@ -142,9 +149,39 @@ def plan_subscription(
                 if agreed != (record.agreed_modstamp, state.mapping.digest):
                     record = replace(record, snapshot_stale=True)
             plan.records.append(record)
-    writes = [r for r in plan.records if r.needs_write]
-    if previous is None and any(r.action is RecordAction.CREATE for r in writes):
-        plan.changes = (ChangeKind.CREATED, *plan.changes)
-    elif writes and not plan.changes:
-        plan.changes = (ChangeKind.DRIFT_CORRECTED,)
+    plan.changes = _labels(plan, previous, effective, new_in_billing)
     return plan
+
+
+def _new_in_billing(subscription: Subscription, opened_at: dt.datetime | None) -> bool:
+    """Created in billing after the connector's history began (before it: opening balance)."""
+    created = subscription.created or subscription.start
+    return opened_at is not None and created >= opened_at
+
+
+def _labels(
+    plan: SubscriptionPlan,
+    previous: Subscription | None,
+    current: Subscription,
+    new_in_billing: bool,
+) -> tuple[ChangeKind, ...]:
+    """The change's names: billing's own changes first; a target's drift or a new mapping
+    only when billing did not change."""
+    if previous is None:
+        first = ChangeKind.CREATED if new_in_billing else ChangeKind.BASELINE
+        return (first, *plan.changes)
+    writes = [r for r in plan.records if r.needs_write]
+    if plan.changes:
+        return plan.changes
+    if previous != current:
+        return (ChangeKind.BILLING_UPDATED,) if writes or plan.movements else ()
+    if not writes:
+        return ()
+    reasons = {d.reason for r in writes for d in r.diffs}
+    labels: list[ChangeKind] = []
+    if DiffReason.SOURCE_CHANGED in reasons or DiffReason.TARGET_OWNED in reasons:
+        # What billing says did not change, yet what the mapping makes of it did.
+        labels.append(ChangeKind.MAPPING_CHANGED)
+    if DiffReason.DRIFT in reasons or DiffReason.CONFLICT in reasons or not labels:
+        labels.append(ChangeKind.DRIFT_CORRECTED)
+    return tuple(labels)

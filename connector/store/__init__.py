@@ -1,7 +1,14 @@
 """Durable state of the connector, behind one interface with several backends."""
 
 from connector.store.base import StateStore
-from connector.store.records import AuditEntry, AuditQuery, DeadLetter, RunRecord, RunStatus
+from connector.store.records import (
+    AuditEntry,
+    AuditQuery,
+    DeadLetter,
+    LedgerRow,
+    RunRecord,
+    RunStatus,
+)
 from connector.store.sql import SchemaTooNewError
 from connector.store.sqlite import SqliteStore
 from connector.store.timestamps import utcnow
@@ -22,6 +29,7 @@ __all__ = [
     "AuditEntry",
     "AuditQuery",
     "DeadLetter",
+    "LedgerRow",
     "RunRecord",
     "RunStatus",
     "SchemaTooNewError",

@@ -20,7 +20,14 @@ from typing import Protocol
 from connector.records import FieldValues, SnapshotRow
 from connector.schema import Subscription
 from connector.store.queue_rows import QueueStats, WorkItem
-from connector.store.records import AuditEntry, AuditQuery, DeadLetter, RunRecord, RunStatus
+from connector.store.records import (
+    AuditEntry,
+    AuditQuery,
+    DeadLetter,
+    LedgerRow,
+    RunRecord,
+    RunStatus,
+)
 
 
 class StateStore(Protocol):
@@ -88,6 +95,15 @@ class StateStore(Protocol):
     def append_audit(self, entries: Sequence[AuditEntry]) -> None: ...
 
     def query_audit(self, query: AuditQuery) -> list[AuditEntry]: ...
+
+    # revenue ledger
+    def history_opened_at(self) -> dt.datetime | None:
+        """When the connector's recorded history began: its first applied audit entry."""
+        ...
+
+    def ledger(self, until: dt.datetime | None = None) -> Iterator[LedgerRow]:
+        """Every recorded revenue movement before ``until`` (all if None), oldest first."""
+        ...
 
     # dead letters
     def add_dead_letters(self, letters: Sequence[DeadLetter]) -> None:

@@ -120,6 +120,23 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX canonical_customer ON canonical_snapshot (customer_id)
         """,
     ),
+    (
+        3,
+        """
+        CREATE TABLE revenue_movement (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            audit_id INTEGER NOT NULL REFERENCES audit (id),
+            at TEXT NOT NULL,
+            run_id TEXT NOT NULL,
+            subscription_id TEXT NOT NULL,
+            customer_id TEXT,
+            currency TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            amount TEXT NOT NULL
+        );
+        CREATE INDEX revenue_movement_at ON revenue_movement (currency, at)
+        """,
+    ),
 )
 
 CURRENT_VERSION = MIGRATIONS[-1][0]

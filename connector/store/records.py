@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal
 
 RunStatus = Literal["running", "clean", "dead_letters", "failed", "stopped_by_safety_valve"]
@@ -41,6 +42,22 @@ class AuditEntry:
     currency: str | None
     detail: dict[str, Any]
     id: int | None = None
+    # Revenue movements this change made (kind, currency, signed amount), written to the
+    # ledger in the same transaction as the entry; only for changes billing's state moved by.
+    movements: tuple[tuple[str, str, Decimal], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRow:
+    """One revenue movement as recorded: what moved MRR, when, for which subscription."""
+
+    at: dt.datetime
+    run_id: str
+    subscription_id: str
+    customer_id: str | None
+    currency: str
+    kind: str
+    amount: Decimal
 
 
 @dataclass(frozen=True, slots=True)

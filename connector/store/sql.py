@@ -13,13 +13,21 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 from connector.records import FieldValues, SnapshotRow
 from connector.schema import Subscription
 from connector.store.fingerprint import fingerprint
 from connector.store.queue_rows import QueueStats, WorkItem
-from connector.store.records import AuditEntry, AuditQuery, DeadLetter, RunRecord, RunStatus
+from connector.store.records import (
+    AuditEntry,
+    AuditQuery,
+    DeadLetter,
+    LedgerRow,
+    RunRecord,
+    RunStatus,
+)
 from connector.store.timestamps import from_text, to_text, utcnow
 
 # SQLite allows 32,766 host parameters since 3.32; keep IN lists well below it.
@@ -377,6 +385,43 @@ class SqlStore(ABC):
                         "INSERT INTO audit_event_type (audit_id, event_type) VALUES (?, ?)",
                         (audit_id, kind),
                     )
+                for movement_kind, currency, amount in entry.movements:
+                    self._execute(
+                        "INSERT INTO revenue_movement (audit_id, at, run_id, subscription_id,"
+                        " customer_id, currency, kind, amount) VALUES (?,?,?,?,?,?,?,?)",
+                        (
+                            audit_id,
+                            to_text(entry.at),
+                            entry.run_id,
+                            entry.subscription_id,
+                            entry.customer_id,
+                            currency,
+                            movement_kind,
+                            f"{amount:f}",
+                        ),
+                    )
+
+    def history_opened_at(self) -> dt.datetime | None:
+        row = self._rows("SELECT MIN(at) AS at FROM audit WHERE dry_run = 0", ())
+        return from_text(row[0]["at"]) if row and row[0]["at"] else None
+
+    def ledger(self, until: dt.datetime | None = None) -> Iterator[LedgerRow]:
+        where, params = ("WHERE at < ?", (to_text(until),)) if until is not None else ("", ())
+        rows = self._rows(
+            "SELECT at, run_id, subscription_id, customer_id, currency, kind, amount"
+            f" FROM revenue_movement {where} ORDER BY at, id",
+            params,
+        )
+        for row in rows:
+            yield LedgerRow(
+                at=from_text(row["at"]) or utcnow(),
+                run_id=row["run_id"],
+                subscription_id=row["subscription_id"],
+                customer_id=row["customer_id"],
+                currency=row["currency"],
+                kind=row["kind"],
+                amount=Decimal(row["amount"]),
+            )
 
     def query_audit(self, query: AuditQuery) -> list[AuditEntry]:
         clauses: list[str] = []

@@ -62,7 +62,8 @@ def test_dry_run_then_apply_then_nothing(workdir: Path) -> None:
     assert code == ExitCode.CLEAN
     plan = json.loads(out)
     assert plan["summary"]["dry_run"] is True
-    assert plan["summary"]["changes"] == {"created": 30}
+    # A first load meets subscriptions that already existed: the opening balance.
+    assert plan["summary"]["changes"] == {"baseline": 30}
     assert plan["summary"]["cost"]["salesforce"]["planned_writes"] == 2
     assert (
         not (workdir / "crm.json").exists()
@@ -94,7 +95,7 @@ def test_reconcile_named_subscriptions_and_audit_query(workdir: Path) -> None:
     code, out = run(workdir, "audit", "--subscription", "sub_00004", "--since", "2020-01-01")
     assert code == 0
     assert "cancelled" in out
-    assert "created" in out
+    assert "baseline" in out
 
 
 def test_broken_mapping_is_reported_with_file_and_line(workdir: Path) -> None:
@@ -192,7 +193,7 @@ def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.stdout
     out = result.stdout.lower()
-    for word in ("dry run", "drift_corrected", "created", "upgraded", "paused", "cancelled"):
+    for word in ("dry run", "baseline", "upgraded", "paused", "cancelled"):
         assert word in out, word
     assert "3 subscriptions, 0 unchanged, 3 with changes, 0 dead-lettered" in result.stdout
     assert "60 of 60 subscriptions agree in status and MRR" in result.stdout

@@ -204,9 +204,9 @@ SCENARIOS: dict[str, Scenario] = {
         },
         lambda s: _odoo("In progress", s.plan, s.quantity, s.unit, "active"),
     ),
-    "reactivated": Scenario(
+    "cancellation_withdrawn": Scenario(
         (schedule_cancellation, undo_cancellation),
-        frozenset({"reactivated"}),
+        frozenset({"cancellation_withdrawn"}),
         lambda s: Decimal(0),
         lambda s: _active(s, s.plan, s.unit, s.quantity),
         lambda s: _odoo("In progress", s.plan, s.quantity, s.unit, "active"),

@@ -43,7 +43,7 @@ CASES: list[tuple[str, Subscription, Subscription, set[ChangeKind]]] = [
         "discount added",
         BASE,
         BASE.replace(discounts=(forever_percent("10"),)),
-        {ChangeKind.DOWNGRADED},
+        {ChangeKind.DISCOUNT_ADDED, ChangeKind.DOWNGRADED},
     ),
     (
         "trial converted",
@@ -63,7 +63,7 @@ CASES: list[tuple[str, Subscription, Subscription, set[ChangeKind]]] = [
         "scheduled cancellation undone",
         BASE.replace(cancel_at_period_end=True),
         BASE,
-        {ChangeKind.REACTIVATED},
+        {ChangeKind.CANCELLATION_WITHDRAWN},
     ),
     (
         "cancelled",

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from connector.schema import Subscription, SubscriptionStatus
-from connector.store import AuditQuery
+from connector.store import AuditQuery, utcnow
 from tests.conftest import World
 from tests.factories import forever_percent, item, paused
 
@@ -47,7 +47,7 @@ SCENARIOS: list[tuple[str, Change, set[str], str, dict[str, object], dict[str, o
     (
         "discount",
         lambda s: s.replace(discounts=(forever_percent("50"),)),
-        {"downgraded"},
+        {"discount_added", "downgraded"},
         "-49.50",
         {"MRR__c": "49.5", "Discount__c": "50% off", "Discount_Percent__c": "50"},
         {},
@@ -139,7 +139,8 @@ def test_trial_conversion_resume_and_reactivation(synced_world: World) -> None:
     _lifecycle(
         world,
         key,
-        (lambda s: s.replace(status=SubscriptionStatus.TRIALING), "drift_corrected"),
+        # A billing change, never a target's drift; no revenue movement name of its own.
+        (lambda s: s.replace(status=SubscriptionStatus.TRIALING), "status_changed"),
         (lambda s: s.replace(status=SubscriptionStatus.ACTIVE), "trial_converted"),
         (lambda s: paused(s), "paused"),
         (lambda s: s.replace(status=SubscriptionStatus.ACTIVE, pause=None), "resumed"),
@@ -154,7 +155,7 @@ def test_new_subscription_is_created_in_both_targets(synced_world: World) -> Non
     from tests.factories import subscription
 
     world = synced_world
-    world.source.put(subscription(900))
+    world.source.put(subscription(900, created=utcnow()))
     report = world.reconciler.reconcile(["sub_00900"])
     assert report.changes["created"] == 1
     assert "sub_00900" in world.crm.records["subscription"]
