@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from connector.cli.mrr_render import bridge_csv, bridge_json, print_bridge
 from connector.cli.progress import progress_reporter
 from connector.cli.render import (
     audit_json,
@@ -31,6 +32,8 @@ from connector.mapping import MappingError, mapping_json_schema
 from connector.reconciler import RunOptions
 from connector.redaction import redact_text
 from connector.report import ExitCode
+from connector.revenue.bridge import bridge, month_periods
+from connector.revenue.synced import synced_mrr
 from connector.runtime import load_target_mappings, open_runtime
 from connector.store import AuditQuery, open_store, utcnow
 from connector.verify import verify_systems
@@ -154,6 +157,66 @@ def audit(
         sys.stdout.write(audit_json(entries) + "\n")
     else:
         print_audit(out, entries)
+
+
+def _utc_day(text: str, option: str) -> dt.datetime:
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise _fail_usage(ValueError(f"{option} {text!r} is not a date (YYYY-MM-DD)")) from exc
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+@app.command()
+def mrr(
+    config: ConfigOption = None,
+    from_day: Annotated[
+        str | None,
+        typer.Option("--from", help="First UTC day (default: the first of this month)."),
+    ] = None,
+    to_day: Annotated[
+        str | None, typer.Option("--to", help="Last UTC day, included (default: today).")
+    ] = None,
+    by: Annotated[
+        str, typer.Option("--by", help="'month' for one row per calendar month, or 'period'.")
+    ] = "period",
+    currency: Annotated[str | None, typer.Option("--currency", help="Only this currency.")] = None,
+    as_json: JsonOption = False,
+    as_csv: Annotated[
+        bool, typer.Option("--csv", help="CSV, one row per currency and period.")
+    ] = False,
+) -> None:
+    """The MRR bridge per currency: opening + new + expansion - contraction - churn +
+    reactivation = closing, with ARR, churn and net revenue retention."""
+    settings = _settings(config)
+    today = utcnow().date()
+    start = (
+        _utc_day(from_day, "--from")
+        if from_day
+        else _utc_day(today.replace(day=1).isoformat(), "--from")
+    )
+    end = (_utc_day(to_day, "--to") if to_day else _utc_day(today.isoformat(), "--to")) + (
+        dt.timedelta(days=1)
+    )
+    if end <= start:
+        raise _fail_usage(ValueError("--to is before --from"))
+    if by not in ("month", "period"):
+        raise _fail_usage(ValueError(f"--by {by!r}: use 'month' or 'period'"))
+    periods = month_periods(start, end) if by == "month" else [(start, end)]
+    store = open_store(settings.store_url)
+    try:
+        rows = bridge(store.ledger(until=end), periods, currency.upper() if currency else None)
+        synced = synced_mrr(store)
+    finally:
+        store.close()
+    if currency:
+        synced = {code: amount for code, amount in synced.items() if code == currency.upper()}
+    if as_csv:
+        sys.stdout.write(bridge_csv(rows))
+    elif as_json:
+        sys.stdout.write(bridge_json(rows, synced) + "\n")
+    else:
+        print_bridge(out, rows, synced)
 
 
 @mappings_app.command("check")
