@@ -67,14 +67,21 @@ def test_rerun_after_lost_state_does_not_duplicate(world: World, stocked: Any) -
     assert report.status == "clean"
     assert "odoo.create" not in report.actions
     assert count(stocked, "sale.subscription") == 6
-    assert count(stocked, "sale.subscription.line") == 7
+    # One line per line of each recurring invoice: 7 items and 1 coupon.
+    assert count(stocked, "sale.subscription.line") == 8
 
 
 def test_header_totals_are_computed_from_the_lines(world: World, stocked: Any) -> None:
     world.put(subscription(2, items=(item("pro", 3, discounts=(forever_percent("10"),)),)))
     world.run()
-    (line,) = lines_of(stocked, "sub_00002")
-    assert (line["product_uom_qty"], line["discount"]) == (3.0, 10.0)
+    # The coupon is a line of its own (-10 % of 297.00), the item line has no discount.
+    item_line, coupon_line = sorted(lines_of(stocked, "sub_00002"), key=lambda r: -r["price_unit"])
+    assert (item_line["product_uom_qty"], item_line["price_unit"], item_line["discount"]) == (
+        3.0,
+        99.0,
+        0.0,
+    )
+    assert (coupon_line["product_uom_qty"], coupon_line["price_unit"]) == (1.0, -29.7)
     header = header_of(stocked, "sub_00002", ["recurring_total"])
     assert Decimal(str(header["recurring_total"])) == Decimal("267.30")  # 3 x 99 x 0.9
 

@@ -23,13 +23,16 @@ def test_quantity_change_updates_the_same_line_and_keeps_its_discount(
     ten_off = (forever_percent("10"),)
     world.put(subscription(1, items=(item("pro", 2, discounts=ten_off),)))
     world.run()
-    (before,) = lines_of(stocked, "sub_00001")
+    before = {row["id"]: row for row in lines_of(stocked, "sub_00001")}
     world.put(subscription(1, items=(item("pro", 5, discounts=ten_off),)))
     report = world.run()
     assert report.status == "clean"
-    (after,) = lines_of(stocked, "sub_00001")
-    assert after["id"] == before["id"]
-    assert (after["product_uom_qty"], after["discount"]) == (5.0, 10.0)
+    after = {row["id"]: row for row in lines_of(stocked, "sub_00001")}
+    assert after.keys() == before.keys()  # the same two lines, updated in place
+    assert sorted((r["product_uom_qty"], r["price_unit"]) for r in after.values()) == [
+        (1.0, -49.5),  # the coupon's line: 10 % of 495.00
+        (5.0, 99.0),
+    ]
     total = header_of(stocked, "sub_00001", ["recurring_total"])["recurring_total"]
     assert total == 445.5  # 5 x 99 x 0.9, recomputed through the header's one2many
 
@@ -161,7 +164,7 @@ def test_changing_the_partner_keeps_the_line_prices(
     world.put(moved)
     rpc.calls.clear()
     assert world.run().status == "clean"
-    (line,) = lines_of(stocked, "sub_00001")
+    item_line, coupon_line = sorted(lines_of(stocked, "sub_00001"), key=lambda r: -r["price_unit"])
     header_writes = [
         args[1]
         for model, method, args in rpc.calls
@@ -170,7 +173,10 @@ def test_changing_the_partner_keeps_the_line_prices(
     assert header_writes == [
         {
             "partner_id": header_of(stocked, "sub_00001", ["partner_id"])["partner_id"][0],
-            "sale_subscription_line_ids": [[1, line["id"], {"discount": 5.0, "price_unit": 99.0}]],
+            "sale_subscription_line_ids": [
+                [1, item_line["id"], {"discount": 0.0, "price_unit": 99.0}],
+                [1, coupon_line["id"], {"discount": 0.0, "price_unit": -9.9}],
+            ],
         }
     ]
     assert read_back(target, moved) == rendered(target, moved)
