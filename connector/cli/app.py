@@ -15,6 +15,7 @@ from rich.console import Console
 from connector.cli.mrr_render import bridge_csv, bridge_json, print_bridge
 from connector.cli.progress import progress_reporter
 from connector.cli.render import (
+    audit_csv,
     audit_json,
     dumps,
     print_audit,
@@ -131,32 +132,62 @@ def audit(
     since: Annotated[
         str | None, typer.Option("--since", help="ISO date or date-time (UTC if no zone)")
     ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Before this ISO date or date-time (UTC).")
+    ] = None,
     run: Annotated[str | None, typer.Option("--run", help="Only this run id.")] = None,
+    system: Annotated[
+        str | None, typer.Option("--system", help="Only changes planned for this target.")
+    ] = None,
+    outcome: Annotated[
+        str | None, typer.Option("--outcome", help="applied, failed, partial, planned...")
+    ] = None,
     include_dry_runs: Annotated[bool, typer.Option("--include-dry-runs")] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, max=100_000)] = 100,
     as_json: JsonOption = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV, one row per entry.")] = False,
 ) -> None:
     """Query the audit trail: who changed what, when, and the MRR effect."""
     settings = _settings(config)
-    since_at: dt.datetime | None = None
-    if since is not None:
-        try:
-            since_at = dt.datetime.fromisoformat(since)
-        except ValueError as exc:
-            raise _fail_usage(ValueError(f"--since {since!r} is not an ISO date")) from exc
-        if since_at.tzinfo is None:
-            since_at = since_at.replace(tzinfo=dt.UTC)
+    query = AuditQuery(
+        subscription,
+        event_type,
+        _moment(since, "--since"),
+        run,
+        include_dry_runs,
+        limit + 1,  # one more tells whether the answer was cut
+        until=_moment(until, "--until"),
+        outcome=outcome,
+        system=system,
+    )
     store = open_store(settings.store_url)
     try:
-        entries = store.query_audit(
-            AuditQuery(subscription, event_type, since_at, run, include_dry_runs, limit)
-        )
+        entries = store.query_audit(query)
     finally:
         store.close()
-    if as_json:
+    truncated = len(entries) > limit
+    entries = entries[:limit]
+    if as_csv:
+        sys.stdout.write(audit_csv(entries))
+    elif as_json:
         sys.stdout.write(audit_json(entries) + "\n")
     else:
         print_audit(out, entries)
+    if truncated:
+        err.print(
+            f"Showing the newest {limit:,} entries; there are more. "
+            "Narrow with --since/--until, or raise --limit."
+        )
+
+
+def _moment(text: str | None, option: str) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise _fail_usage(ValueError(f"{option} {text!r} is not an ISO date")) from exc
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def _utc_day(text: str, option: str) -> dt.datetime:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -144,6 +146,54 @@ def print_audit(console: Console, entries: Sequence[AuditEntry]) -> None:
 
 def audit_json(entries: Sequence[AuditEntry]) -> str:
     return dumps([asdict(entry) for entry in entries])
+
+
+AUDIT_COLUMNS = (
+    "at",
+    "subscription_id",
+    "customer_id",
+    "event_types",
+    "outcome",
+    "dry_run",
+    "mrr_before",
+    "mrr_after",
+    "mrr_delta",
+    "currency",
+    "movements",
+    "targets",
+    "run_id",
+    "mapping_version",
+)
+
+
+def audit_csv(entries: Sequence[AuditEntry]) -> str:
+    """One row per entry; events, movements and targets joined into one cell each."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=AUDIT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for entry in entries:
+        writer.writerow(
+            {
+                "at": entry.at.isoformat(),
+                "subscription_id": entry.subscription_id,
+                "customer_id": entry.customer_id,
+                "event_types": " ".join(entry.event_types),
+                "outcome": entry.outcome,
+                "dry_run": entry.dry_run,
+                "mrr_before": entry.mrr_before,
+                "mrr_after": entry.mrr_after,
+                "mrr_delta": entry.mrr_delta,
+                "currency": entry.currency,
+                "movements": " ".join(
+                    f"{m['kind']}:{m['amount']}:{m['currency']}"
+                    for m in entry.detail.get("movements", [])
+                ),
+                "targets": " ".join(sorted(entry.detail.get("targets", {}))),
+                "run_id": entry.run_id,
+                "mapping_version": entry.mapping_version,
+            }
+        )
+    return buffer.getvalue()
 
 
 def print_dead_letters(console: Console, letters: Sequence[DeadLetter]) -> None:

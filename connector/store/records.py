@@ -68,6 +68,9 @@ class AuditQuery:
     run_id: str | None = None
     include_dry_runs: bool = False
     limit: int = 100
+    until: dt.datetime | None = None  # entries strictly before
+    outcome: str | None = None  # applied, failed, partial, planned, reported, recorded...
+    system: str | None = None  # entries that planned or wrote something in this target
 
 
 @dataclass(frozen=True, slots=True)

@@ -440,12 +440,24 @@ class SqlStore(ABC):
             params.append(query.run_id)
         if not query.include_dry_runs:
             clauses.append("a.dry_run = 0")
+        if query.until is not None:
+            clauses.append("a.at < ?")
+            params.append(to_text(query.until))
+        if query.outcome is not None:
+            clauses.append("a.outcome = ?")
+            params.append(query.outcome)
+        if query.system is not None:
+            # A target's name is a key of the entry's "targets" object. The text match narrows
+            # the rows in SQL (a "_" or "%" in a name only widens it); the parsed entry
+            # confirms it below.
+            clauses.append("a.detail LIKE ?")
+            params.append(f'%"{query.system}":[%')
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self._rows(
             f"SELECT * FROM audit a {where} ORDER BY a.at DESC, a.id DESC LIMIT ?",
             (*params, query.limit),
         )
-        return [
+        entries = [
             AuditEntry(
                 id=row["id"],
                 at=from_text(row["at"]) or utcnow(),
@@ -465,6 +477,9 @@ class SqlStore(ABC):
             )
             for row in rows
         ]
+        if query.system is not None:
+            entries = [e for e in entries if query.system in e.detail.get("targets", {})]
+        return entries
 
     # -- dead letters --------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""``connector mrr``: the MRR bridge from the ledger, as a table, JSON and CSV."""
+"""``connector mrr`` (the MRR bridge from the ledger) and the audit trail's filters."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+from connector.cli.app import app
 from connector.report import ExitCode
 from connector.schema import SubscriptionStatus
-from tests.cli.test_cli import _export, run, workdir  # noqa: F401 - the fixture
+from tests.cli.test_cli import _export, run, runner, workdir  # noqa: F401 - the fixture
 from tests.factories import item, subscription
 
 
@@ -84,3 +85,25 @@ def test_bad_dates_are_usage_errors(workdir: Path) -> None:  # noqa: F811
     """An unreadable date or an empty range exits 2 with nothing read."""
     assert run(workdir, "mrr", "--from", "yesterday")[0] == ExitCode.USAGE
     assert run(workdir, "mrr", "--from", "2026-02-01", "--to", "2026-01-01")[0] == ExitCode.USAGE
+
+
+def test_audit_filters_truncation_and_csv(workdir: Path) -> None:  # noqa: F811
+    """--outcome, --system and --until narrow the trail; a cut answer says so; CSV has the
+    movements."""
+    _history(workdir)
+    code, out = run(workdir, "audit", "--type", "upgraded", "--csv")
+    assert code == 0
+    header, row = out.strip().splitlines()
+    assert header.startswith("at,subscription_id,customer_id,event_types,outcome")
+    assert "expansion:198.00:EUR" in row
+    assert "odoo salesforce" in row
+    code, out = run(workdir, "audit", "--system", "salesforce", "--outcome", "applied", "--json")
+    entries = json.loads(out)
+    assert len(entries) == 32  # 30 baselines, the upgrade, the cancellation
+    assert all("salesforce" in entry["detail"]["targets"] for entry in entries)
+    assert json.loads(run(workdir, "audit", "--system", "nowhere", "--json")[1]) == []
+    assert json.loads(run(workdir, "audit", "--until", "2000-01-01", "--json")[1]) == []
+    result = runner.invoke(
+        app, ["audit", "--limit", "5", "--config", str(workdir / "connector.toml")]
+    )
+    assert "Showing the newest 5 entries; there are more" in result.stderr
