@@ -41,6 +41,15 @@ class StoreCollector(Collector):
             "Records a target refused, waiting for an operator",
             store.count_dead_letters("open"),
         )
+        mrr = GaugeMetricFamily(
+            "connector_mrr",
+            "MRR of every synced subscription, per currency, from the movements ledger",
+            labels=["currency"],
+        )
+        for currency, amount in sorted(store.ledger_totals().items()):
+            # Prometheus samples are floats; the exact figure is `connector mrr`'s.
+            mrr.add_metric([currency], float(amount))
+        yield mrr
 
 
 class Metrics:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from decimal import Decimal
 from typing import Protocol
 
 from connector.records import FieldValues, SnapshotRow
@@ -99,6 +100,10 @@ class StateStore(Protocol):
     # revenue ledger
     def history_opened_at(self) -> dt.datetime | None:
         """When the connector's recorded history began: its first applied audit entry."""
+        ...
+
+    def ledger_totals(self) -> dict[str, Decimal]:
+        """The sum of every recorded movement per currency: the MRR the ledger stands at."""
         ...
 
     def ledger(self, until: dt.datetime | None = None) -> Iterator[LedgerRow]:

@@ -132,7 +132,8 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             customer_id TEXT,
             currency TEXT NOT NULL,
             kind TEXT NOT NULL,
-            amount TEXT NOT NULL
+            amount TEXT NOT NULL,
+            amount_minor BIGINT NOT NULL
         );
         CREATE INDEX revenue_movement_at ON revenue_movement (currency, at)
         """,

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from connector.records import FieldValues, SnapshotRow
-from connector.schema import Subscription
+from connector.schema import Money, Subscription, minor_units
 from connector.store.fingerprint import fingerprint
 from connector.store.queue_rows import QueueStats, WorkItem
 from connector.store.records import (
@@ -388,7 +388,8 @@ class SqlStore(ABC):
                 for movement_kind, currency, amount in entry.movements:
                     self._execute(
                         "INSERT INTO revenue_movement (audit_id, at, run_id, subscription_id,"
-                        " customer_id, currency, kind, amount) VALUES (?,?,?,?,?,?,?,?)",
+                        " customer_id, currency, kind, amount, amount_minor)"
+                        " VALUES (?,?,?,?,?,?,?,?,?)",
                         (
                             audit_id,
                             to_text(entry.at),
@@ -398,12 +399,24 @@ class SqlStore(ABC):
                             currency,
                             movement_kind,
                             f"{amount:f}",
+                            # Exact integers the database can add up (SQLite has no decimal).
+                            Money(amount=amount, currency=currency).to_minor(),
                         ),
                     )
 
     def history_opened_at(self) -> dt.datetime | None:
         row = self._rows("SELECT MIN(at) AS at FROM audit WHERE dry_run = 0", ())
         return from_text(row[0]["at"]) if row and row[0]["at"] else None
+
+    def ledger_totals(self) -> dict[str, Decimal]:
+        rows = self._rows(
+            "SELECT currency, SUM(amount_minor) AS minor FROM revenue_movement GROUP BY currency",
+            (),
+        )
+        return {
+            row["currency"]: Decimal(int(row["minor"])).scaleb(-minor_units(row["currency"]))
+            for row in rows
+        }
 
     def ledger(self, until: dt.datetime | None = None) -> Iterator[LedgerRow]:
         where, params = ("WHERE at < ?", (to_text(until),)) if until is not None else ("", ())
