@@ -11,17 +11,21 @@ subscription (``connector verify``). The sandbox stops on exit.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import httpx
 from rich.console import Console
 
+from connector.cli.mrr_render import print_bridge
 from connector.cli.render import print_audit, print_report
 from connector.cli.verify_render import print_verify
 from connector.config import load_settings
 from connector.mapping.defaults import default_mappings_dir
 from connector.reconciler import RunOptions
 from connector.report import ExitCode
+from connector.revenue.bridge import bridge
+from connector.revenue.synced import synced_mrr
 from connector.runtime import Runtime, open_runtime
 from connector.sandbox.local import STRIPE_KEY, LocalSandbox
 from connector.sandbox.seeding import seed_sandbox
@@ -102,6 +106,15 @@ def run_demo(workdir: Path, subscriptions: int, drift: float, console: Console) 
                 create_cancelled=settings.sync.create_cancelled,
             )
             print_verify(console, verified)
+            console.rule("5. The month's MRR bridge (connector mrr)")
+            today = runtime.reconciler.clock().replace(hour=0, minute=0, second=0, microsecond=0)
+            tomorrow = today + dt.timedelta(days=1)
+            rows = bridge(runtime.store.ledger(until=tomorrow), [(today, tomorrow)])
+            print_bridge(console, rows, synced_mrr(runtime.store))
+            console.print(
+                "The first sync is the opening balance, not new business; the upgrade, the "
+                "pause and the cancellation are the only movements."
+            )
     console.print(
         f"\nThe sandbox has stopped; its configuration and state store are in {workdir}. "
         "Start it again with `connector sandbox up`."

@@ -197,6 +197,7 @@ def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
         assert word in out, word
     assert "3 subscriptions, 0 unchanged, 3 with changes, 0 dead-lettered" in result.stdout
     assert "60 of 60 subscriptions agree in status and MRR" in result.stdout
+    assert "MRR bridge" in result.stdout
 
 
 def test_status_never_prints_the_store_password(workdir: Path) -> None:
