@@ -35,6 +35,7 @@ from connector.mapping.paths import PathError, PathInfo, resolve
 from connector.mapping.spec import FieldFormat, FieldSpec, MappingSpec, Overflow
 from connector.records import JsonValue
 from connector.schema import Subscription
+from connector.schema.currency import MAX_MINOR_UNITS
 
 
 @dataclass(frozen=True)
@@ -271,6 +272,14 @@ class _Compiler:
                 return None
             if spec.has_default:
                 getter = _defaulted(getter, spec.default)
+            if _rounds_money(info, fmt, spec.scale):
+                self.issue(
+                    (*at, "scale"),
+                    f"scale {spec.scale} would round money of currencies with more "
+                    f"decimals (KWD and BHD have 3, CLF {MAX_MINOR_UNITS}): leave scale out "
+                    "to write each amount at its own currency's precision",
+                )
+                return None
         render = _formatted(getter, converter(fmt, spec.scale))
         if spec.case is not None:
             render = _cased(render, spec.case)
@@ -543,3 +552,13 @@ def mapping_json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "subsync connector mapping file"
     return schema
+
+
+def _rounds_money(info: PathInfo, fmt: FieldFormat, scale: int | None) -> bool:
+    """A money value written as a decimal with fewer places than some currency has."""
+    return (
+        info.kind() == "money"
+        and fmt is FieldFormat.DECIMAL
+        and scale is not None
+        and scale < MAX_MINOR_UNITS
+    )

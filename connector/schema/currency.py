@@ -34,6 +34,10 @@ _ISO_CODES = frozenset(
 )
 
 
+# The most decimals any currency has (CLF, UYW): a scale below it may round some money.
+MAX_MINOR_UNITS = max(_MINOR_UNITS_EXCEPTIONS.values())
+
+
 class UnknownCurrencyError(ValueError):
     """A currency code that is not an active ISO 4217 code."""
 

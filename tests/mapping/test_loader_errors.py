@@ -163,3 +163,26 @@ def test_all_problems_of_all_files_are_reported_at_once(tmp_path: Path) -> None:
     assert files == {str(first), str(second)}
     assert "a.yaml:9" in str(caught.value)
     assert "b.yaml:9" in str(caught.value)
+
+
+def test_a_scale_that_would_round_money_is_refused(tmp_path: Path) -> None:
+    """MRR written with 2 decimals would round KWD's third: the mapping says so at load."""
+    path = tmp_path / "crm.yaml"
+    path.write_text(
+        """version: 1
+system: crm
+role: crm
+objects:
+  subscription:
+    target: Subscription__c
+    key: {field: Stripe_Subscription_Id__c, source: id}
+    fields:
+      - {target: MRR__c, source: mrr, format: decimal, scale: 2}
+"""
+    )
+    with pytest.raises(MappingError) as caught:
+        compile_mapping(path)
+    text = str(caught.value)
+    assert "MRR__c" in text or "scale" in text
+    assert "would round money" in text
+    assert "crm.yaml:9:" in text

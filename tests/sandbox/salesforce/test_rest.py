@@ -196,7 +196,8 @@ def test_describe_subscription(sf: SF) -> None:
     assert lookup["referenceTo"] == ["Account"]
     assert lookup["relationshipName"] == "Account__r"
     assert fields["Plan__c"]["length"] == 80
-    assert (fields["MRR__c"]["type"], fields["MRR__c"]["scale"]) == ("currency", 2)
+    # Three decimals, as an admin sets them up for three-decimal currencies (KWD, BHD).
+    assert (fields["MRR__c"]["type"], fields["MRR__c"]["scale"]) == ("currency", 3)
     assert fields["Id"]["createable"] is False
 
 

@@ -130,13 +130,13 @@ def test_values_are_normalised(sf: SF, sandbox: SalesforceSandbox) -> None:
     record_id = sf.Subscription__c.create(
         {
             "Cancel_At__c": "2026-01-05T12:00:00+02:00",
-            "MRR__c": 10.456,
+            "MRR__c": 10.4567,
             "Start_Date__c": "2026-01-05",
         }
     )["id"]
     record = sf.Subscription__c.get(record_id)
     assert record["Cancel_At__c"] == "2026-01-05T10:00:00.000+0000"
-    assert record["MRR__c"] == 10.46
+    assert record["MRR__c"] == 10.457  # the field keeps three decimals
     assert record["Start_Date__c"] == "2026-01-05"
     assert record["Cancel_At_Period_End__c"] is False
     assert record["CurrencyIsoCode"] == "EUR"
