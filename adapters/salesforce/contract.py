@@ -22,6 +22,8 @@ from pydantic import ValidationError
 from adapters.salesforce.describe import FieldInfo, ObjectInfo
 from connector.mapping import CompiledField, CompiledMapping, CompiledObject, FieldFormat, Owner
 from connector.mapping.spec import FieldSpec, MappingSpec
+from connector.schema import UnknownCurrencyError, minor_units
+from connector.schema.currency import check_currency
 
 TEXT_TYPES = frozenset(
     {
@@ -79,6 +81,38 @@ def _possible_values(field_spec: FieldSpec | None) -> set[str] | None:
     if field_spec.has_default and field_spec.default is not None:
         values.add(str(field_spec.default))
     return values
+
+
+def _money_precision(
+    where: str,
+    spec: CompiledField,
+    info: FieldInfo,
+    field_spec: FieldSpec | None,
+    obj: ObjectInfo,
+) -> list[str]:
+    """A currency field written at each currency's own precision (no scale in the mapping)
+    must keep as many decimals as the org's currencies have, or Salesforce rounds them."""
+    if info.type != "currency" or spec.fmt is not FieldFormat.DECIMAL:
+        return []
+    if field_spec is not None and field_spec.scale is not None:
+        return []
+    codes = obj.field("CurrencyIsoCode")
+    currencies = sorted(codes.picklist_values) if codes is not None else []
+    finer = [code for code in currencies if _minor_units(code) > info.scale]
+    if not finer:
+        return []
+    return [
+        f"{where}: Salesforce keeps {info.scale} decimals, {', '.join(finer)} "
+        f"{'has' if len(finer) == 1 else 'have'} more: raise the field's decimal places "
+        f"to {max(_minor_units(code) for code in finer)}"
+    ]
+
+
+def _minor_units(code: str) -> int:
+    try:
+        return minor_units(check_currency(code))
+    except UnknownCurrencyError:
+        return 0
 
 
 def _field_problems(
@@ -181,8 +215,8 @@ def contract_problems(
             if described is None:
                 problems.append(f"{where}: no such field")
                 continue
-            problems.extend(
-                _field_problems(where, mapping, field, described, _spec_of(spec, obj, field.target))
-            )
+            field_spec = _spec_of(spec, obj, field.target)
+            problems.extend(_money_precision(where, field, described, field_spec, info))
+            problems.extend(_field_problems(where, mapping, field, described, field_spec))
         problems.extend(_required_unmapped(obj, info))
     return problems

@@ -160,3 +160,25 @@ def test_each_kind_of_problem_is_named(
 ) -> None:
     problems = check(mappings, **{name: replacement})
     assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_currency_fields_need_the_decimals_of_the_org_currencies(
+    mappings: dict[str, CompiledMapping],
+) -> None:
+    """MRR is written at each currency's precision: a 2-decimal field in an org that bills
+    KWD would round it, and the check says how to fix it."""
+    currencies = field(
+        "CurrencyIsoCode",
+        "picklist",
+        length=3,
+        restrictedPicklist=True,
+        picklistValues=[{"value": code} for code in ("EUR", "JPY", "KWD")],
+    )
+    problems = check(
+        mappings, MRR__c=field("MRR__c", "currency", scale=2), CurrencyIsoCode=currencies
+    )
+    assert (
+        "Subscription__c.MRR__c: Salesforce keeps 2 decimals, KWD has more: raise the field's "
+        "decimal places to 3"
+    ) in problems
+    assert not any(p.startswith("Subscription__c.ARR__c") for p in problems)  # it keeps 3
