@@ -125,3 +125,35 @@ def test_a_bad_record_is_reported_and_the_page_goes_on(
     (error,) = page.errors
     assert error.key == "sub_bad"
     assert error.reason == "items.data[0].price.unit_amount: expected an integer, got str '12'"
+
+
+def test_tiered_prices_are_read_once_each_with_their_tiers(
+    api: respx.MockRouter, source: StripeSource
+) -> None:
+    """Listed tiered prices come without tiers (past the expansion limit): each distinct one
+    is read once with expand[]=tiers, for the whole scan."""
+    products_route(api)
+    tiered = p.price("price_seats", unit_amount=None, billing_scheme="tiered", tiers_mode="volume")
+    tiers = [{"up_to": None, "unit_amount": 500, "flat_amount": None}]
+    page = [
+        p.subscription(
+            f"sub_{n:04d}",
+            customer_obj=p.customer(f"cus_{n}"),
+            items=[p.item(price_obj=tiered, quantity=n)],
+        )
+        for n in range(1, 4)
+    ]
+    api.get("/v1/subscriptions").mock(
+        side_effect=[
+            httpx.Response(200, json=p.listing(page[:2], has_more=True)),
+            httpx.Response(200, json=p.listing(page[2:], has_more=False)),
+        ]
+    )
+    price_route = api.get("/v1/prices/price_seats").mock(
+        return_value=httpx.Response(200, json={**tiered, "tiers": tiers})
+    )
+    pages = list(source.scan())
+    found = [sub for page_ in pages for sub in page_.subscriptions]
+    assert [str(sub.mrr) for sub in found] == ["5.00 EUR", "10.00 EUR", "15.00 EUR"]
+    assert price_route.call_count == 1
+    assert price_route.calls[0].request.url.params.get_list("expand[]") == ["tiers"]
