@@ -45,6 +45,7 @@ from connector.prefetch import Prefetch
 from connector.records import RecordError, SnapshotRow, TargetRecord
 from connector.redaction import redact_text
 from connector.report import RunReport, SystemCost
+from connector.revenue.opening import needs_opening_balances, record_opening_balances
 from connector.safety import SafetySettings, check
 from connector.schema import Subscription
 from connector.store import AuditEntry, DeadLetter, RunRecord, StateStore, utcnow
@@ -103,6 +104,7 @@ class Reconciler:
         self.log = logger or get_logger("connector.reconciler")
         self.progress = progress
         self.clock = clock
+        self._ledger_ready = False  # opening balances of a pre-ledger store are recorded
         self.verify_writes = verify_writes
         self.audit = AuditTrail(store, self.log)
         self._contract_checked_at = -math.inf
@@ -151,6 +153,14 @@ class Reconciler:
         log.info("run.started", kind=options.kind, dry_run=options.dry_run, keys=total)
         try:
             self.check_contracts()
+            if not options.dry_run and not self._ledger_ready:
+                if needs_opening_balances(self.store):
+                    opened = record_opening_balances(
+                        self.store, report.run_id, self.mapping_version, self.clock()
+                    )
+                    log.info("run.opening_balances", subscriptions=opened)
+                # Checked once per process: baselines, once there, stay.
+                self._ledger_ready = self.store.count_known() > 0
             if self.policy.history_opened_at is None:
                 # Fixed once the first run is recorded; until then every first sight is part
                 # of the opening balance.

@@ -74,3 +74,25 @@ def test_mrr_gauge_per_currency(store: StateStore) -> None:
     metrics.watch_store(lambda: store)
     text = generate_latest(metrics.registry).decode()
     assert 'connector_mrr{currency="EUR"} 99.0' in text
+
+
+def test_a_store_from_before_the_ledger_gets_its_opening_balances_once(
+    store: StateStore,
+) -> None:
+    """Subscriptions synced before the ledger existed get one baseline each on the next run,
+    so the ledger stands at their MRR; a second run adds nothing."""
+    from adapters.memory import MemorySource, MemoryTarget
+    from connector.reconciler import Reconciler
+    from connector.revenue.synced import synced_mrr
+    from tests.factories import load_default_mappings, subscription
+
+    subs = [subscription(n) for n in range(1, 6)]
+    store.save_canonical(subs)  # what an older connector left behind
+    mappings = load_default_mappings()
+    targets = [MemoryTarget(mappings["salesforce"]), MemoryTarget(mappings["odoo"])]
+    reconciler = Reconciler(MemorySource(subs), targets, store)
+    reconciler.reconcile_all()
+    assert store.ledger_totals() == synced_mrr(store) == {"EUR": Decimal("495.00")}
+    assert [row.kind for row in store.ledger()] == ["baseline"] * 5
+    Reconciler(MemorySource(subs), targets, store).reconcile_all()
+    assert len(list(store.ledger())) == 5
