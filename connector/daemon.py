@@ -93,27 +93,6 @@ class Daemon:
             store = open_store(self.settings.store_url)
             stack.callback(store.close)
             self.metrics.watch_store(lambda: store)
-            if self.serve:
-                secrets = self.settings.webhook.secret_values()
-                app = create_webhook_app(
-                    store,
-                    secrets,
-                    metrics=self.metrics,
-                    tolerance=self.settings.webhook.tolerance_seconds,
-                    max_body_bytes=self.settings.webhook.max_body_bytes,
-                    expected_schema=store.schema_version(),
-                    on_queued=self.doorbell.ring,
-                )
-                config = uvicorn.Config(
-                    app,
-                    host=self.settings.webhook.host,
-                    port=self.settings.webhook.port,
-                    log_level="warning",
-                    access_log=False,
-                    lifespan="off",
-                )
-                self._server = uvicorn.Server(config)
-                threads.append(self._thread("webhooks", self._server.run))
             for number in range(self.worker_count):
                 runtime = stack.enter_context(open_runtime(self.settings))
                 worker = Worker(
@@ -138,6 +117,30 @@ class Daemon:
                     stop=self.stop,
                 )
                 threads.append(self._thread("poller", poller.run))
+            # The receiver starts last: once it answers (its probes included), every worker
+            # and the poller hold their connections, so a probe never sees a daemon still
+            # starting up.
+            if self.serve:
+                secrets = self.settings.webhook.secret_values()
+                app = create_webhook_app(
+                    store,
+                    secrets,
+                    metrics=self.metrics,
+                    tolerance=self.settings.webhook.tolerance_seconds,
+                    max_body_bytes=self.settings.webhook.max_body_bytes,
+                    expected_schema=store.schema_version(),
+                    on_queued=self.doorbell.ring,
+                )
+                config = uvicorn.Config(
+                    app,
+                    host=self.settings.webhook.host,
+                    port=self.settings.webhook.port,
+                    log_level="warning",
+                    access_log=False,
+                    lifespan="off",
+                )
+                self._server = uvicorn.Server(config)
+                threads.append(self._thread("webhooks", self._server.run))
             self.log.info(
                 "daemon.started",
                 workers=self.worker_count,
