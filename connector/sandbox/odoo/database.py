@@ -737,7 +737,11 @@ class OdooDatabase:
         for name, value in vals.items():
             kind = plan.kinds.get(name)
             if kind is None:
-                continue  # unknown, magic or non-stored computed: Odoo ignores it
+                if name not in fields:
+                    # Odoo 17's create (models.py, _add_missing_default_values / create):
+                    # "ValueError: Invalid field 'x' on model 'y'"; write ignores them.
+                    raise PyValueError(f"Invalid field {name!r} on model {model!r}")
+                continue  # magic or non-stored computed: Odoo ignores it
             if kind == _STORED:
                 row[name] = self._convert(spec, fields[name], value)
             elif kind == _X2MANY:

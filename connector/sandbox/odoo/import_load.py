@@ -32,8 +32,8 @@ from connector.sandbox.odoo.errors import (
     MissingError,
     NotNullViolation,
     OdooError,
+    PyKeyError,
     PyTypeError,
-    PyValueError,
     SerializationFailure,
     UserError,
     ValidationError,
@@ -96,7 +96,8 @@ def extract(
     fields = db.spec(model).fields
     for head, *_rest in paths:
         if head and "." not in head and head not in fields:
-            raise PyValueError(f"Invalid field name {head!r}")
+            # Odoo 17's _extract_records indexes the model's fields with the column name.
+            raise PyKeyError(repr(head))
 
     def relational(name: str | None) -> bool:
         return name is not None and name in fields and fields[name].type in _RELATIONAL

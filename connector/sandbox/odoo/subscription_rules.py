@@ -31,7 +31,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from connector.sandbox.odoo import product_rules
+from connector.sandbox.odoo import catalog_rules, product_rules
 from connector.sandbox.odoo.errors import UniqueViolation
 
 if TYPE_CHECKING:
@@ -62,6 +62,8 @@ def before_create(
         check_xmlid_unique(db, vals)
     elif model == "product.product":
         product_rules.before_create_variant(db, vals, uid, ctx)
+    elif model == "product.template":
+        catalog_rules.default_product_taxes(db, vals)
     elif model == SUBSCRIPTION:
         _before_create_subscription(db, vals, uid)
     elif model == LINE:
@@ -76,6 +78,7 @@ def after_create(
     uid: int,
     ctx: dict[str, Any],
 ) -> None:
+    catalog_rules.check_single_closed_stage(db, model, vals)
     if model == "product.template":
         product_rules.after_create_template(db, row, vals, uid, ctx)
     elif model == SUBSCRIPTION:
@@ -102,6 +105,7 @@ def before_write(
 def after_write(
     db: OdooDatabase, model: str, ids: list[int], vals: dict[str, Any], uid: int
 ) -> None:
+    catalog_rules.check_single_closed_stage(db, model, vals)
     if model == SUBSCRIPTION:
         for row_id in ids:
             _compute_header(db, row_id, vals, creating=False)

@@ -303,9 +303,10 @@ def test_archived_references_need_active_test_off(odoo: Any, refs: dict[str, str
 
 
 def test_unknown_column_is_an_rpc_error(odoo: Any) -> None:
-    with pytest.raises(odoorpc.error.RPCError, match="Invalid field name 'nope'") as caught:
+    """Odoo 17 answers an unknown column with a KeyError naming it."""
+    with pytest.raises(odoorpc.error.RPCError, match="'nope'") as caught:
         load(odoo, "res.partner", ["name", "nope"], [["A", "x"]])
-    assert rpc_error_name(caught.value) == "builtins.ValueError"
+    assert rpc_error_name(caught.value) == "builtins.KeyError"
 
 
 def test_external_ids_without_module_use_the_context_module(odoo: Any) -> None:

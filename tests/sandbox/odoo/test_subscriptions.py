@@ -138,8 +138,10 @@ def test_tax_ids_many2many_commands(odoo: Any, refs: dict[str, int]) -> None:
     sub_id = _subscription(odoo, refs, sale_subscription_line_ids=[_line(refs)])
     line_id = lines.search([("sale_subscription_id", "=", sub_id)])[0]
     tax15 = odoo.env.ref("account.1_sale_tax_template").id
+    # The line starts with its product's taxes: the company's default sales tax (15 %).
+    assert lines.read([line_id], ["tax_ids"])[0]["tax_ids"] == [tax15]
     lines.write([line_id], {"tax_ids": [(4, refs["tax20"]), (4, tax15), (4, tax15)]})
-    assert lines.read([line_id], ["tax_ids"])[0]["tax_ids"] == [refs["tax20"], tax15]
+    assert lines.read([line_id], ["tax_ids"])[0]["tax_ids"] == [tax15, refs["tax20"]]
     lines.write([line_id], {"tax_ids": [(3, refs["tax20"])]})
     assert lines.read([line_id], ["tax_ids"])[0]["tax_ids"] == [tax15]
     lines.write([line_id], {"tax_ids": [(6, 0, [])]})
