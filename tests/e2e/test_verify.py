@@ -4,6 +4,7 @@ states them, and names every disagreement."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import requests
 from simple_salesforce.api import Salesforce
@@ -99,3 +100,26 @@ def _json(output: str) -> list[dict[str, str]]:
     assert set(body["totals"]) == {"stripe", "salesforce", "odoo"}
     disagreements: list[dict[str, str]] = body["disagreements"]
     return disagreements
+
+
+def test_the_bridge_after_a_first_sync_is_all_opening_balance(e2e: E2E) -> None:
+    """A first sync of the seeded data set records no movement: the bridge's closing is the
+    opening balances, equal per currency to billing's MRR as verify reads it."""
+    e2e.seed(SUBSCRIPTIONS, 0.1)
+    with e2e.runtime() as runtime:
+        assert runtime.reconciler.reconcile_all(FULL).status == "clean"
+        kinds = {row.kind for row in runtime.store.ledger()}
+        totals = runtime.store.ledger_totals()
+        report = verify_systems(runtime.source, runtime.targets)
+    assert kinds == {"baseline"}
+    billing = {code: amount for code, amount in report.totals["stripe"].items() if amount}
+    assert totals == billing
+    config = e2e.box.write_config(default_mappings_dir())
+    result = CliRunner().invoke(app, ["mrr", "--config", str(config), "--json"])
+    assert result.exit_code == 0, result.output
+    periods = json.loads(result.output)["periods"]
+    assert {p["currency"] for p in periods} == set(billing)
+    for period in periods:
+        moved = [period[k] for k in ("new_business", "expansion", "contraction", "churn")]
+        assert all(Decimal(amount) == 0 for amount in moved), period
+        assert Decimal(period["closing"]) == billing[period["currency"]]
