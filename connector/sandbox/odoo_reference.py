@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-from connector.schema import DISCOUNT_PRODUCT_CODE
+from connector.schema import DISCOUNT_PRODUCT_CODE, quantum
 
 CYCLES: tuple[tuple[str, int, str], ...] = (
     ("DAY", 1, "days"),
@@ -73,7 +73,8 @@ def stock_odoo(
             rpc.execute_kw(
                 "res.currency",
                 "create",
-                [[{"name": code, "symbol": code, "decimal_places": 0 if code == "JPY" else 2}]],
+                # Odoo derives decimal_places from rounding: 1 for JPY, 0.001 for KWD.
+                [[{"name": code, "symbol": code, "rounding": float(quantum(code))}]],
             )
     priced = {
         row["currency_id"][1] if isinstance(row["currency_id"], list) else None

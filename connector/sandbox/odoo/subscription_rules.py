@@ -28,6 +28,7 @@ From ``models/sale_subscription.py`` and ``models/sale_subscription_line.py``:
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -221,10 +222,11 @@ def _compute_totals(
         line = lines[line_id]
         subtotal += float(line.get("price_subtotal") or 0.0)
         tax += float(line.get("amount_tax_line_amount") or 0.0)
+    places = _currency_places(db, row_id)
     totals = {
-        "recurring_total": round(subtotal, 2),
-        "amount_tax": round(tax, 2),
-        "amount_total": round(subtotal + tax, 2),
+        "recurring_total": round(subtotal, places),
+        "amount_tax": round(tax, places),
+        "amount_total": round(subtotal + tax, places),
     }
     _store(db, SUBSCRIPTION, row_id, totals, protected or {})
 
@@ -269,14 +271,27 @@ def _compute_line(db: OdooDatabase, line_id: int, protected: Mapping[str, Any]) 
             part = price * qty / (1 - amount / 100) - price * qty if amount != 100 else 0.0
         else:
             part = price * qty * amount / 100
-        tax_amount += round(part, 2)
-    total_excluded = round(total_excluded, 2)
+        tax_amount += round(part, _currency_places(db, line.get("sale_subscription_id")))
+    places = _currency_places(db, line.get("sale_subscription_id"))
+    total_excluded = round(total_excluded, places)
     amounts = {
         "price_subtotal": total_excluded,
-        "amount_tax_line_amount": round(tax_amount, 2),
-        "price_total": round(total_excluded + tax_amount, 2),
+        "amount_tax_line_amount": round(tax_amount, places),
+        "price_total": round(total_excluded + tax_amount, places),
     }
     _store(db, LINE, line_id, amounts, protected)
+
+
+def _currency_places(db: OdooDatabase, subscription_id: Any) -> int:
+    """Decimals of the line's currency (its subscription's pricelist's): Odoo rounds
+    monetary amounts with the currency's rounding (0.01, 1 for JPY, 0.001 for KWD)."""
+    header = db.rows(SUBSCRIPTION).get(subscription_id) if subscription_id else None
+    pricelist = (
+        db.rows("product.pricelist").get(header.get("pricelist_id") or 0) if header else None
+    )
+    currency = db.rows("res.currency").get(pricelist.get("currency_id") or 0) if pricelist else None
+    rounding = float(currency.get("rounding") or 0.01) if currency else 0.01
+    return max(0, round(-math.log10(rounding)))
 
 
 def check_xmlid_unique(db: OdooDatabase, vals: dict[str, Any]) -> None:

@@ -210,3 +210,33 @@ def test_date_defaults_are_server_start_date(
     sub_id = _subscription(odoo, refs)
     (row,) = odoo.env["sale.subscription"].read([sub_id], ["date_start", "recurring_next_date"])
     assert (row["date_start"], row["recurring_next_date"]) == ("2026-01-15", "2026-01-15")
+
+
+@pytest.mark.parametrize(
+    ("code", "rounding", "price", "quantity", "expected"),
+    [
+        ("KWD", 0.001, 10.2881, 1.0, 10.288),  # fils: three decimals kept
+        ("JPY", 1.0, 333.4, 3.0, 1000.0),  # yen: 1,000.2 rounds to 1,000
+    ],
+)
+def test_amounts_are_rounded_to_the_subscription_currency(
+    odoo: Any,
+    refs: dict[str, int],
+    code: str,
+    rounding: float,
+    price: float,
+    quantity: float,
+    expected: float,
+) -> None:
+    """Line subtotals and the recurring total use the currency's rounding, not two places."""
+    currency = odoo.env["res.currency"].create({"name": code, "symbol": code, "rounding": rounding})
+    pricelist = odoo.env["product.pricelist"].create({"name": code, "currency_id": currency})
+    sub_id = _subscription(
+        odoo,
+        {**refs, "pricelist": pricelist},
+        sale_subscription_line_ids=[
+            _line(refs, price_unit=price, product_uom_qty=quantity, tax_ids=[(6, 0, [])])
+        ],
+    )
+    (row,) = odoo.env["sale.subscription"].read([sub_id], ["recurring_total"])
+    assert row["recurring_total"] == expected
