@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -47,6 +48,7 @@ def minor_units(code: str) -> int:
     return _MINOR_UNITS_EXCEPTIONS.get(code, 2)
 
 
+@lru_cache(maxsize=256)
 def quantum(code: str) -> Decimal:
     """The smallest amount of ``code``, e.g. ``Decimal("0.01")`` for EUR, ``1`` for JPY."""
     return Decimal(1).scaleb(-minor_units(code))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 DISCOUNT_PRODUCT_CODE = "DISCOUNT"
 _HUNDRED = Decimal(100)
 _ZERO = Decimal(0)
+_ONE = Decimal(1)
 
 
 class InvoiceLineKind(StrEnum):
@@ -64,6 +65,21 @@ class InvoiceLine(CanonicalModel):
     tax_rates: tuple[TaxRate, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class InvoicePart:
+    """A line's ingredients: what MRR needs (``net``), and what makes the line for a target."""
+
+    key: str
+    kind: InvoiceLineKind
+    item_id: str | None
+    product_code: str
+    description: str
+    quantity: Decimal
+    unit_amount: Decimal
+    net: Decimal
+    tax_rates: tuple[TaxRate, ...]
+
+
 @dataclass(slots=True)
 class _Open:
     """What an item still costs (gross) while discounts are taken off, and its tax rates."""
@@ -76,8 +92,27 @@ class _Open:
 def recurring_lines(subscription: Subscription) -> tuple[InvoiceLine, ...]:
     """The lines of ``subscription``'s recurring invoice for its current period."""
     currency = subscription.currency
+    return tuple(
+        InvoiceLine(
+            key=part.key,
+            kind=part.kind,
+            item_id=part.item_id,
+            product_code=part.product_code,
+            description=part.description,
+            quantity=part.quantity,
+            unit_amount=part.unit_amount,
+            amount=Money.rounded(part.net, currency),
+            tax_rates=part.tax_rates,
+        )
+        for part in subscription.invoice_parts
+    )
+
+
+def invoice_parts(subscription: Subscription) -> tuple[InvoicePart, ...]:
+    """The arithmetic of the recurring invoice, line by line (see the module's docstring)."""
+    currency = subscription.currency
     period = subscription.current_period_start or subscription.start
-    lines: list[InvoiceLine] = []
+    lines: list[InvoicePart] = []
     open_items: list[_Open] = []
     for item in subscription.items:
         if item.interval is None or item.usage_type is UsageType.METERED:
@@ -102,7 +137,7 @@ def recurring_lines(subscription: Subscription) -> tuple[InvoiceLine, ...]:
 
 def _item_line(
     item: SubscriptionItem, gross: Decimal, rates: tuple[TaxRate, ...], currency: str
-) -> InvoiceLine:
+) -> InvoicePart:
     net = _net(gross, rates, currency)
     name = item.product_name or item.plan_code
     quantity = Decimal(item.quantity)
@@ -111,31 +146,23 @@ def _item_line(
         # Tiered, packaged or sub-cent prices: the whole charge on one unit, so that quantity
         # x unit price is the charge to the cent in any system that multiplies them.
         name = f"{name} ({item.quantity:,} units)"
-        quantity, unit = Decimal(1), net
+        quantity, unit = _ONE, net
     elif quantity:
         unit = unit.quantize(quantum(currency))
-    return InvoiceLine(
-        key=item.id,
-        kind=InvoiceLineKind.ITEM,
-        item_id=item.id,
-        product_code=item.plan_code,
-        description=name,
-        quantity=quantity,
-        unit_amount=unit,
-        amount=Money(amount=net, currency=currency),
-        tax_rates=rates,
+    return InvoicePart(
+        item.id, InvoiceLineKind.ITEM, item.id, item.plan_code, name, quantity, unit, net, rates
     )
 
 
 def _subscription_discount(
     discount: Discount, open_items: Sequence[_Open], currency: str
-) -> list[InvoiceLine]:
+) -> list[InvoicePart]:
     groups: dict[tuple[str, ...], list[_Open]] = {}
     for entry in open_items:
         groups.setdefault(tuple(rate.id for rate in entry.rates), []).append(entry)
     total = sum((entry.gross for entry in open_items), _ZERO)
     wanted = _off(discount, total, currency)  # what the whole invoice gets off
-    lines: list[InvoiceLine] = []
+    lines: list[InvoicePart] = []
     given = _ZERO
     for index, (rate_ids, entries) in enumerate(groups.items()):
         base = sum((entry.gross for entry in entries), _ZERO)
@@ -145,8 +172,11 @@ def _subscription_discount(
         else:
             # A fixed amount is shared in proportion to what each group costs; the last group
             # takes the rounding rest, so the lines add up to the coupon exactly.
-            share = wanted - given if last else _round(wanted * base / total, currency)
-            off = min(share, base) if total else _ZERO
+            if not total:
+                off = _ZERO  # nothing left to discount
+            else:
+                share = wanted - given if last else _round(wanted * base / total, currency)
+                off = min(share, base)
         if not off:
             continue
         given += off
@@ -184,23 +214,23 @@ def _discount_line(
     off: Decimal,
     rates: tuple[TaxRate, ...],
     currency: str,
-) -> InvoiceLine:
+) -> InvoicePart:
     net = -_net(off, rates, currency)
     if discount.percent_off is not None:
         what = f"{discount.percent_off:f} % off"
     else:
         assert discount.amount_off is not None
         what = f"{discount.amount_off} off"
-    return InvoiceLine(
-        key=key,
-        kind=InvoiceLineKind.DISCOUNT,
-        item_id=item_id,
-        product_code=DISCOUNT_PRODUCT_CODE,
-        description=f"{discount.name or discount.coupon_id} ({what})",
-        quantity=Decimal(1),
-        unit_amount=net,
-        amount=Money(amount=net, currency=currency),
-        tax_rates=rates,
+    return InvoicePart(
+        key,
+        InvoiceLineKind.DISCOUNT,
+        item_id,
+        DISCOUNT_PRODUCT_CODE,
+        f"{discount.name or discount.coupon_id} ({what})",
+        _ONE,
+        net,
+        net,
+        rates,
     )
 
 
@@ -212,4 +242,4 @@ def _net(gross: Decimal, rates: tuple[TaxRate, ...], currency: str) -> Decimal:
 
 
 def _round(amount: Decimal, currency: str) -> Decimal:
-    return Money.rounded(amount, currency).amount
+    return amount.quantize(quantum(currency), rounding=ROUND_HALF_EVEN)

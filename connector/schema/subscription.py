@@ -19,7 +19,13 @@ from connector.schema.enums import (
     TiersMode,
     UsageType,
 )
-from connector.schema.invoice import InvoiceLine, InvoiceLineKind, recurring_lines
+from connector.schema.invoice import (
+    InvoiceLine,
+    InvoiceLineKind,
+    InvoicePart,
+    invoice_parts,
+    recurring_lines,
+)
 from connector.schema.money import Money
 from connector.schema.mrr import monthly
 from connector.schema.pricing import (
@@ -185,6 +191,11 @@ class Subscription(CanonicalModel):
         return sum(item.quantity for item in self.items if item.recurring)
 
     @derived
+    def invoice_parts(self) -> tuple[InvoicePart, ...]:
+        """The recurring invoice's arithmetic, line by line (what MRR is computed from)."""
+        return invoice_parts(self)
+
+    @derived
     def recurring_lines(self) -> tuple[InvoiceLine, ...]:
         """The recurring invoice of the current period, line by line, net of tax."""
         return recurring_lines(self)
@@ -192,18 +203,14 @@ class Subscription(CanonicalModel):
     @derived
     def recurring_net(self) -> Money:
         """What one recurring invoice bills, net of tax and of the discounts that apply."""
-        total = sum((line.amount.amount for line in self.recurring_lines), Decimal(0))
+        total = sum((part.net for part in self.invoice_parts), Decimal(0))
         return Money.rounded(total, self.currency)
 
     @property
     def recurring_amount(self) -> Money:
         """Price of one recurring invoice before discounts, net of tax."""
         total = sum(
-            (
-                line.amount.amount
-                for line in self.recurring_lines
-                if line.kind is InvoiceLineKind.ITEM
-            ),
+            (part.net for part in self.invoice_parts if part.kind is InvoiceLineKind.ITEM),
             Decimal(0),
         )
         return Money.rounded(total, self.currency)

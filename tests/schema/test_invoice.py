@@ -301,3 +301,14 @@ def test_property_every_line_multiplies_back_to_its_amount(
     assert sub.mrr.amount == monthly(
         sub.recurring_net.amount, BillingInterval(unit=IntervalUnit.MONTH)
     )
+
+
+def test_fixed_coupon_over_tax_groups_that_cost_nothing() -> None:
+    """Nothing left to discount in two tax groups (0 seats): no discount line, MRR 0.00."""
+    sub = _sub(
+        item(quantity=0),
+        item("starter", item_id="si_2", quantity=0).replace(tax_rates=(VAT_7,)),
+        discounts=(_fixed("10.00"),),
+    )
+    assert [line.kind for line in sub.recurring_lines] == [InvoiceLineKind.ITEM] * 2
+    assert sub.mrr == Money.of("0.00", "EUR")
