@@ -43,6 +43,9 @@ class LoadResult:
 
     ids: list[int] | None
     messages: list[LoadMessage]
+    # The call was sent more than once (an answer lost, a retry): an earlier attempt may have
+    # saved the records, so the last one updated them, which reprices subscription lines.
+    sent_again: bool = False
 
 
 def _load_message(raw: Any) -> LoadMessage:
@@ -72,7 +75,14 @@ class OdooClient:
         self._resilient = resilient
         self.calls = calls
 
-    def _call(self, model: str, method: str, args: list[Any], kwargs: Vals | None = None) -> Any:
+    def _call(
+        self,
+        model: str,
+        method: str,
+        args: list[Any],
+        kwargs: Vals | None = None,
+        attempts: list[int] | None = None,
+    ) -> Any:
         label = f"{method} {model}"
         if method in _WRITES:
             self.calls.write(label)
@@ -80,6 +90,8 @@ class OdooClient:
             self.calls.read(label)
 
         def attempt() -> Any:
+            if attempts is not None:
+                attempts.append(1)
             return self._rpc.execute_kw(model, method, args, kwargs or {})
 
         try:
@@ -126,13 +138,17 @@ class OdooClient:
         """Odoo's import API: one call, one savepoint; any error message rolls it all back
         (odoo/models.py ``load``), which this reports as ``ids`` None, not as an exception."""
         kwargs: Vals = {"context": context} if context else {}
-        result = self._call(model, "load", [list(fields), [list(row) for row in data]], kwargs)
+        attempts: list[int] = []
+        result = self._call(
+            model, "load", [list(fields), [list(row) for row in data]], kwargs, attempts
+        )
         raw = result if isinstance(result, dict) else {}
         ids = raw.get("ids")
         messages = raw.get("messages")
         return LoadResult(
             [int(i) for i in ids] if isinstance(ids, list) else None,
             [_load_message(m) for m in messages] if isinstance(messages, list) else [],
+            sent_again=len(attempts) > 1,
         )
 
     def write(self, model: str, ids: Sequence[int], vals: Vals) -> None:

@@ -43,14 +43,23 @@ Block = list[list[str]]  # the rows of one record (see load_rows.Layout.rows)
 
 
 def load_blocks(
-    client: OdooClient, model: str, fields: Sequence[str], blocks: Sequence[Block]
+    client: OdooClient,
+    model: str,
+    fields: Sequence[str],
+    blocks: Sequence[Block],
+    resent: set[int] | None = None,
 ) -> list[int | Refusal]:
-    """Load one record per block; its id, or why it was refused, in block order."""
+    """Load one record per block; its id, or why it was refused, in block order.
+
+    ``resent`` collects the blocks whose saving call was sent more than once (see
+    :attr:`LoadResult.sent_again`)."""
     outcome: list[int | Refusal | None] = [None] * len(blocks)
     pending = list(range(len(blocks)))
     while pending:
         data = [row for index in pending for row in blocks[index]]
         answer = client.load(model, fields, data, CONTEXT)
+        if answer.sent_again and resent is not None:
+            resent.update(pending)
         if answer.ids is not None and len(answer.ids) == len(pending):
             for index, record_id in zip(pending, answer.ids, strict=True):
                 outcome[index] = record_id

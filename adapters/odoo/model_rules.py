@@ -15,8 +15,9 @@ Only OCA ``subscription_oca`` 17.0's ``sale.subscription`` needs this
   value when the plan did not change it;
 - a line's ``price_unit`` and ``discount`` are stored computes depending on the header's
   ``partner_id`` and ``pricelist_id`` (``models/sale_subscription_line.py``): a header
-  write changing either would reprice every line from the pricelist -> the lines' mapped
-  ``price_unit``/``discount`` are written back in the same call.
+  write of either (even the same value) reprices every line from the pricelist, after the
+  line values sent in the same call -> the header is written first, then the lines' mapped
+  ``price_unit``/``discount`` are written back in a second call (``writer.py``).
 
 Without these the first write would never read back equal to what was rendered, and every
 run would rewrite the same subscriptions.

@@ -350,10 +350,16 @@ class OdooWriter:
                 item.fail(exc.error)
             except CellError as exc:
                 item.fail(WriteError("INVALID_VALUE", str(exc), retryable=False))
+        resent_items: list[_Item] = []
         for layout, group in groups.items():
+            resent: set[int] = set()
             try:
                 outcomes = load_blocks(
-                    self.client, obj.model, layout.fields(), [block for _, block in group]
+                    self.client,
+                    obj.model,
+                    layout.fields(),
+                    [block for _, block in group],
+                    resent,
                 )
             except OdooRefused as exc:
                 # The call itself was refused (e.g. a column the model lacks): no record
@@ -361,16 +367,52 @@ class OdooWriter:
                 for item, _block in group:
                     item.fail(_refused(exc))
                 continue
-            for (item, _block), outcome in zip(group, outcomes, strict=True):
+            for index, ((item, _block), outcome) in enumerate(zip(group, outcomes, strict=True)):
                 if isinstance(outcome, Refusal):
                     message = redact_text(outcome.message)
                     item.fail(WriteError(outcome.code, message, False, outcome.fields))
                 else:
                     item.record_id = outcome
                     item.succeed(created=True)
+                    if index in resent:
+                        resent_items.append(item)
         made = [item for item in items if _ok(item)]
         created = [(item.record_id, item.vals) for item in made if item.record_id is not None]
         self._follow_up(obj, rules.after_create(created), made)
+        self._restore_lines(obj, [i for i in resent_items if _ok(i)], rules, resolved)
+
+    def _restore_lines(
+        self,
+        obj: ObjectInfo,
+        items: list[_Item],
+        rules: ModelRules,
+        resolved: Mapping[tuple[str, str], Mapping[str, int]],
+    ) -> None:
+        """A load sent again updated the records an earlier attempt had saved, and Odoo
+        reprices subscription lines on such an update (REAL_SYSTEMS: a second ``load()`` of
+        an existing external id): billing's line values are written back, lines only."""
+        if not items or not obj.lines():
+            return
+        for item in items:
+            item.vals, item.commands = {}, {}
+        line_specs = list(obj.lines())
+        headers = self._headers(obj, items, {spec.target for spec in line_specs})
+        current = self._current_lines(obj, items, line_specs, headers)
+        for item in items:
+            assert item.record_id is not None
+            for spec in line_specs:
+                if spec.target not in item.lines:
+                    continue
+                children = [c.target for c in spec.children]
+                commands = line_commands(
+                    item.lines[spec.target],
+                    current.get((spec.target, item.record_id), []),
+                    children,
+                    self._vals_of(spec, resolved),
+                )
+                if not commands.empty:
+                    item.commands[spec.target] = commands
+        self._write_grouped(obj, [item for item in items if item.commands], rules)
 
     def _load_record(
         self, obj: ObjectInfo, item: _Item, resolved: Mapping[tuple[str, str], Mapping[str, int]]
@@ -449,7 +491,7 @@ class OdooWriter:
             except RecordFailed as exc:
                 item.fail(exc.error)
         ready = [item for item in items if item.pending]
-        self._write_grouped(obj, ready)
+        self._write_grouped(obj, ready, rules)
         written = [item for item in ready if item.pending]
         for item in written:
             item.succeed(created=False)
@@ -510,7 +552,7 @@ class OdooWriter:
                 )
         return out
 
-    def _write_grouped(self, obj: ObjectInfo, items: Sequence[_Item]) -> None:
+    def _write_grouped(self, obj: ObjectInfo, items: Sequence[_Item], rules: ModelRules) -> None:
         by_id = {item.record_id: item for item in items if item.record_id is not None}
         # Line commands are per record by nature: those records are written one by one.
         singles = [item for item in items if item.commands]
@@ -525,11 +567,21 @@ class OdooWriter:
                     singles.extend(by_id[i] for i in ids)  # find the record Odoo refuses
         for item in singles:
             assert item.record_id is not None
-            vals = dict(item.vals)
-            for target, commands in item.commands.items():
-                vals[target] = [list(command) for command in commands.commands]
+            lines = {
+                target: [list(command) for command in commands.commands]
+                for target, commands in item.commands.items()
+            }
+            # Odoo reprices every line after a header write that changes what lines are
+            # priced from (subscription_oca: partner_id, pricelist_id), line values of the same
+            # call included: the header goes first, billing's line values after it.
+            calls = (
+                [dict(item.vals), lines]
+                if lines and item.vals and rules.recomputed_line_fields(item.vals)
+                else [{**item.vals, **lines}]
+            )
             try:
-                self.client.write(obj.model, [item.record_id], vals)
+                for vals in calls:
+                    self.client.write(obj.model, [item.record_id], vals)
             except OdooRefused as exc:
                 item.fail(_refused(exc))
 

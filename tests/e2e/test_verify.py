@@ -123,3 +123,28 @@ def test_the_bridge_after_a_first_sync_is_all_opening_balance(e2e: E2E) -> None:
         moved = [period[k] for k in ("new_business", "expansion", "contraction", "churn")]
         assert all(Decimal(amount) == 0 for amount in moved), period
         assert Decimal(period["closing"]) == billing[period["currency"]]
+
+
+def test_a_hand_edited_pricelist_is_restored_in_one_run_with_billing_prices(e2e: E2E) -> None:
+    """Someone switches a subscription's pricelist in Odoo (Odoo reprices its lines to list
+    price): one run puts the pricelist back, then billing's line prices, verified, and every
+    system agrees again."""
+    e2e.seed(20, 0.0)
+    with e2e.runtime() as runtime:
+        assert runtime.reconciler.reconcile_all(FULL).status == "clean"
+        key = next(s.id for s in billing_subscriptions(runtime) if s.mrr.amount > 0)
+    odoo = e2e.odoo()
+    record_id = e2e.odoo_ids(odoo, "subscription", [key])[key]
+    (row,) = odoo.execute_kw("sale.subscription", "read", [[record_id], ["pricelist_id"]])
+    other = odoo.execute_kw(
+        "product.pricelist", "search", [[("id", "!=", row["pricelist_id"][0])]], {"limit": 1}
+    )
+    odoo.execute_kw("sale.subscription", "write", [[record_id], {"pricelist_id": other[0]}])
+    with e2e.runtime() as runtime:
+        run = runtime.reconciler.reconcile_all(FULL)
+        letters = [f"{d.key} {d.system}: {d.reason}" for d in runtime.store.list_dead_letters()]
+        assert run.status == "clean", letters
+        report = verify_systems(runtime.source, runtime.targets)
+    assert report.agrees, [d.describe() for d in report.disagreements]
+    (after,) = odoo.execute_kw("sale.subscription", "read", [[record_id], ["pricelist_id"]])
+    assert after["pricelist_id"][0] == row["pricelist_id"][0]

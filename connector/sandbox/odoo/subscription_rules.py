@@ -20,6 +20,8 @@ From ``models/sale_subscription.py`` and ``models/sale_subscription_line.py``:
   directly on ``sale.subscription.line`` (the header stays stale until then).
 - stored computed fields (totals, ``name``) written by a client keep the written value until
   a dependency changes (Odoo protects written fields from recomputation).
+- writing ``pricelist_id`` or ``partner_id`` (even the same value) reprices every line from the
+  pricelist after the write's own values, line commands of the same call included;
 - line ``discount`` is a stored compute depending on product, price, quantity and taxes:
   writing any of those without ``discount`` resets it to 0.0 (the pricelist's
   ``discount_policy`` is not ``without_discount`` / no discount group in the sandbox).
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 SUBSCRIPTION = "sale.subscription"
 LINE = "sale.subscription.line"
 DISCOUNT_DEPENDS = ("product_id", "price_unit", "product_uom_qty", "tax_ids")
+REPRICE_BY = frozenset({"partner_id", "pricelist_id"})
 MONTHS_PER = {"days": 0, "weeks": 0, "months": 1, "years": 12}
 
 
@@ -112,7 +115,9 @@ def after_write(
             _compute_header(db, row_id, vals, creating=False)
             if "stage_id" in vals:
                 _apply_stage(db, row_id, uid)
-            if "sale_subscription_line_ids" in vals:
+            if REPRICE_BY & vals.keys():
+                _reprice_lines(db, row_id)
+            if "sale_subscription_line_ids" in vals or REPRICE_BY & vals.keys():
                 _compute_totals(db, row_id, vals)
     elif model == LINE:
         for row_id in ids:
@@ -246,6 +251,22 @@ def _line_onchanges(db: OdooDatabase, vals: dict[str, Any], parent_id: Any, crea
             vals["tax_ids"] = [(6, 0, db.value("product.product", product, "taxes_id"))]
     if "discount" not in vals and (creating or any(k in vals for k in DISCOUNT_DEPENDS)):
         vals["discount"] = 0.0
+
+
+def _reprice_lines(db: OdooDatabase, row_id: int) -> None:
+    """``sale_subscription_line.py``: ``price_unit`` and ``discount`` are stored computes
+    depending on the header's ``partner_id`` and ``pricelist_id``. Writing either (even the
+    same value) recomputes every line from the pricelist after the write's own values, line
+    commands of the same call included: the lines end at list price, discount 0."""
+    products = db.rows("product.product")
+    for line_id in db.tables[LINE].lookup("sale_subscription_id", [row_id]) or ():
+        line = db.rows(LINE)[line_id]
+        product = products.get(line.get("product_id") or 0)
+        if product is None:
+            continue
+        price = db.value("product.product", product, "list_price")
+        _store(db, LINE, line_id, {"price_unit": price, "discount": 0.0}, {})
+        _compute_line(db, line_id, {})
 
 
 def _compute_line(db: OdooDatabase, line_id: int, protected: Mapping[str, Any]) -> None:

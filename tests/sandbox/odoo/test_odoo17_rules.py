@@ -48,3 +48,49 @@ def test_unknown_fields_are_refused_as_odoo_17_refuses_them(odoo: Any) -> None:
         odoo.execute_kw("res.partner", "load", [["id", "name", "shoe_size"], [["t.a", "A", "42"]]])
     assert rpc_error_name(loaded.value) == "builtins.KeyError"
     assert "shoe_size" in str(loaded.value)
+
+
+def _priced_subscription(odoo: Any) -> tuple[int, int, int]:
+    partner = odoo.env["res.partner"].create({"name": "Subscriber"})
+    product = odoo.env["product.product"].create(
+        {"name": "Seat", "default_code": "SEAT", "list_price": 10.0, "taxes_id": [(6, 0, [])]}
+    )
+    pricelist = odoo.env.ref("product.list0").id
+    sub = odoo.env["sale.subscription"].create(
+        {
+            "partner_id": partner,
+            "template_id": odoo.env.ref("sandbox.template_monthly").id,
+            "pricelist_id": pricelist,
+            "sale_subscription_line_ids": [(0, 0, {"product_id": product, "price_unit": 99.0})],
+        }
+    )
+    return sub, partner, pricelist
+
+
+def _prices(odoo: Any, sub: int) -> list[float]:
+    lines = odoo.env["sale.subscription.line"]
+    rows = lines.search_read([("sale_subscription_id", "=", sub)], ["price_unit"])
+    return [row["price_unit"] for row in rows]
+
+
+def test_a_pricelist_or_partner_write_reprices_every_line(odoo: Any) -> None:
+    """Writing pricelist_id (even the same value) puts every line back at list price, even
+    line values sent in the same write: the recompute runs after them."""
+    sub, partner, pricelist = _priced_subscription(odoo)
+    subs = odoo.env["sale.subscription"]
+    assert _prices(odoo, sub) == [99.0]
+    (line_id,) = odoo.env["sale.subscription.line"].search([("sale_subscription_id", "=", sub)])
+    subs.write(
+        [sub],
+        {
+            "pricelist_id": pricelist,
+            "sale_subscription_line_ids": [(1, line_id, {"price_unit": 99.0})],
+        },
+    )
+    assert _prices(odoo, sub) == [10.0]
+    subs.write([sub], {"sale_subscription_line_ids": [(1, line_id, {"price_unit": 99.0})]})
+    assert _prices(odoo, sub) == [99.0]
+    subs.write([sub], {"partner_id": partner})
+    assert _prices(odoo, sub) == [10.0]
+    (total,) = subs.read([sub], ["recurring_total"])
+    assert total["recurring_total"] == 10.0
