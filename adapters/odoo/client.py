@@ -26,6 +26,13 @@ Vals = dict[str, Any]
 _WRITES = frozenset({"create", "write", "unlink", "load"})
 
 
+# What every create, write and load carries: no chat-log messages or followers for what the
+# connector writes (mail_thread.py: tracking_disable skips tracking and the creation
+# message, mail_create_nolog the "created" note, mail_notrack value tracking). Cheaper, and
+# Odoo's users are not notified of every sync.
+QUIET: Vals = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
+
+
 @dataclass(frozen=True, slots=True)
 class LoadMessage:
     """One message of ``load``: ``record`` is the 0-based index of the record it is about
@@ -125,7 +132,7 @@ class OdooClient:
 
     def create(self, model: str, vals_list: Sequence[Vals]) -> list[int]:
         """Odoo's multi-create: one call, one transaction, ids in the order of ``vals_list``."""
-        result = self._call(model, "create", [list(vals_list)])
+        result = self._call(model, "create", [list(vals_list)], {"context": dict(QUIET)})
         return [int(i) for i in (result if isinstance(result, list) else [result])]
 
     def load(
@@ -137,7 +144,7 @@ class OdooClient:
     ) -> LoadResult:
         """Odoo's import API: one call, one savepoint; any error message rolls it all back
         (odoo/models.py ``load``), which this reports as ``ids`` None, not as an exception."""
-        kwargs: Vals = {"context": context} if context else {}
+        kwargs: Vals = {"context": {**(context or {}), **QUIET}}
         attempts: list[int] = []
         result = self._call(
             model, "load", [list(fields), [list(row) for row in data]], kwargs, attempts
@@ -153,7 +160,7 @@ class OdooClient:
 
     def write(self, model: str, ids: Sequence[int], vals: Vals) -> None:
         """One ``write(ids, vals)``: the same vals for every id (Odoo has no per-record vals)."""
-        self._call(model, "write", [list(ids), vals])
+        self._call(model, "write", [list(ids), vals], {"context": dict(QUIET)})
 
     def unlink(self, model: str, ids: Sequence[int]) -> None:
         self._call(model, "unlink", [list(ids)])

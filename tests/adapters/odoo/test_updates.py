@@ -143,9 +143,11 @@ class RecordingRpc:
     def __init__(self, inner: Rpc) -> None:
         self.inner = inner
         self.calls: list[tuple[str, str, list[Any]]] = []
+        self.kwargs: list[tuple[str, dict[str, Any]]] = []
 
     def execute_kw(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         self.calls.append((model, method, args))
+        self.kwargs.append((method, kwargs))
         return self.inner.execute_kw(model, method, args, kwargs)
 
 
@@ -201,3 +203,24 @@ def test_subscription_deleted_in_odoo_is_created_again_without_collisions(
     again = stocked.env.ref("subsync.subscription_sub_00002")
     assert again.id != header.id
     assert len(again.sale_subscription_line_ids) == 1
+
+
+def test_every_write_turns_off_chat_log_tracking(
+    stocked: Any, port: int, odoo_mapping: CompiledMapping
+) -> None:
+    """Loads (creates) and writes carry tracking_disable, mail_create_nolog and mail_notrack."""
+    settings = make_settings(port)
+    rpc = RecordingRpc(OdooConnection(settings))
+    target = OdooTarget(settings, odoo_mapping, rpc=rpc, policy=FAST_RETRIES, sleep=no_sleep)
+    source = MemorySource([subscription(1), subscription(2, status=SubscriptionStatus.PAUSED)])
+    world = World(source, target, Reconciler(source, [target], SqliteStore(":memory:")))
+    assert world.run().status == "clean"
+    world.put(subscription(1, items=(item("pro", 4),)))
+    assert world.run().status == "clean"
+    writes = [(method, kw) for method, kw in rpc.kwargs if method in ("create", "write", "load")]
+    assert {method for method, _ in writes} == {"load", "write"}
+    for _method, kwargs in writes:
+        context = kwargs.get("context", {})
+        assert context.get("tracking_disable") is True, kwargs
+        assert context.get("mail_create_nolog") is True
+        assert context.get("mail_notrack") is True
