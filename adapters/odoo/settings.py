@@ -37,6 +37,9 @@ class OdooSettings(BaseModel):
     write_batch: int = Field(default=DEFAULT_WRITE_BATCH, ge=1, le=1000)
     # How long look-ups of reference data (countries, products, stages...) stay cached.
     lookup_cache_seconds: float | None = Field(default=300.0, ge=0)
+    # Billing invoices; a run stops while subscription_oca's own invoicing cron is active
+    # (double invoicing) unless the operator really invoices from Odoo.
+    allow_odoo_invoicing: bool = False
     system: str = "odoo"
 
     @field_validator("password")

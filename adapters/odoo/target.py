@@ -10,9 +10,10 @@ from adapters.odoo.client import OdooClient, Row
 from adapters.odoo.connection import OdooConnection, Rpc
 from adapters.odoo.contract import object_problems
 from adapters.odoo.errors import OdooRefused, judge
+from adapters.odoo.invoicing import invoicing_cron_problems
 from adapters.odoo.lookups import LookupCache
 from adapters.odoo.reader import OdooReader
-from adapters.odoo.revenue import OdooRevenue
+from adapters.odoo.revenue import SUBSCRIPTION_MODEL, OdooRevenue
 from adapters.odoo.schema import ObjectInfo, describe
 from adapters.odoo.settings import OdooSettings
 from adapters.odoo.writer import OdooWriter
@@ -79,6 +80,9 @@ class OdooTarget(MappedTarget):
                 if spec.lines_model is not None and spec.lines_model not in lines:
                     lines[spec.lines_model] = self.client.fields_get(spec.lines_model, [])
             problems.extend(object_problems(obj, described, lines))
+        subscriptions = any(obj.model == SUBSCRIPTION_MODEL for obj in objects.values())
+        if subscriptions and not self.settings.allow_odoo_invoicing:
+            problems.extend(invoicing_cron_problems(self.client))
         return problems
 
     def write_batch_size(self, object_name: str) -> int:

@@ -67,6 +67,15 @@ def stock_odoo(
             # highest sequence, still land there.
             [[{"name": "Paused", "type": "pre", "sequence": -1}]],
         )
+    # Billing (Stripe) invoices: subscription_oca's daily invoicing must not do it again.
+    cron = rpc.execute_kw(
+        "ir.model.data",
+        "search_read",
+        [[("module", "=", "subscription_oca"), ("name", "=", "ir_cron_subscription_management")]],
+        {"fields": ["res_id"]},
+    )
+    if cron:
+        rpc.execute_kw("ir.cron", "write", [[cron[0]["res_id"]], {"active": False}])
     known_currencies = existing("res.currency", "name")
     for code in currencies:
         if code not in known_currencies:

@@ -287,6 +287,18 @@ def build_registry() -> dict[str, ModelSpec]:
             order="sequence, name, id",
         ),
         _model(
+            "ir.cron",
+            "Scheduled Actions",
+            [
+                _f("name", "char", "Name", required=True),
+                _f("active", "boolean", "Active", default=True),
+                _f("interval_number", "integer", "Interval Number", default=1),
+                _f("interval_type", "char", "Interval Unit", default="months"),
+                _f("code", "text", "Python Code"),
+            ],
+            order="name",
+        ),
+        _model(
             "sale.subscription.close.reason",
             "Close reason model",
             [_f("name", "char", "Reason", required=True)],

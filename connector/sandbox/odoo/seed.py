@@ -49,6 +49,10 @@ SEED: list[tuple[str, str, dict[str, Any]]] = [
      {"name": "In progress", "sequence": 1, "type": "in_progress"}),
     ("sale.subscription.stage", "subscription_oca.subscription_stage_closed",
      {"name": "Closed", "sequence": 2, "type": "post"}),
+    # subscription_oca/data/ir_cron.xml: active on install, invoices what is due every day.
+    ("ir.cron", "subscription_oca.ir_cron_subscription_management",
+     {"name": "Subscriptions management", "active": True, "interval_number": 24,
+      "interval_type": "hours", "code": "model.cron_subscription_management()"}),
     ("sale.subscription.close.reason", "subscription_oca.close_reason_expensive",
      {"name": "The subscription is too expensive"}),
     ("sale.subscription.close.reason", "subscription_oca.close_reason_requirement",
