@@ -24,6 +24,7 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+from connector.sandbox.addons import make_addon
 from connector.schema import (
     BillingInterval,
     Customer,
@@ -187,6 +188,7 @@ def make_subscription(n: int, seed: int = 7, variant: int = 0) -> Subscription:
         tax_rates=(tax,) if tax is not None else (),
         discounts=(VOLUME,) if volume_draw < 0.3 and quantity >= VOLUME_MIN_SEATS else (),
     )
+    addon = make_addon(n, seed, currency, interval, tax)
     trialing = status is SubscriptionStatus.TRIALING
     start = TRIAL_COHORT + dt.timedelta(hours=n % 240) if trialing else T0
     return Subscription(
@@ -194,7 +196,7 @@ def make_subscription(n: int, seed: int = 7, variant: int = 0) -> Subscription:
         customer=customer,
         status=status,
         currency=currency,
-        items=(item,),
+        items=(item,) if addon is None else (item, addon),
         discounts=_discounts(n, discount_draw, currency, interval),
         start=start,
         current_period_start=start,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
+from connector.sandbox.addons import ADDON_CODES
 from connector.schema import DISCOUNT_PRODUCT_CODE, quantum
 
 CYCLES: tuple[tuple[str, int, str], ...] = (
@@ -22,7 +23,14 @@ CYCLES: tuple[tuple[str, int, str], ...] = (
     ("MONTH", 6, "months"),
     ("YEAR", 1, "years"),
 )
-PLANS: tuple[str, ...] = ("starter", "pro", "business", "enterprise", DISCOUNT_PRODUCT_CODE)
+PLANS: tuple[str, ...] = (
+    "starter",
+    "pro",
+    "business",
+    "enterprise",
+    *ADDON_CODES,
+    DISCOUNT_PRODUCT_CODE,
+)
 CURRENCIES: tuple[str, ...] = ("EUR", "USD", "GBP", "JPY")
 
 

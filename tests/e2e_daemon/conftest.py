@@ -315,10 +315,11 @@ class Targets:
                 problems.append(f"salesforce {key}: {sf.get(key)} != {want_sf}")
             got = odoo.get(key)
             suffix = f" x{quantity} ({status})"
+            seats = sorted(float(i["quantity"]) for i in sub["items"]["data"])  # one line each
             if (
                 got is None
                 or not got.description.endswith(suffix)
-                or got.quantities != (float(quantity),)
+                or sorted(got.quantities) != seats
             ):
                 problems.append(f"odoo {key}: {got} != '...{suffix}', qty {quantity}")
         return problems

@@ -131,3 +131,25 @@ def test_fixed_coupon_has_currency_options(billing: StripeState) -> None:
     options = billing.coupon_currency_options[CREDIT.coupon_id]
     assert set(options) == {"usd", "gbp", "jpy"}
     assert all(option["amount_off"] > 0 for option in options.values())
+
+
+def test_add_ons_cover_every_price_kind_and_translate_back() -> None:
+    """About 16 % of subscriptions carry an add-on: graduated and volume tiers, packs of
+    seats, a sub-cent price; each bills on its plan's interval and gives MRR."""
+    from connector.schema import SubscriptionItem
+
+    subs = [make_subscription(n) for n in range(1, 2001)]
+    addons: list[SubscriptionItem] = [item for sub in subs for item in sub.items[1:]]
+    kinds = {
+        "graduated": [i for i in addons if i.tiers_mode is not None and i.plan_code == "api-calls"],
+        "volume": [i for i in addons if i.plan_code == "storage"],
+        "packs": [i for i in addons if i.transform_quantity is not None],
+        "sub-cent": [i for i in addons if i.unit_amount_decimal is not None],
+    }
+    assert all(60 <= len(found) <= 110 for found in kinds.values()), {
+        k: len(v) for k, v in kinds.items()
+    }
+    for sub in subs:
+        assert len({item.interval for item in sub.items}) == 1
+    with_addon = [sub for sub in subs if len(sub.items) == 2]
+    assert all(len(sub.recurring_lines) >= 2 for sub in with_addon)
