@@ -13,6 +13,7 @@ from adapters.odoo.errors import OdooRefused, judge
 from adapters.odoo.invoicing import invoicing_cron_problems
 from adapters.odoo.lookups import LookupCache
 from adapters.odoo.reader import OdooReader
+from adapters.odoo.readiness import readiness_problems
 from adapters.odoo.revenue import SUBSCRIPTION_MODEL, OdooRevenue
 from adapters.odoo.schema import ObjectInfo, describe
 from adapters.odoo.settings import OdooSettings
@@ -80,6 +81,8 @@ class OdooTarget(MappedTarget):
                 if spec.lines_model is not None and spec.lines_model not in lines:
                     lines[spec.lines_model] = self.client.fields_get(spec.lines_model, [])
             problems.extend(object_problems(obj, described, lines))
+        checked = mapping or self.mapping
+        problems.extend(readiness_problems(self.client, checked.path, objects.values()))
         subscriptions = any(obj.model == SUBSCRIPTION_MODEL for obj in objects.values())
         if subscriptions and not self.settings.allow_odoo_invoicing:
             problems.extend(invoicing_cron_problems(self.client))

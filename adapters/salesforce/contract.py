@@ -14,10 +14,6 @@ Everything here is pure: the caller fetches the describes (see
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
-
-import yaml
-from pydantic import ValidationError
 
 from adapters.salesforce.describe import FieldInfo, ObjectInfo
 from connector.mapping import CompiledField, CompiledMapping, CompiledObject, FieldFormat, Owner
@@ -52,15 +48,6 @@ COMPATIBLE: dict[FieldFormat, frozenset[str]] = {
 }
 # Fields every record has that Salesforce fills itself.
 _SYSTEM_FIELDS = frozenset({"id", "ownerid", "isdeleted", "createddate", "systemmodstamp"})
-
-
-def load_spec(path: Path) -> MappingSpec | None:
-    """The mapping file's spec (value maps, scales), or None if it cannot be read again."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return MappingSpec.model_validate(data)
-    except (OSError, yaml.YAMLError, ValidationError):
-        return None
 
 
 def _spec_of(spec: MappingSpec | None, obj: CompiledObject, target: str) -> FieldSpec | None:

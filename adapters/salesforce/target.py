@@ -52,7 +52,7 @@ from adapters.salesforce.composite_reads import (
     request_body,
     sub_answers,
 )
-from adapters.salesforce.contract import contract_problems, load_spec
+from adapters.salesforce.contract import contract_problems
 from adapters.salesforce.describe import ObjectInfo, conventional_relationship, parse_describe
 from adapters.salesforce.errors import ApiCallError
 from adapters.salesforce.results import failed_all, is_lock_error, parse_results
@@ -69,6 +69,7 @@ from adapters.salesforce.values import (
 )
 from connector.errors import ConfigError, FatalAdapterError, RetryableAdapterError
 from connector.mapping import CompiledMapping, CompiledObject
+from connector.mapping.spec import load_spec
 from connector.records import (
     JsonValue,
     TargetRecord,

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 Scalar = str | int | bool | None
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_.]*$")]
@@ -144,3 +153,13 @@ class MappingSpec(_Strict):
 
 
 FieldSpec.model_rebuild()
+
+
+def load_spec(path: Path) -> MappingSpec | None:
+    """A mapping file's spec as written (value maps, scales), for checks against a live
+    target; None if the file cannot be read again (it was validated at start-up)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return MappingSpec.model_validate(data)
+    except (OSError, yaml.YAMLError, ValidationError):
+        return None

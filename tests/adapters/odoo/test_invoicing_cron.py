@@ -39,3 +39,27 @@ def test_an_active_cron_stops_the_run_with_the_fix(
     assert problems[0].startswith(CRON_PROBLEM)
     assert "Settings > Technical > Scheduled Actions" in problems[0]
     assert make_target(allow_odoo_invoicing=True).describe_contract() == []
+
+
+def test_missing_stages_a_paused_stage_that_invoices_and_no_discount_product_are_named(
+    stocked: Any, target: OdooTarget
+) -> None:
+    """The live check names each missing piece of reference data with the fix."""
+    stages = stocked.execute_kw("sale.subscription.stage", "search", [[("name", "=", "Paused")]])
+    stocked.execute_kw("sale.subscription.stage", "write", [stages, {"type": "in_progress"}])
+    discount = stocked.execute_kw(
+        "product.product", "search", [[("default_code", "=", "DISCOUNT")]]
+    )
+    stocked.execute_kw("product.product", "write", [discount, {"default_code": "COUPON"}])
+    problems = target.describe_contract()
+    assert any(
+        "stage 'Paused' is an in-progress stage" in p and "cron would invoice" in p
+        for p in problems
+    ), problems
+    assert any("no product with internal reference 'DISCOUNT'" in p for p in problems)
+    stocked.execute_kw("sale.subscription.stage", "write", [stages, {"name": "On hold"}])
+    problems = target.describe_contract()
+    assert any(
+        "no sale.subscription.stage named 'Paused' (the mapping sends paused there)" in p
+        for p in problems
+    ), problems

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from adapters.salesforce import SalesforceTarget, contract_problems
-from adapters.salesforce.contract import load_spec
 from adapters.salesforce.describe import parse_describe
 from connector.mapping import CompiledMapping
+from connector.mapping.spec import load_spec
 from connector.sandbox.common import SandboxCertificates
 from connector.sandbox.salesforce import SalesforceSandboxConfig
 from tests.adapters.salesforce.conftest import StartSandbox
