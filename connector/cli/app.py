@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -77,6 +79,18 @@ def _fail_usage(exc: Exception) -> typer.Exit:
     return typer.Exit(ExitCode.USAGE)
 
 
+@contextmanager
+def _exits_for(what: str) -> Iterator[None]:
+    """A command's errors as exit codes: bad configuration or mapping 2, a failure 1."""
+    try:
+        yield
+    except (MappingError, ConfigError) as exc:
+        raise _fail_usage(exc) from exc
+    except ConnectorError as exc:
+        err.print(f"[red]{what}:[/red] {exc}")
+        raise typer.Exit(ExitCode.FAILED) from exc
+
+
 @app.command()
 def reconcile(
     config: ConfigOption = None,
@@ -101,20 +115,15 @@ def reconcile(
         allow_mass_changes=allow_mass_changes,
         kind="reconcile" if subscription else "full",
     )
-    try:
-        with (
-            progress_reporter(logger, enabled=not as_json) as progress,
-            open_runtime(settings, progress) as runtime,
-        ):
-            if subscription:
-                report = runtime.reconciler.reconcile(subscription, options)
-            else:
-                report = runtime.reconciler.reconcile_all(options)
-    except (MappingError, ConfigError) as exc:
-        raise _fail_usage(exc) from exc
-    except ConnectorError as exc:
-        err.print(f"[red]run failed:[/red] {exc}")
-        raise typer.Exit(ExitCode.FAILED) from exc
+    with (
+        _exits_for("run failed"),
+        progress_reporter(logger, enabled=not as_json) as progress,
+        open_runtime(settings, progress) as runtime,
+    ):
+        if subscription:
+            report = runtime.reconciler.reconcile(subscription, options)
+        else:
+            report = runtime.reconciler.reconcile_all(options)
     if as_json:
         sys.stdout.write(report_json(report) + "\n")
     else:
@@ -458,18 +467,10 @@ def verify(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     Exit code 0 only when every subscription agrees in every system, 1 otherwise.
     """
     settings = _settings(config)
-    try:
-        with open_runtime(settings) as runtime:
-            report = verify_systems(
-                runtime.source,
-                runtime.targets,
-                create_cancelled=settings.sync.create_cancelled,
-            )
-    except (MappingError, ConfigError, ValueError) as exc:
-        raise _fail_usage(exc) from exc
-    except ConnectorError as exc:
-        err.print(f"[red]verify failed:[/red] {exc}")
-        raise typer.Exit(ExitCode.FAILED) from exc
+    with _exits_for("verify failed"), open_runtime(settings) as runtime:
+        report = verify_systems(
+            runtime.source, runtime.targets, create_cancelled=settings.sync.create_cancelled
+        )
     if as_json:
         sys.stdout.write(verify_json(report) + "\n")
     else:

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
 from adapters.base import RevenueStatement, StatedRevenue, Target
+from connector.errors import ConfigError
 from connector.mapping import CompiledMapping, CompiledObject
 from connector.records import JsonValue
 from connector.schema import Money, Subscription
@@ -18,7 +19,7 @@ from connector.schema import Money, Subscription
 SUBSCRIPTION_STATUS = "status"
 
 
-class CannotVerify(ValueError):
+class CannotVerify(ConfigError):
     """A target whose mapping gives no way to read its status or MRR."""
 
 
