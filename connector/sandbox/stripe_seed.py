@@ -150,6 +150,30 @@ def _coupon(discount: Discount) -> dict[str, Any]:
     return coupon
 
 
+SETUP_FEE_EVERY = 12  # one subscription in twelve pays a one-off setup fee
+SETUP_PRODUCT: dict[str, Any] = {
+    "id": "prod_setup",
+    "name": "Onboarding",
+    "metadata": {"plan_code": "setup"},
+    "created": _epoch(T0),
+}
+
+
+def _has_setup_fee(sub: Subscription) -> bool:
+    digits = "".join(char for char in sub.id if char.isdigit())
+    return bool(digits) and int(digits) % SETUP_FEE_EVERY == 0
+
+
+def _setup_fee(currency: str) -> dict[str, Any]:
+    return {
+        "id": f"price_setup_{currency.lower()}",
+        "product": SETUP_PRODUCT["id"],
+        "currency": currency.lower(),
+        "unit_amount": minor(Decimal(5000 if currency == "JPY" else 50), currency),
+        "created": _epoch(T0),
+    }
+
+
 def stripe_load(subscriptions: Sequence[Subscription]) -> dict[str, list[dict[str, Any]]]:
     """Customers, products, prices, coupons, tax rates and subscriptions for these."""
     customers: dict[str, dict[str, Any]] = {}
@@ -207,6 +231,13 @@ def stripe_load(subscriptions: Sequence[Subscription]) -> dict[str, list[dict[st
         }
         if sub.discounts:
             entry["discounts"] = [{"coupon": d.coupon_id} for d in sub.discounts]
+        if _has_setup_fee(sub):
+            # A one-off fee on the first invoice: Stripe holds it as a pending invoice item,
+            # never as a subscription item, so it never recurs and never counts in MRR.
+            fee = _setup_fee(sub.currency)
+            products.setdefault(fee["product"], SETUP_PRODUCT)
+            prices.setdefault(fee["id"], fee)
+            entry["add_invoice_items"] = [{"price": fee["id"], "quantity": 1}]
         if sub.trial_end is not None and sub.status is SubscriptionStatus.TRIALING:
             entry["trial_end"] = _epoch(sub.trial_end)
         status = _STATUS[sub.status]

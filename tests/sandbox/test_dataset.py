@@ -153,3 +153,20 @@ def test_add_ons_cover_every_price_kind_and_translate_back() -> None:
         assert len({item.interval for item in sub.items}) == 1
     with_addon = [sub for sub in subs if len(sub.items) == 2]
     assert all(len(sub.recurring_lines) >= 2 for sub in with_addon)
+
+
+def test_setup_fees_are_pending_invoice_items_not_subscription_items(
+    billing: StripeState, subscriptions: list[Subscription]
+) -> None:
+    """One subscription in twelve pays a one-off setup fee: Stripe holds it as a pending
+    invoice item of that subscription, which never becomes one of its items."""
+    items = list(billing.invoice_items.values())
+    assert len(items) == COUNT // 12
+    by_id = {sub.id: sub for sub in subscriptions}
+    for invoice_item in items:
+        assert invoice_item["pricing"]["price_details"]["product"] == "prod_setup"
+        assert invoice_item["invoice"] is None  # pending: billed once, on the first invoice
+        key = invoice_item["parent"]["subscription_details"]["subscription"]
+        assert int(key.removeprefix("sub_")) % 12 == 0
+        # The fee is not one of the subscription's recurring lines either.
+        assert all(line.product_code != "setup" for line in by_id[key].recurring_lines)
