@@ -84,15 +84,28 @@ def stock_odoo(
     )
     if cron:
         rpc.execute_kw("ir.cron", "write", [[cron[0]["res_id"]], {"active": False}])
-    known_currencies = existing("res.currency", "name")
+    # Every currency exists in a fresh database, most of them inactive: activate what
+    # billing uses (creating one again is refused).
+    all_currencies = {
+        row["name"]: row
+        for row in rpc.execute_kw(
+            "res.currency",
+            "search_read",
+            [[]],
+            {"fields": ["name", "active"], "context": {"active_test": False}},
+        )
+    }
     for code in currencies:
-        if code not in known_currencies:
+        known = all_currencies.get(code)
+        if known is None:
             rpc.execute_kw(
                 "res.currency",
                 "create",
                 # Odoo derives decimal_places from rounding: 1 for JPY, 0.001 for KWD.
                 [[{"name": code, "symbol": code, "rounding": float(quantum(code))}]],
             )
+        elif not known["active"]:
+            rpc.execute_kw("res.currency", "write", [[known["id"]], {"active": True}])
     priced = {
         row["currency_id"][1] if isinstance(row["currency_id"], list) else None
         for row in rpc.execute_kw(

@@ -20,6 +20,14 @@ SEED: list[tuple[str, str, dict[str, Any]]] = [
                                   "symbol": "$"}),
     ("res.currency", "base.GBP", {"name": "GBP", "full_name": "Pound sterling",
                                   "symbol": "£"}),
+    # A fresh database holds every currency; those the company does not use are inactive
+    # (base/data/res_currency_data.xml), and creating one again is refused.
+    ("res.currency", "base.JPY", {"name": "JPY", "full_name": "Japanese yen", "symbol": "¥",
+                                  "rounding": 1.0, "active": False}),
+    ("res.currency", "base.KWD", {"name": "KWD", "full_name": "Kuwaiti dinar", "symbol": "KD",
+                                  "rounding": 0.001, "active": False}),
+    ("res.currency", "base.CHF", {"name": "CHF", "full_name": "Swiss franc", "symbol": "CHF",
+                                  "active": False}),
     ("res.country", "base.be", {"name": "Belgium", "code": "BE"}),
     ("res.country", "base.de", {"name": "Germany", "code": "DE"}),
     ("res.country", "base.es", {"name": "Spain", "code": "ES"}),

@@ -68,6 +68,8 @@ def before_create(
         product_rules.before_create_variant(db, vals, uid, ctx)
     elif model == "product.template":
         catalog_rules.default_product_taxes(db, vals)
+    elif model == "res.currency":
+        catalog_rules.check_currency_unique(db, model, vals)
     elif model == SUBSCRIPTION:
         _before_create_subscription(db, vals, uid)
     elif model == LINE:

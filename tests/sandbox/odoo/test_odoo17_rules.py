@@ -94,3 +94,18 @@ def test_a_pricelist_or_partner_write_reprices_every_line(odoo: Any) -> None:
     assert _prices(odoo, sub) == [10.0]
     (total,) = subs.read([sub], ["recurring_total"])
     assert total["recurring_total"] == 10.0
+
+
+def test_currencies_exist_inactive_and_are_activated_never_created_twice(odoo: Any) -> None:
+    """A fresh database has JPY and KWD inactive; creating them again is refused with Odoo's
+    message, and the sandbox's preparation activates what billing uses instead."""
+    from connector.sandbox.odoo_reference import stock_odoo
+
+    currencies = odoo.env["res.currency"]
+    assert currencies.search([("name", "=", "JPY")]) == []
+    with pytest.raises(odoorpc.error.RPCError) as refused:
+        odoo.execute_kw("res.currency", "create", [{"name": "JPY", "symbol": "¥"}])
+    assert "The currency code must be unique!" in str(refused.value)
+    stock_odoo(odoo, currencies=("EUR", "JPY"))
+    (jpy,) = currencies.search_read([("name", "=", "JPY")], ["active", "rounding"])
+    assert (jpy["active"], jpy["rounding"]) == (True, 1.0)

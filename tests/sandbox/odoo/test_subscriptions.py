@@ -229,7 +229,10 @@ def test_amounts_are_rounded_to_the_subscription_currency(
     expected: float,
 ) -> None:
     """Line subtotals and the recurring total use the currency's rounding, not two places."""
-    currency = odoo.env["res.currency"].create({"name": code, "symbol": code, "rounding": rounding})
+    (currency,) = odoo.execute_kw(
+        "res.currency", "search", [[("name", "=", code)]], {"context": {"active_test": False}}
+    )
+    odoo.execute_kw("res.currency", "write", [[currency], {"active": True, "rounding": rounding}])
     pricelist = odoo.env["product.pricelist"].create({"name": code, "currency_id": currency})
     sub_id = _subscription(
         odoo,
