@@ -16,7 +16,7 @@ The cache lives as long as one operation so that a renamed product is seen by th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -77,33 +77,34 @@ class Catalog:
             self._unavailable.update(set(batch) - set(self._products))
 
     def _fetch_tiers(self, price_id: str) -> None:
-        try:
-            price = self._client.get(
-                f"/v1/prices/{quote(price_id, safe='')}",
-                [("expand[]", "tiers")],
-                label="retrieve price",
-            )
-        except StripeApiError as exc:
-            if not exc.resource_missing:
-                raise
-            log.warning("stripe.price_missing", price=price_id)
-            self._unavailable.add(price_id)
-            return
-        self._prices[price_id] = price
+        path = f"/v1/prices/{quote(price_id, safe='')}"
+        price = self._retrieve(path, price_id, "price", [("expand[]", "tiers")])
+        if price is not None:
+            self._prices[price_id] = price
 
     def _fetch_coupon(self, coupon_id: str) -> None:
+        coupon = self._retrieve(f"/v1/coupons/{quote(coupon_id, safe='')}", coupon_id, "coupon")
+        if coupon is not None:
+            self._coupons[coupon_id] = coupon
+
+    def _retrieve(
+        self,
+        path: str,
+        object_id: str,
+        kind: str,
+        params: Sequence[tuple[str, str | int]] = (),
+    ) -> Obj | None:
+        """One object by id, or None once it is known to be deleted: the subscriptions that
+        use it are then reported as record errors."""
         try:
-            coupon = self._client.get(
-                f"/v1/coupons/{quote(coupon_id, safe='')}", label="retrieve coupon"
-            )
+            found: Obj = self._client.get(path, params, label=f"retrieve {kind}")
         except StripeApiError as exc:
             if not exc.resource_missing:
                 raise
-            # A deleted coupon: the subscriptions using it are reported as record errors.
-            log.warning("stripe.coupon_missing", coupon=coupon_id)
-            self._unavailable.add(coupon_id)
-            return
-        self._coupons[coupon_id] = coupon
+            log.warning(f"stripe.{kind}_missing", id=object_id)
+            self._unavailable.add(object_id)
+            return None
+        return found
 
 
 def _items(raw: Obj) -> Iterator[Obj]:
