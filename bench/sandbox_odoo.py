@@ -60,7 +60,7 @@ def _rpc(
 def _seed(base_url: str) -> float:
     subs = [
         {"__xmlid": f"bench.sub_{i}", "partner_id": f"bench.partner_{i}",
-         "template_id": "sandbox.template_monthly", "pricelist_id": "product.list0",
+         "template_id": "sandbox.template_monthly", "pricelist_id": "sandbox.pricelist_eur",
          "sale_subscription_line_ids": [(0, 0, {"product_id": "bench.product",
                                                 "price_unit": 9.0, "product_uom_qty": 1})]}
         for i in range(SUBSCRIPTIONS)

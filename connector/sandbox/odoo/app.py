@@ -72,7 +72,9 @@ def create_odoo_app(config: OdooSandboxConfig | None = None) -> OdooSandbox:
     """Build an emulated Odoo 17 server from ``config``."""
     config = config or OdooSandboxConfig()
     database = OdooDatabase(config.database)
-    auth = Authenticator(config.database, config.login, config.password, config.api_keys)
+    auth = Authenticator(
+        config.database, config.login, config.password, config.api_keys, users=database
+    )
     injector = FaultInjector(config.fault_rules, seed=config.seed)
     stats = CallStats()
     sandbox = OdooSandbox(

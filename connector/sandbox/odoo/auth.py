@@ -1,4 +1,8 @@
-"""Credentials: the admin user's password or any of its API keys, and web sessions.
+"""Credentials: the admin user's password or any of its API keys, other users' passwords,
+and web sessions.
+
+Other users (an integration user with only the groups it needs, say) are created over RPC
+like in Odoo, ``res.users.create({"login": ..., "password": ..., "groups_id": ...})``.
 
 Odoo 17 accepts an API key wherever a password is expected for RPC
 (https://www.odoo.com/documentation/17.0/developer/reference/external_api.html#api-keys).
@@ -11,7 +15,7 @@ from __future__ import annotations
 import secrets
 import threading
 
-from connector.sandbox.odoo.database import ADMIN_UID
+from connector.sandbox.odoo.database import ADMIN_UID, OdooDatabase
 from connector.sandbox.odoo.errors import AccessDenied, OdooError, PyValueError
 
 
@@ -30,8 +34,16 @@ class DatabaseNotFound(OdooError):
 class Authenticator:
     """Checks logins and RPC credentials; keeps ``/web/session`` sessions."""
 
-    def __init__(self, database: str, login: str, password: str, api_keys: list[str]) -> None:
+    def __init__(
+        self,
+        database: str,
+        login: str,
+        password: str,
+        api_keys: list[str],
+        users: OdooDatabase | None = None,
+    ) -> None:
         self.database = database
+        self.users = users
         self.user_login = login
         self._secrets = {password, *api_keys}
         self._sessions: dict[str, int] = {}
@@ -45,18 +57,24 @@ class Authenticator:
         self.check_database(database)
         if login == self.user_login and password in self._secrets:
             return ADMIN_UID
+        if self.users is not None:
+            return self.users.user_with_password(login, password) or False
         return False
 
     def check(self, database: str, uid: object, password: object) -> int:
         # odoo/service/model.py dispatch(): uid = int(params[1]), then security.check()
         try:
-            user_id = int(uid)  # type: ignore[call-overload]
+            user_id: int = int(uid)  # type: ignore[call-overload]
         except (TypeError, ValueError):
             raise PyValueError(f"invalid literal for int() with base 10: {uid!r}") from None
         self.check_database(database)
-        if user_id != ADMIN_UID or not isinstance(password, str) or password not in self._secrets:
+        if not isinstance(password, str):
             raise AccessDenied()
-        return ADMIN_UID
+        if user_id == ADMIN_UID and password in self._secrets:
+            return ADMIN_UID
+        if self.users is not None and self.users.password_matches(user_id, password):
+            return user_id
+        raise AccessDenied()
 
     def open_session(self, uid: int) -> str:
         session_id = secrets.token_hex(20)

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from connector.sandbox.odoo import access
 from connector.sandbox.odoo import subscription_rules as rules
 from connector.sandbox.odoo.domain import Evaluator, Leaf, Node, Term, mentions, parse
 from connector.sandbox.odoo.errors import (
@@ -182,6 +183,8 @@ class OdooDatabase:
         # external ids: (module, name) -> ir.model.data id; (model, res_id) -> ids
         self.xmlids: dict[tuple[str, str], int] = {}
         self.xmlids_by_record: dict[tuple[str, int], set[int]] = {}
+        # res.users passwords other than the admin's (Odoo keeps only a hash, never reads it)
+        self.passwords: dict[int, str] = {}
         self._undo: list[Callable[[], None]] | None = None
         self._import: ImportScope | None = None
         self._plans: dict[str, CreatePlan] = {}
@@ -204,6 +207,19 @@ class OdooDatabase:
             self.sequences = Sequences()
             self.xmlids = {}
             self.xmlids_by_record = {}
+            self.passwords = {}
+
+    def user_with_password(self, login: str, password: str) -> int | None:
+        for uid, secret in self.passwords.items():
+            user = self.tables["res.users"].rows.get(uid)
+            if user and user.get("active", True) and user.get("login") == login:
+                return uid if secret == password else None
+        return None
+
+    def password_matches(self, uid: int, password: str) -> bool:
+        user = self.tables["res.users"].rows.get(uid)
+        active = bool(user and user.get("active", True))
+        return active and uid in self.passwords and self.passwords[uid] == password
 
     def rebuild_xmlid_index(self) -> None:
         """Recompute the external id lookups from ``ir.model.data`` rows (after a restore)."""
@@ -653,18 +669,21 @@ class OdooDatabase:
 
     # ------------------------------------------------------------------ external ids
     def set_xmlid(self, xmlid: str, model: str, res_id: int, noupdate: bool = False) -> int:
+        # ir.model.data._update_xmlids writes in SQL: no access check on the caller.
         module, _, name = xmlid.partition(".")
         if not name:
             raise PyValueError(f"'{xmlid}' is not a fully qualified external id")
         existing = self.xmlids.get((module, name))
         if existing is not None:
-            self.write("ir.model.data", [existing], {"model": model, "res_id": res_id}, ADMIN_UID)
+            self.write(
+                "ir.model.data", [existing], {"model": model, "res_id": res_id}, SUPERUSER_ID
+            )
             return existing
         return self.create_one(
             "ir.model.data",
             {"module": module, "name": name, "model": model, "res_id": res_id,
              "noupdate": noupdate},
-            ADMIN_UID,
+            SUPERUSER_ID,
         )  # fmt: skip
 
     def xmlid_row(self, module: str, name: str) -> XmlidRow | None:
@@ -675,6 +694,17 @@ class OdooDatabase:
         model, res_id = str(row["model"]), int(row["res_id"] or 0)
         table = self.tables.get(model)
         return XmlidRow(imd_id, model, res_id, table is not None and res_id in table.rows)
+
+    def group_xmlids(self) -> dict[int, str]:
+        """``res.groups`` ids -> their external ids (how access rules name groups)."""
+        out: dict[int, str] = {}
+        imd = self.tables["ir.model.data"].rows
+        for res_id in self.tables["res.groups"].rows:
+            imd_ids = self.xmlids_by_record.get(("res.groups", res_id))
+            if imd_ids:
+                row = imd[min(imd_ids)]
+                out[res_id] = f"{row['module']}.{row['name']}"
+        return out
 
     def resolve_xmlid(self, xmlid: str) -> tuple[str, int]:
         module, _, name = xmlid.partition(".")
@@ -722,6 +752,7 @@ class OdooDatabase:
         spec = self.spec(model)
         if not isinstance(vals, dict):
             raise PyValueError(f"Invalid values for {model}.create(): {vals!r}")
+        access.check(self, model, "create", uid)
         vals = dict(vals)
         ctx = ctx or {}
         rules.before_create(self, model, vals, uid, ctx)
@@ -774,6 +805,7 @@ class OdooDatabase:
         spec = self.spec(model)
         if not isinstance(vals, dict):
             raise PyValueError(f"Invalid values for {model}.write(): {vals!r}")
+        access.check(self, model, "write", uid)
         self.check_exist(model, ids, uid)
         vals = dict(vals)
         rules.before_write(self, model, ids, vals, uid)
@@ -902,6 +934,7 @@ class OdooDatabase:
     # ------------------------------------------------------------------ ORM: unlink
     def unlink(self, model: str, ids: list[int], uid: int) -> bool:
         self.spec(model)
+        access.check(self, model, "unlink", uid)
         rows = self.tables[model].rows
         doomed = [i for i in dict.fromkeys(ids) if i in rows]
         if not doomed:
@@ -927,7 +960,7 @@ class OdooDatabase:
             self._delete(model, row_id)
             for imd_id in sorted(self.xmlids_by_record.get((model, row_id), set())):
                 if imd_id in self.tables["ir.model.data"].rows:
-                    self.unlink("ir.model.data", [imd_id], uid)
+                    self.unlink("ir.model.data", [imd_id], SUPERUSER_ID)
         rules.after_unlink(self, model, removed, uid)
         return True
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from connector.sandbox.odoo import import_load
+from connector.sandbox.odoo import access, import_load
 from connector.sandbox.odoo.database import OdooDatabase
 from connector.sandbox.odoo.errors import (
     AccessError,
@@ -53,6 +53,7 @@ class Method:
     writes: bool = False
     models: frozenset[str] | None = None
     per_record_faults: bool = False
+    reads: bool = False  # checked against the user's read access first
 
 
 def _ids(value: Any) -> list[int]:
@@ -156,6 +157,19 @@ def _check_object_reference(call: Call) -> Any:
     return [model, res_id]
 
 
+def _check_access_rights(call: Call) -> Any:
+    """``BaseModel.check_access_rights`` (17.0, ``@api.model``): callable over RPC, so a
+    client can ask what its user may do before trying."""
+    operation = call.args["operation"]
+    if operation not in access.OPERATIONS:
+        raise PyValueError(f"Invalid access mode: {operation!r}")
+    if access.allowed(call.db, call.model, operation, call.uid):
+        return True
+    if call.args["raise_exception"]:
+        raise AccessError(access.access_error_text(call.db, call.model, operation))
+    return False
+
+
 def _context_get(call: Call) -> Any:
     return {"lang": "en_US", "tz": "Europe/Brussels", "uid": call.uid}
 
@@ -163,7 +177,9 @@ def _context_get(call: Call) -> Any:
 M = _MISSING
 METHODS: dict[str, Method] = {
     # Odoo 17 dropped search(count=True): a client passing it gets Python's TypeError
-    "search": Method((("domain", M), ("offset", 0), ("limit", None), ("order", None)), _search),
+    "search": Method(
+        (("domain", M), ("offset", 0), ("limit", None), ("order", None)), _search, reads=True
+    ),
     "search_read": Method(
         (
             ("domain", None),
@@ -174,16 +190,22 @@ METHODS: dict[str, Method] = {
             ("load", "_classic_read"),
         ),
         _search_read,
+        reads=True,
     ),
-    "search_count": Method((("domain", M), ("limit", None)), _search_count),
-    "read": Method((("ids", M), ("fields", None), ("load", "_classic_read")), _read),
+    "search_count": Method((("domain", M), ("limit", None)), _search_count, reads=True),
+    "read": Method((("ids", M), ("fields", None), ("load", "_classic_read")), _read, reads=True),
     "create": Method((("vals_list", M),), _create, writes=True),
     "write": Method((("ids", M), ("vals", M)), _write, writes=True),
     "unlink": Method((("ids", M),), _unlink, writes=True),
     "load": Method((("fields", M), ("data", M)), _load, writes=True, per_record_faults=True),
-    "name_get": Method((("ids", M),), _name_get),
+    "name_get": Method((("ids", M),), _name_get, reads=True),
     "name_search": Method(
-        (("name", ""), ("args", None), ("operator", "ilike"), ("limit", 100)), _name_search
+        (("name", ""), ("args", None), ("operator", "ilike"), ("limit", 100)),
+        _name_search,
+        reads=True,
+    ),
+    "check_access_rights": Method(
+        (("operation", M), ("raise_exception", True)), _check_access_rights
     ),
     "fields_get": Method((("allfields", None), ("attributes", None)), _fields_get),
     "default_get": Method((("fields_list", M),), _default_get),

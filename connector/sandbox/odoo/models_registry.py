@@ -118,8 +118,21 @@ def build_registry() -> dict[str, ModelSpec]:
                 _m2o("partner_id", "res.partner", "Related Partner", required=True),
                 _m2o("company_id", "res.company", "Company", required=True),
                 _f("active", "boolean", "Active", default=True),
+                _f("groups_id", "many2many", "Groups", relation="res.groups"),
+                # Write-only: Odoo keeps a hash elsewhere and reads it back empty.
+                _f("password", "char", "Password", computed=True, store=False),
             ],
             order="name, login",
+        ),
+        _model(
+            "res.groups",
+            "Access Groups",
+            [
+                _f("name", "char", "Name", required=True),
+                _f("full_name", "char", "Group Name"),
+                _f("implied_ids", "many2many", "Inherits", relation="res.groups"),
+            ],
+            order="name",
         ),
         _model(
             "product.template",

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from connector.sandbox.common import CallStats, FaultInjector, FaultKind
+from connector.sandbox.odoo import access
 from connector.sandbox.odoo.auth import Authenticator
 from connector.sandbox.odoo.database import OdooDatabase
 from connector.sandbox.odoo.errors import (
@@ -157,6 +158,8 @@ class RpcDispatcher:
         self.db.spec(model)
         method = lookup(model, name)
         bound = bind(name, method, args, kwargs)
+        if method.reads:
+            access.check(self.db, model, "read", uid)
         if self.injector.take(FaultKind.SERIALIZATION_FAILURE, "POST", path) is not None:
             raise SerializationFailure()
 

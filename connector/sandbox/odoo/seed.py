@@ -9,19 +9,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from connector.sandbox.odoo import access
 from connector.sandbox.odoo.database import SUPERUSER_ID
 
 if TYPE_CHECKING:
     from connector.sandbox.odoo.database import OdooDatabase
 
 SEED: list[tuple[str, str, dict[str, Any]]] = [
-    ("res.currency", "base.EUR", {"name": "EUR", "full_name": "Euro", "symbol": "€"}),
+    # A fresh database (generic chart, US company) has one active currency, the company's;
+    # every other currency exists inactive (base/data/res_currency_data.xml), and creating
+    # one again is refused.
     ("res.currency", "base.USD", {"name": "USD", "full_name": "United States dollar",
                                   "symbol": "$"}),
+    ("res.currency", "base.EUR", {"name": "EUR", "full_name": "Euro", "symbol": "€",
+                                  "active": False}),
     ("res.currency", "base.GBP", {"name": "GBP", "full_name": "Pound sterling",
-                                  "symbol": "£"}),
-    # A fresh database holds every currency; those the company does not use are inactive
-    # (base/data/res_currency_data.xml), and creating one again is refused.
+                                  "symbol": "£", "active": False}),
     ("res.currency", "base.JPY", {"name": "JPY", "full_name": "Japanese yen", "symbol": "¥",
                                   "rounding": 1.0, "active": False}),
     ("res.currency", "base.KWD", {"name": "KWD", "full_name": "Kuwaiti dinar", "symbol": "KD",
@@ -41,7 +44,7 @@ SEED: list[tuple[str, str, dict[str, Any]]] = [
     ("res.partner", "base.partner_admin", {"name": "Mitchell Admin",
                                            "email": "admin@yourcompany.example.com"}),
     ("res.company", "base.main_company", {"name": "YourCompany", "currency_id": 1,
-                                          "partner_id": 1}),
+                                          "partner_id": 1, "country_id": 8}),
     ("res.users", "base.user_root", {"login": "__system__", "partner_id": 2,
                                      "company_id": 1, "active": False}),
     ("res.users", "base.user_admin", {"login": "admin", "partner_id": 3, "company_id": 1}),
@@ -49,8 +52,6 @@ SEED: list[tuple[str, str, dict[str, Any]]] = [
     ("account.tax", "sandbox.tax_sale_20", {"name": "20%", "amount": 20.0}),
     ("account.tax", "sandbox.tax_sale_20_included", {"name": "20% incl.", "amount": 20.0,
                                                      "price_include": True}),
-    ("product.pricelist", "product.list0", {"name": "Public Pricelist", "currency_id": 1,
-                                            "company_id": 1}),
     ("sale.subscription.stage", "subscription_oca.subscription_stage_draft",
      {"name": "Ready to start", "sequence": 0, "type": "pre"}),
     ("sale.subscription.stage", "subscription_oca.subscription_stage_in_progress",
@@ -71,12 +72,6 @@ SEED: list[tuple[str, str, dict[str, Any]]] = [
      {"name": "I don't really use it"}),
     ("sale.subscription.close.reason", "subscription_oca.close_reason_other",
      {"name": "Other"}),
-    ("sale.subscription.template", "sandbox.template_monthly",
-     {"name": "Monthly", "code": "MON", "recurring_interval": 1,
-      "recurring_rule_type": "months"}),
-    ("sale.subscription.template", "sandbox.template_yearly",
-     {"name": "Yearly", "code": "YEA", "recurring_interval": 1,
-      "recurring_rule_type": "years"}),
 ]  # fmt: skip
 
 
@@ -88,3 +83,17 @@ def seed(db: OdooDatabase) -> None:
     for model, xmlid, vals in SEED:
         record_id = db.create_one(model, vals, SUPERUSER_ID)
         db.set_xmlid(xmlid, model, record_id, noupdate=True)
+    _seed_groups(db)
+
+
+def _seed_groups(db: OdooDatabase) -> None:
+    """The access groups, and the admin user in the highest ones (as Odoo's setup does)."""
+    ids: dict[str, int] = {}
+    for xmlid, (name, full_name, implied) in access.GROUPS.items():
+        vals = {"name": name, "full_name": full_name,
+                "implied_ids": [(6, 0, [ids[group] for group in implied])]}  # fmt: skip
+        ids[xmlid] = db.create_one("res.groups", vals, SUPERUSER_ID)
+        db.set_xmlid(xmlid, "res.groups", ids[xmlid], noupdate=True)
+    _model, admin = db.resolve_xmlid("base.user_admin")
+    admin_groups = [ids[group] for group in access.ADMIN_GROUPS]
+    db.write("res.users", [admin], {"groups_id": [(6, 0, admin_groups)]}, SUPERUSER_ID)

@@ -34,7 +34,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from connector.sandbox.odoo import catalog_rules, product_rules
+from connector.sandbox.odoo import access, catalog_rules, product_rules
 from connector.sandbox.odoo.errors import UniqueViolation
 
 if TYPE_CHECKING:
@@ -70,6 +70,8 @@ def before_create(
         catalog_rules.default_product_taxes(db, vals)
     elif model == "res.currency":
         catalog_rules.check_currency_unique(db, model, vals)
+    elif model == "res.users":
+        access.prepare_user(db, vals)
     elif model == SUBSCRIPTION:
         _before_create_subscription(db, vals, uid)
     elif model == LINE:
@@ -85,6 +87,7 @@ def after_create(
     ctx: dict[str, Any],
 ) -> None:
     catalog_rules.check_single_closed_stage(db, model, vals)
+    access.note_password(db, model, [row["id"]], vals)
     if model == "product.template":
         product_rules.after_create_template(db, row, vals, uid, ctx)
     elif model == SUBSCRIPTION:
@@ -112,6 +115,7 @@ def after_write(
     db: OdooDatabase, model: str, ids: list[int], vals: dict[str, Any], uid: int
 ) -> None:
     catalog_rules.check_single_closed_stage(db, model, vals)
+    access.note_password(db, model, ids, vals)
     if model == SUBSCRIPTION:
         for row_id in ids:
             _compute_header(db, row_id, vals, creating=False)

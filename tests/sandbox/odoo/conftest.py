@@ -16,6 +16,20 @@ from connector.sandbox.odoo.database import utc_now
 DB = "subsync"
 PASSWORD = "s3cret"
 API_KEY = "0123456789abcdef0123456789abcdef01234567"
+# What an administrator adds to a fresh database before subscriptions can be made: an active
+# currency besides the company's, a pricelist in it and two subscription templates.
+REFERENCE: dict[str, list[dict[str, Any]]] = {
+    "res.currency": [{"__xmlid": "base.EUR", "active": True}],
+    "product.pricelist": [
+        {"__xmlid": "sandbox.pricelist_eur", "name": "Subscriptions EUR", "currency_id": "base.EUR"}
+    ],
+    "sale.subscription.template": [
+        {"__xmlid": "sandbox.template_monthly", "name": "Monthly", "code": "MON",
+         "recurring_interval": 1, "recurring_rule_type": "months"},
+        {"__xmlid": "sandbox.template_yearly", "name": "Yearly", "code": "YEA",
+         "recurring_interval": 1, "recurring_rule_type": "years"},
+    ],
+}  # fmt: skip
 
 
 class FakeClock:
@@ -33,7 +47,8 @@ class FakeClock:
 
 @pytest.fixture(scope="session")
 def served() -> Iterator[tuple[OdooSandbox, RunningServer]]:
-    sandbox = create_odoo_app(OdooSandboxConfig(password=PASSWORD, api_keys=[API_KEY]))
+    config = OdooSandboxConfig(password=PASSWORD, api_keys=[API_KEY], initial_records=REFERENCE)
+    sandbox = create_odoo_app(config)
     server = sandbox.serve()
     yield sandbox, server
     server.stop()

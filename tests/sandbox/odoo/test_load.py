@@ -40,7 +40,7 @@ def refs(odoo: Any) -> dict[str, str]:
     return {
         "partner": str(odoo.env["res.partner"].create({"name": "Subscriber"})),
         "template": str(odoo.env.ref("sandbox.template_monthly").id),
-        "pricelist": str(odoo.env.ref("product.list0").id),
+        "pricelist": str(odoo.env.ref("sandbox.pricelist_eur").id),
         "seat": str(products.create({"name": "Seat", "default_code": "SEAT"})),
         "desk": str(products.create({"name": "Desk", "default_code": "DESK"})),
     }

@@ -55,7 +55,7 @@ def _priced_subscription(odoo: Any) -> tuple[int, int, int]:
     product = odoo.env["product.product"].create(
         {"name": "Seat", "default_code": "SEAT", "list_price": 10.0, "taxes_id": [(6, 0, [])]}
     )
-    pricelist = odoo.env.ref("product.list0").id
+    pricelist = odoo.env.ref("sandbox.pricelist_eur").id
     sub = odoo.env["sale.subscription"].create(
         {
             "partner_id": partner,

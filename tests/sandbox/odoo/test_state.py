@@ -11,6 +11,7 @@ import httpx
 import odoorpc
 
 from connector.sandbox.odoo import OdooSandbox, OdooSandboxConfig, create_odoo_app
+from tests.sandbox.odoo.conftest import REFERENCE
 
 
 def test_reset_endpoint(port: int, odoo: Any, sandbox: OdooSandbox) -> None:
@@ -23,10 +24,11 @@ def test_reset_endpoint(port: int, odoo: Any, sandbox: OdooSandbox) -> None:
 def test_sqlite_persistence_roundtrip(tmp_path: Path) -> None:
     """save() writes SQLite; a new sandbox on the same file sees the same records and codes."""
     path = tmp_path / "odoo.sqlite"
-    first = create_odoo_app(OdooSandboxConfig(persist_path=path))
+    first = create_odoo_app(OdooSandboxConfig(persist_path=path, initial_records=REFERENCE))
     first.load({"res.partner": [{"__xmlid": "subsync.keep", "name": "Persisted"}],
-                "sale.subscription": [{"partner_id": "subsync.keep", "template_id": 1,
-                                       "pricelist_id": 1}]})  # fmt: skip
+                "sale.subscription": [{"partner_id": "subsync.keep",
+                                       "template_id": "sandbox.template_monthly",
+                                       "pricelist_id": "sandbox.pricelist_eur"}]})  # fmt: skip
     first.save()
     second = create_odoo_app(OdooSandboxConfig(persist_path=path))
     model, res_id = second.database.resolve_xmlid("subsync.keep")

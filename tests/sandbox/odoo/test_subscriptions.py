@@ -21,7 +21,7 @@ def refs(odoo: Any) -> dict[str, int]:
         "partner": partner,
         "product": product,
         "template": odoo.env.ref("sandbox.template_monthly").id,
-        "pricelist": odoo.env.ref("product.list0").id,
+        "pricelist": odoo.env.ref("sandbox.pricelist_eur").id,
         "tax20": odoo.env.ref("sandbox.tax_sale_20").id,
     }
 

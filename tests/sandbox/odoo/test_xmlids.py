@@ -48,7 +48,7 @@ def test_bulk_load_with_xmlid_references(odoo: Any, port: int) -> None:
                          "country_id": "base.fr"}],
         "sale.subscription": [{"__xmlid": "subsync.sub_1", "partner_id": "subsync.partner_cus_1",
                                "template_id": "sandbox.template_monthly",
-                               "pricelist_id": "product.list0"}],
+                               "pricelist_id": "sandbox.pricelist_eur"}],
     }}  # fmt: skip
     response = httpx.post(f"http://127.0.0.1:{port}/__sandbox/load", json=payload)
     assert response.status_code == 200, response.text
