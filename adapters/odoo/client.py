@@ -165,6 +165,12 @@ class OdooClient:
     def unlink(self, model: str, ids: Sequence[int]) -> None:
         self._call(model, "unlink", [list(ids)])
 
+    def may(self, model: str, operation: str) -> bool:
+        """Whether the connector's user may ``operation`` (read, write, create, unlink)
+        records of ``model``: Odoo's ``check_access_rights``, asked without trying."""
+        answer = self._call(model, "check_access_rights", [operation], {"raise_exception": False})
+        return bool(answer)
+
     def fields_get(self, model: str, fields: Sequence[str]) -> dict[str, Row]:
         result: dict[str, Row] = self._call(
             model, "fields_get", [list(fields)], {"attributes": ["type", "relation"]}

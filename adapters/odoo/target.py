@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from adapters.base import MappedTarget, StatedRevenue, estimate_calls
+from adapters.odoo.access import access_problems
 from adapters.odoo.client import OdooClient, Row
 from adapters.odoo.connection import OdooConnection, Rpc
 from adapters.odoo.contract import object_problems
@@ -81,6 +82,10 @@ class OdooTarget(MappedTarget):
                 if spec.lines_model is not None and spec.lines_model not in lines:
                     lines[spec.lines_model] = self.client.fields_get(spec.lines_model, [])
             problems.extend(object_problems(obj, described, lines))
+        denied = access_problems(self.client, objects.values())
+        if denied:
+            # The other checks would only fail for the same reason.
+            return [*problems, *denied]
         checked = mapping or self.mapping
         problems.extend(readiness_problems(self.client, checked.path, objects.values()))
         subscriptions = any(obj.model == SUBSCRIPTION_MODEL for obj in objects.values())
