@@ -35,6 +35,22 @@ COUPLED: dict[str, frozenset[str]] = {
 }
 
 
+# Billing computes and collects tax; Odoo holds amounts net of tax. subscription_oca gives a
+# line its product's customer taxes (``_compute_tax_ids``, depends on ``product_id``; a
+# fresh database's products carry a 15 % sales tax), so a line written with a product is
+# written without taxes in the same call, which Odoo keeps (written fields are protected
+# from recomputation). An empty load cell sets the field to False as well.
+TAXES = "tax_ids"
+
+
+def untaxed(vals: Mapping[str, Any], mapped: Collection[str]) -> dict[str, Any]:
+    """``{"tax_ids": False}`` for line vals that set a product, unless the mapping itself
+    writes the line's taxes."""
+    if "product_id" in vals and TAXES not in mapped:
+        return {TAXES: False}
+    return {}
+
+
 @dataclass(frozen=True, slots=True)
 class CurrentLine:
     """A line as Odoo holds it: its id, our line key (None if not ours), normalised values."""

@@ -40,6 +40,7 @@ from adapters.odoo.lines import (
     ValsOf,
     line_commands,
     rewrite_commands,
+    untaxed,
 )
 from adapters.odoo.load_rows import CellError, Column, Layout, Line, LoadRecord
 from adapters.odoo.loading import Block, Refusal, load_blocks
@@ -323,7 +324,7 @@ class OdooWriter:
                 raise RecordFailed(
                     WriteError(error.code, error.message, error.retryable, (where,))
                 ) from exc
-        return vals
+        return {**vals, **untaxed(vals, children)}
 
     # -- creates -----------------------------------------------------------------------
 
@@ -335,10 +336,7 @@ class OdooWriter:
         resolved: Mapping[tuple[str, str], Mapping[str, int]],
     ) -> None:
         many2one = frozenset(f.target for f in obj.fields if f.kind in ("ref", "lookup"))
-        children = {
-            spec.target: [Column(c.target, c.kind == "lookup") for c in spec.children]
-            for spec in obj.lines()
-        }
+        children = {spec.target: _load_columns(spec) for spec in obj.lines()}
         # Normally one layout (the same mapped fields) and so one load for the whole batch.
         groups: dict[Layout, list[tuple[_Item, Block]]] = {}
         for item in items:
@@ -673,3 +671,12 @@ def _ids(raw: object) -> list[int]:
     if isinstance(raw, list):
         return [int(i) for i in raw if isinstance(i, int)]
     return []
+
+
+def _load_columns(spec: FieldInfo) -> list[Column]:
+    """The line columns of a ``load``: the mapped child fields, and the taxes
+    :func:`.lines.untaxed` empties (an empty cell is False)."""
+    columns = [Column(child.target, child.kind == "lookup") for child in spec.children]
+    mapped = [child.target for child in spec.children]
+    extra = untaxed(dict.fromkeys(mapped), mapped)
+    return columns + [Column(name, False) for name in extra]
