@@ -15,6 +15,7 @@ from adapters.odoo.invoicing import invoicing_cron_problems
 from adapters.odoo.lookups import LookupCache
 from adapters.odoo.reader import OdooReader
 from adapters.odoo.readiness import readiness_problems
+from adapters.odoo.reference_check import reference_problems
 from adapters.odoo.revenue import SUBSCRIPTION_MODEL, OdooRevenue
 from adapters.odoo.schema import ObjectInfo, describe
 from adapters.odoo.settings import OdooSettings
@@ -88,6 +89,7 @@ class OdooTarget(MappedTarget):
             return [*problems, *denied]
         checked = mapping or self.mapping
         problems.extend(readiness_problems(self.client, checked.path, objects.values()))
+        problems.extend(reference_problems(self.client, objects.values()))
         subscriptions = any(obj.model == SUBSCRIPTION_MODEL for obj in objects.values())
         if subscriptions and not self.settings.allow_odoo_invoicing:
             problems.extend(invoicing_cron_problems(self.client))
