@@ -154,16 +154,30 @@ class Worker:
             self.metrics.reconciles.labels(outcome=outcome).inc()
 
     def _sweep(self, item: WorkItem) -> None:
+        """A full scan that only enqueues: a read-only planning pass over every subscription
+        (billing's and those it no longer has), then the keys with something to do go to
+        the queue, where workers apply each under its lease from fresh reads. So a sweep
+        never overwrites what a worker applied meanwhile, and its safety valve still stops
+        a mass change before anything is written."""
         self.log.info("worker.sweep_started")
         try:
             with self._heartbeat([item.key]):
-                report = self.reconciler.reconcile_all(RunOptions(kind="sweep"))
+                report = self.reconciler.reconcile_all(RunOptions(kind="sweep", dry_run=True))
         except Exception as exc:
             self.queue.failed(item, redact_text(f"{type(exc).__name__}: {exc}"))
             return
         self._count_calls(report.cost)
+        if report.status == "stopped_by_safety_valve":
+            reasons = "; ".join(report.verdict.reasons if report.verdict else ())
+            self.log.error("worker.sweep_safety_valve", reasons=reasons)
+            self.metrics.reconciles.labels(outcome="safety_valve").inc()
+            self.queue.done(item)
+            return
+        keys = sorted({plan.key for plan in report.plans})
+        if keys:
+            self.queue.add(keys, "sweep")
         self.queue.done(item)
-        self.log.info("worker.sweep_finished", status=report.status, changed=len(report.plans))
+        self.log.info("worker.sweep_finished", status=report.status, queued=len(keys))
 
     def _count_calls(self, cost: Mapping[str, SystemCost]) -> None:
         for system, spent in cost.items():

@@ -5,10 +5,13 @@ from __future__ import annotations
 import random
 
 from connector.metrics import Metrics
+from connector.planner import SubscriptionPlan
 from connector.poller import Poller
 from connector.queue import QueuePolicy, WorkQueue
 from connector.records import WriteError, WriteRequest
+from connector.report import RunReport
 from connector.schema import SubscriptionStatus
+from connector.store import AuditQuery
 from connector.worker import SWEEP_KEY, Worker
 from tests.conftest import World
 from tests.factories import item
@@ -64,12 +67,58 @@ def test_validation_failures_are_done_and_dead_lettered(world: World) -> None:
     assert letter.error_code == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
 
 
-def test_sweep_key_runs_a_full_reconciliation(world: World) -> None:
-    """The sweep item reconciles every subscription once."""
+def _drain(worker: Worker) -> None:
+    while worker.run_once():
+        pass
+
+
+def test_a_sweep_enqueues_what_needs_work_and_workers_apply_it(world: World) -> None:
+    """The sweep writes nothing itself: its planning pass queues the keys with something to
+    do, and workers apply them under their leases. A sweep over agreeing systems queues
+    nothing."""
     queue = _queue(world)
+    worker = _worker(world, queue)
     queue.add([SWEEP_KEY], "sweep")
-    _worker(world, queue).run_once()
+    worker.run_once()
+    assert world.crm.records["subscription"] == {}
+    assert queue.stats().queued == 40
+    _drain(worker)
     assert len(world.crm.records["subscription"]) == 40
+    queue.add([SWEEP_KEY], "sweep")
+    worker.run_once()
+    assert queue.stats().queued == 0
+
+
+def test_a_sweep_never_writes_older_values_over_a_worker(world: World) -> None:
+    """Billing changes while the sweep plans: the worker applies the newer value first, and
+    the sweep's key, worked again from fresh reads, neither writes the older value back nor
+    audits the change twice."""
+    queue = _queue(world)
+    worker = _worker(world, queue)
+    queue.add([f"sub_{i:05d}" for i in range(1, 41)], "initial")
+    _drain(worker)
+    key = "sub_00002"
+    (sub,) = world.source.get([key]).found.values()
+    world.source.put(sub.replace(items=(item("enterprise", 5),)))
+    planning = world.reconciler._plan_everything
+
+    def plan_then_billing_moves_on(report: RunReport) -> list[SubscriptionPlan]:
+        plans = planning(report)  # the sweep planned 5 seats
+        world.source.put(sub.replace(items=(item("enterprise", 9),)))
+        queue.add([key], "webhook")
+        worker.run_once()  # a worker applies 9 while the sweep is still running
+        return plans
+
+    world.reconciler._plan_everything = plan_then_billing_moves_on  # type: ignore[method-assign]
+    queue.add([SWEEP_KEY], "sweep")
+    worker.run_once()
+    assert world.crm.records["subscription"][key].fields["Quantity__c"] == 9
+    _drain(worker)
+    assert world.crm.records["subscription"][key].fields["Quantity__c"] == 9
+    audited = world.store.query_audit(AuditQuery(subscription_id=key))
+    applied = [entry.event_types for entry in audited if entry.outcome == "applied"]
+    assert len(applied) == 2, applied  # the first sync, then one upgrade
+    assert sum("upgraded" in events for events in applied) == 1
 
 
 def test_poller_queues_changed_keys_and_advances_the_cursor(world: World) -> None:
