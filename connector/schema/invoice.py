@@ -11,7 +11,10 @@ It is the ground truth for MRR and for an ERP that holds billing's amounts (Odoo
   invoice; each is rounded to the minor unit and never takes the invoice below zero; a
   subscription discount over items with different tax rates gets one line per set of rates;
 - amounts are **net of tax**: a line whose rates include tax (``inclusive`` rates: the item's
-  own, else the subscription's defaults) is divided by one plus those rates, then rounded.
+  own, else the subscription's defaults) is divided by one plus those rates, then rounded; a
+  discount line takes off the difference between the rounded nets of what the item cost
+  before and after it, so an item and its discounts always add up to the rounded net of what
+  is left (never below zero, whatever each rounding does).
 
 Each line's ``quantity x unit_amount`` is exactly its ``amount``: an item shows its quantity
 and unit price when that division is exact at the currency's precision, else one unit at the
@@ -82,11 +85,22 @@ class InvoicePart:
 
 @dataclass(slots=True)
 class _Open:
-    """What an item still costs (gross) while discounts are taken off, and its tax rates."""
+    """What an item still costs while discounts are taken off: gross, and net as its lines so
+    far add up to; and its tax rates."""
 
     item: SubscriptionItem
     gross: Decimal
+    net: Decimal
     rates: tuple[TaxRate, ...]
+
+    def take(self, off: Decimal, currency: str) -> Decimal:
+        """Take ``off`` (gross) off; return what that takes off the net. The net left is
+        always the rounded net of the gross left, so an item's lines never add up below
+        zero, however many discounts each round on their own."""
+        self.gross -= off
+        after = _net(self.gross, self.rates, currency)
+        taken, self.net = self.net - after, after
+        return taken
 
 
 def recurring_lines(subscription: Subscription) -> tuple[InvoiceLine, ...]:
@@ -119,15 +133,16 @@ def invoice_parts(subscription: Subscription) -> tuple[InvoicePart, ...]:
             continue
         rates = item.tax_rates or subscription.tax_rates
         gross = _round(item_charge(item), currency)
-        lines.append(_item_line(item, gross, rates, currency))
-        entry = _Open(item, gross, rates)
+        line = _item_line(item, gross, rates, currency)
+        lines.append(line)
+        entry = _Open(item, gross, line.net, rates)
         for discount in item.discounts:
             if discount_applies(discount, period):
                 off = _off(discount, entry.gross, currency)
                 if off:
-                    entry.gross -= off
+                    net = entry.take(off, currency)
                     key = f"{item.id}/{discount.id}"
-                    lines.append(_discount_line(key, item.id, discount, off, rates, currency))
+                    lines.append(_discount_line(key, item.id, discount, net, rates))
         open_items.append(entry)
     for discount in subscription.discounts:
         if discount_applies(discount, period):
@@ -180,20 +195,24 @@ def _subscription_discount(
         if not off:
             continue
         given += off
-        _take(entries, off)
+        net = _take(entries, off, currency)
         key = discount.id
         if len(groups) > 1:
             key = f"{discount.id}/{'+'.join(rate_ids) or 'untaxed'}"
-        lines.append(_discount_line(key, None, discount, off, entries[0].rates, currency))
+        lines.append(_discount_line(key, None, discount, net, entries[0].rates))
     return lines
 
 
-def _take(entries: Sequence[_Open], off: Decimal) -> None:
-    """Lower what the items of a group still cost by ``off``, first item first."""
+def _take(entries: Sequence[_Open], off: Decimal, currency: str) -> Decimal:
+    """Lower what the items of a group still cost by ``off``, first item first; return
+    what that takes off their net."""
+    net = _ZERO
     for entry in entries:
         taken = min(off, entry.gross)
-        entry.gross -= taken
+        if taken:
+            net += entry.take(taken, currency)
         off -= taken
+    return net
 
 
 def _off(discount: Discount, base: Decimal, currency: str) -> Decimal:
@@ -211,11 +230,10 @@ def _discount_line(
     key: str,
     item_id: str | None,
     discount: Discount,
-    off: Decimal,
+    taken: Decimal,
     rates: tuple[TaxRate, ...],
-    currency: str,
 ) -> InvoicePart:
-    net = -_net(off, rates, currency)
+    net = -taken
     if discount.percent_off is not None:
         what = f"{discount.percent_off:f} % off"
     else:

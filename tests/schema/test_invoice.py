@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from connector.schema import (
@@ -283,6 +283,14 @@ def test_a_discount_never_takes_the_invoice_below_zero() -> None:
     percent=st.decimals(min_value=Decimal("0"), max_value=Decimal("100"), places=2),
     fixed=st.decimals(min_value=Decimal("0"), max_value=Decimal("500"), places=2),
     inclusive=st.booleans(),
+)
+# Two discounts, each rounded on its own, once took a tax-inclusive invoice to -0.01.
+@example(
+    amount=Decimal("3.64"),
+    quantity=235,
+    percent=Decimal("99.99"),
+    fixed=Decimal("0.09"),
+    inclusive=True,
 )
 def test_property_every_line_multiplies_back_to_its_amount(
     amount: Decimal, quantity: int, percent: Decimal, fixed: Decimal, inclusive: bool
