@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import partial
@@ -29,6 +30,7 @@ from adapters.base import (
 )
 from connector.apply import RecordId, RecordOutcome, apply_plans
 from connector.audit import AuditTrail, build_entry
+from connector.claims import Claims
 from connector.errors import MappingContractError
 from connector.lanes import Lanes
 from connector.logs import get_logger
@@ -74,6 +76,9 @@ class RunOptions:
     allow_mass_changes: bool = False
     kind: str = "reconcile"
     correlation_id: str | None = None
+    # Hold each key's lease while it is planned and written (see connector.claims). A queue
+    # worker's keys are leased already; a dry run writes nothing and needs none.
+    claim: bool = True
 
 
 def new_run_id() -> str:
@@ -111,6 +116,7 @@ class Reconciler:
         # system -> its stamp scan (object -> key -> (modstamp, remote id)); full runs only
         self._stamp_scans: dict[str, Future[StampIndex]] = {}
         self._lanes = Lanes(self.targets)  # open while planning: one reading thread per target
+        self._claims: Claims | None = None  # the leases of the run in progress, if it claims
 
     @property
     def mapping_version(self) -> str:
@@ -165,22 +171,13 @@ class Reconciler:
                 # Fixed once the first run is recorded; until then every first sight is part
                 # of the opening balance.
                 self.policy = replace(self.policy, history_opened_at=self.store.history_opened_at())
-            plans = planner(report)
-            report.plans = plans
-            population = max(report.subscriptions, self.store.count_known())
-            report.verdict = check(plans, population, self.safety)
-            self._count_planned(report)
-            outcomes: dict[RecordId, RecordOutcome] = {}
-            stopped = report.verdict.tripped and not options.allow_mass_changes
-            if stopped:
-                log.warning("run.safety_valve", reasons=list(report.verdict.reasons))
-            elif not options.dry_run:
-                outcomes = apply_plans(plans, self.targets)
-            checks = self._verify(plans, outcomes, report) if self.verify_writes else None
-            self._record(report, plans, outcomes, options, correlation, stopped, checks)
+            with self._claiming(options):
+                self._plan_apply_record(report, planner, options, correlation, log)
             report.status = (
                 "stopped_by_safety_valve"
-                if stopped
+                if report.verdict is not None
+                and report.verdict.tripped
+                and not options.allow_mass_changes
                 else "dead_letters"
                 if report.dead_letters
                 else "clean"
@@ -193,6 +190,56 @@ class Reconciler:
         self._finish(report, calls_before)
         log.info("run.finished", **report.summary())
         return report
+
+    def _plan_apply_record(
+        self,
+        report: RunReport,
+        planner: Callable[[RunReport], list[SubscriptionPlan]],
+        options: RunOptions,
+        correlation: str,
+        log: Any,
+    ) -> None:
+        plans = planner(report)
+        report.plans = plans
+        population = max(report.subscriptions, self.store.count_known())
+        report.verdict = check(plans, population, self.safety)
+        self._count_planned(report)
+        outcomes: dict[RecordId, RecordOutcome] = {}
+        stopped = report.verdict.tripped and not options.allow_mass_changes
+        if stopped:
+            log.warning("run.safety_valve", reasons=list(report.verdict.reasons))
+        elif not options.dry_run:
+            outcomes = apply_plans(plans, self.targets)
+        checks = self._verify(plans, outcomes, report) if self.verify_writes else None
+        self._record(report, plans, outcomes, options, correlation, stopped, checks)
+
+    @contextmanager
+    def _claiming(self, options: RunOptions) -> Iterator[None]:
+        """Hold the leases of the keys this run plans until it has recorded them."""
+        if options.dry_run or not options.claim:
+            yield
+            return
+        with Claims(self.store, self.clock).holding() as claims:
+            self._claims = claims
+            try:
+                yield
+            finally:
+                self._claims = None
+
+    def _claimed(self, read: SourceRead, report: RunReport) -> SourceRead:
+        """The part of a chunk this run holds; the rest is deferred to the queue."""
+        if self._claims is None:
+            return read
+        taken = self._claims.take([*read.found, *read.errors, *sorted(read.missing)])
+        if not taken.deferred:
+            return read
+        report.deferred += len(taken.deferred)
+        keep = set(taken.keys)
+        return SourceRead(
+            {key: sub for key, sub in read.found.items() if key in keep},
+            {key: error for key, error in read.errors.items() if key in keep},
+            frozenset(key for key in read.missing if key in keep),
+        )
 
     def check_contracts(self, *, force: bool = False) -> None:
         """Compare every mapping with its target's live schema; raise on any mismatch.
@@ -236,7 +283,11 @@ class Reconciler:
         with self._lanes.opened():
             for start in range(0, len(keys), self.chunk_size):
                 chunk = keys[start : start + self.chunk_size]
-                read = self.source.get(chunk)
+                if self._claims is not None:
+                    taken = self._claims.take(chunk)
+                    report.deferred += len(taken.deferred)
+                    chunk = taken.keys
+                read = self.source.get(chunk) if chunk else SourceRead({})
                 plans.extend(self._plan_prepared(self._prepare(read), report))
                 self._tick(start + len(chunk))
         return plans
@@ -268,7 +319,7 @@ class Reconciler:
         pending: _Prepared | None = None
         for read in self._chunks(pages):
             seen.update(read.found, read.errors)
-            ready = self._prepare(read)
+            ready = self._prepare(self._claimed(read, report))
             if pending is not None:
                 plans.extend(self._plan_prepared(pending, report))
                 planned += pending.size

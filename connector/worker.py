@@ -122,7 +122,8 @@ class Worker:
 
     def _reconcile(self, items: Sequence[WorkItem]) -> None:
         keys = [item.key for item in items]
-        options = RunOptions(kind="queue", correlation_id=f"{self.name}:{keys[0]}")
+        # The keys are this worker's leases already.
+        options = RunOptions(kind="queue", correlation_id=f"{self.name}:{keys[0]}", claim=False)
         try:
             with self._heartbeat(keys):
                 report = self.reconciler.reconcile(keys, options)

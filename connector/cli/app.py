@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from connector.burst import drain
 from connector.cli.mrr_render import bridge_csv, bridge_json, print_bridge
 from connector.cli.progress import progress_reporter
 from connector.cli.render import (
@@ -29,6 +30,7 @@ from connector.cli.render import (
 from connector.cli.sandbox import sandbox_app
 from connector.cli.verify_render import print_verify, verify_json
 from connector.config import Settings, load_settings
+from connector.daemon import queue_policy
 from connector.errors import ConfigError, ConnectorError, MappingContractError
 from connector.logs import configure_logging, get_logger
 from connector.mapping import MappingError, mapping_json_schema
@@ -124,10 +126,23 @@ def reconcile(
             report = runtime.reconciler.reconcile(subscription, options)
         else:
             report = runtime.reconciler.reconcile_all(options)
+        worked = 0
+        if not dry_run and report.status != "stopped_by_safety_valve":
+            worked = drain(
+                runtime.store,
+                runtime.reconciler,
+                queue_policy(settings),
+                settings.daemon.batch_size,
+            )
     if as_json:
         sys.stdout.write(report_json(report) + "\n")
     else:
         print_report(out, report)
+        if worked or report.deferred:
+            out.print(
+                f"queue: {report.deferred} keys left to the queue by this run (another worker "
+                f"held them or wrote them meanwhile); {worked} queued keys worked before exiting"
+            )
     raise typer.Exit(report.exit_code)
 
 

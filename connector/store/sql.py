@@ -32,6 +32,7 @@ from connector.store.timestamps import from_text, to_text, utcnow
 
 # SQLite allows 32,766 host parameters since 3.32; keep IN lists well below it.
 _IN_BATCH = 900
+CLAIM_CHUNK = 500  # keys per statement when a run claims or gives back its leases
 
 
 def _chunks(keys: Sequence[str], size: int = _IN_BATCH) -> Iterator[Sequence[str]]:
@@ -724,6 +725,77 @@ class SqlStore(ABC):
                 "DELETE FROM work_item WHERE key = ? AND lease_owner = ?", (key, owner)
             )
             return bool(cursor.rowcount)
+
+    # -- leases a run takes outside the queue ------------------------------------------------
+    # A run (``connector reconcile``, a cron job) writes only keys it holds, like a worker: it
+    # takes the keys nobody holds (or whose holder's lease ran out) as leased rows of its own
+    # and gives them back when it is done, queued again if they were asked for meanwhile.
+
+    def claim(
+        self, keys: Sequence[str], owner: str, now: dt.datetime, lease_seconds: float
+    ) -> set[str]:
+        stamp = to_text(now)
+        until = to_text(now + dt.timedelta(seconds=lease_seconds))
+        claimed: set[str] = set()
+        unique = list(dict.fromkeys(keys))
+        with self.transaction():
+            for start in range(0, len(unique), CLAIM_CHUNK):
+                chunk = unique[start : start + CLAIM_CHUNK]
+                values = ",".join("(?, 'leased', 'run', 0, ?, ?, ?, 0, ?, ?)" for _ in chunk)
+                params: list[Any] = []
+                for key in chunk:
+                    params.extend((key, stamp, stamp, stamp, owner, until))
+                rows = self._rows(
+                    "INSERT INTO work_item (key, state, reason, attempts, not_before,"
+                    " enqueued_at, updated_at, dirty, lease_owner, lease_expires_at)"
+                    f" VALUES {values} ON CONFLICT (key) DO UPDATE SET"
+                    " lease_owner = excluded.lease_owner,"
+                    " lease_expires_at = excluded.lease_expires_at,"
+                    " updated_at = excluded.updated_at"
+                    " WHERE work_item.state = 'leased' AND work_item.lease_expires_at < ?"
+                    " RETURNING key",
+                    (*params, stamp),
+                )
+                claimed.update(str(row["key"]) for row in rows)
+        return claimed
+
+    def release_claims(self, keys: Sequence[str], owner: str, now: dt.datetime) -> None:
+        stamp = to_text(now)
+        unique = list(dict.fromkeys(keys))
+        with self.transaction():
+            for start in range(0, len(unique), CLAIM_CHUNK):
+                chunk = unique[start : start + CLAIM_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                self._execute(
+                    "UPDATE work_item SET state = 'queued', dirty = 0, attempts = 0,"
+                    " last_error = NULL, lease_owner = NULL, lease_expires_at = NULL,"
+                    " not_before = ?, updated_at = ?"
+                    f" WHERE lease_owner = ? AND state = 'leased' AND dirty = 1"
+                    f" AND key IN ({marks})",
+                    (stamp, stamp, owner, *chunk),
+                )
+                self._execute(
+                    "DELETE FROM work_item WHERE lease_owner = ? AND state = 'leased'"
+                    f" AND dirty = 0 AND key IN ({marks})",
+                    (owner, *chunk),
+                )
+
+    def audit_mark(self) -> int:
+        return int(self._scalar("SELECT COALESCE(MAX(id), 0) AS n FROM audit") or 0)
+
+    def audited_since(self, mark: int, keys: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), CLAIM_CHUNK):
+            chunk = unique[start : start + CLAIM_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = self._rows(
+                "SELECT DISTINCT subscription_id FROM audit WHERE id > ? AND dry_run = 0"
+                f" AND subscription_id IN ({marks})",
+                (mark, *chunk),
+            )
+            found.update(str(row["subscription_id"]) for row in rows)
+        return found
 
     def queue_stats(self, now: dt.datetime) -> QueueStats:
         row = self._one(

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from connector.cli.app import app
 from connector.report import ExitCode
 from connector.schema import SubscriptionStatus
+from connector.store import open_store, utcnow
 from tests.factories import MAPPINGS, subscription
 
 runner = CliRunner()
@@ -226,3 +227,34 @@ def postgres_url_with_password(password: str) -> str:
 
     url = postgres_url()
     return url.replace("postgresql://postgres@", f"postgresql://postgres:{password}@")
+
+
+def test_a_run_leaves_queued_keys_to_the_queue_and_works_them_before_exiting(
+    workdir: Path,
+) -> None:
+    """A key a trigger queued is the queue's: the run does not write it itself, and burst
+    mode works it (under its lease, from fresh reads) before the command exits. A key a
+    worker holds is left to that worker."""
+    run(workdir, "reconcile")
+    subs = json.loads((workdir / "export.json").read_text())
+    for number in (4, 5):
+        subs[number - 1] = json.loads(
+            subscription(number, status=SubscriptionStatus.CANCELLED).model_dump_json()
+        )
+    _export(workdir / "export.json", subs)
+    store = open_store(f"sqlite:///{workdir / 'state' / 'connector.db'}")
+    try:
+        now = utcnow()
+        store.enqueue(["sub_00004", "sub_00005"], "webhook", now)
+        (held,) = store.lease("daemon-worker", 1, now, 600)
+        code, out = run(workdir, "reconcile")
+        assert code == ExitCode.CLEAN
+        assert "2 keys left to the queue by this run" in out
+        assert "1 queued keys worked before exiting" in out
+        crm = json.loads((workdir / "crm.json").read_text())["subscription"]
+        worked = "sub_00005" if held.key == "sub_00004" else "sub_00004"
+        assert crm[worked]["fields"]["Status__c"] == "Cancelled"
+        assert crm[held.key]["fields"]["Status__c"] != "Cancelled"
+        assert store.queue_stats(utcnow()).leased == 1  # still the daemon worker's
+    finally:
+        store.close()
