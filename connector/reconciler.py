@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -32,6 +34,14 @@ from connector.apply import RecordId, RecordOutcome, apply_plans
 from connector.audit import AuditTrail, build_entry
 from connector.claims import Claims
 from connector.errors import MappingContractError
+from connector.intents import (
+    RUN_BEAT_SECONDS,
+    RUN_STALE,
+    intents_for,
+    pid_alive,
+    settle_orphans,
+    this_host,
+)
 from connector.lanes import Lanes
 from connector.logs import get_logger
 from connector.planner import (
@@ -151,7 +161,13 @@ class Reconciler:
         self._total = total
         self.store.start_run(
             RunRecord(
-                report.run_id, options.kind, self.clock(), options.dry_run, self.mapping_version
+                report.run_id,
+                options.kind,
+                self.clock(),
+                options.dry_run,
+                self.mapping_version,
+                owner_host=this_host(),
+                owner_pid=os.getpid(),
             )
         )
         calls_before = self._calls()
@@ -159,6 +175,8 @@ class Reconciler:
         log.info("run.started", kind=options.kind, dry_run=options.dry_run, keys=total)
         try:
             self.check_contracts()
+            if not options.dry_run:
+                self._settle_dead_runs(log)
             if not options.dry_run and not self._ledger_ready:
                 if needs_opening_balances(self.store):
                     opened = record_opening_balances(
@@ -171,7 +189,7 @@ class Reconciler:
                 # Fixed once the first run is recorded; until then every first sight is part
                 # of the opening balance.
                 self.policy = replace(self.policy, history_opened_at=self.store.history_opened_at())
-            with self._claiming(options):
+            with self._claiming(options), self._beating(report.run_id):
                 self._plan_apply_record(report, planner, options, correlation, log)
             report.status = (
                 "stopped_by_safety_valve"
@@ -209,9 +227,47 @@ class Reconciler:
         if stopped:
             log.warning("run.safety_valve", reasons=list(report.verdict.reasons))
         elif not options.dry_run:
+            # What each subscription's audit entry will be, kept before anything is written:
+            # a crash after the writes cannot lose it (see connector.intents).
+            self.store.add_intents(
+                intents_for(
+                    plans,
+                    run_id=report.run_id,
+                    correlation_id=correlation,
+                    mapping_version=self.mapping_version,
+                    at=self.clock(),
+                    outcome_of=lambda plan: _outcome(plan, {}, True, False, False),
+                )
+            )
             outcomes = apply_plans(plans, self.targets)
         checks = self._verify(plans, outcomes, report) if self.verify_writes else None
         self._record(report, plans, outcomes, options, correlation, stopped, checks)
+
+    def _settle_dead_runs(self, log: Any) -> None:
+        """Runs whose process died are shown aborted; what they wrote gets its audit."""
+        aborted = self.store.abort_dead_runs(self.clock(), this_host(), pid_alive, RUN_STALE)
+        if aborted:
+            log.warning("run.aborted_runs_found", runs=aborted)
+        settled = settle_orphans(self.store, self.targets, log)
+        if settled:
+            log.warning("run.intents_settled", entries=settled)
+
+    @contextmanager
+    def _beating(self, run_id: str) -> Iterator[None]:
+        """Show the run alive while it works (a run that stops beating is taken for dead)."""
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(RUN_BEAT_SECONDS):
+                self.store.beat_run(run_id, self.clock())
+
+        thread = threading.Thread(target=beat, name="run-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join(timeout=5)
 
     @contextmanager
     def _claiming(self, options: RunOptions) -> Iterator[None]:
@@ -658,6 +714,7 @@ class Reconciler:
             for key, systems in resolved:
                 self.store.resolve_dead_letters(key, systems, report.run_id)
             self.audit.record(entries)
+            self.store.drop_intents(report.run_id)
 
 
 def _outcome(

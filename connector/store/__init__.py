@@ -3,6 +3,7 @@
 from connector.store.base import StateStore
 from connector.store.records import (
     AuditEntry,
+    AuditIntent,
     AuditQuery,
     DeadLetter,
     LedgerRow,
@@ -27,6 +28,7 @@ def open_store(url: str) -> StateStore:
 
 __all__ = [
     "AuditEntry",
+    "AuditIntent",
     "AuditQuery",
     "DeadLetter",
     "LedgerRow",

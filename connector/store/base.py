@@ -13,7 +13,7 @@ What the store keeps, and why:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from decimal import Decimal
 from typing import Protocol
@@ -23,6 +23,7 @@ from connector.schema import Subscription
 from connector.store.queue_rows import QueueStats, WorkItem
 from connector.store.records import (
     AuditEntry,
+    AuditIntent,
     AuditQuery,
     DeadLetter,
     LedgerRow,
@@ -162,6 +163,27 @@ class StateStore(Protocol):
     def release_claims(self, keys: Sequence[str], owner: str, now: dt.datetime) -> None: ...
 
     def audit_mark(self) -> int: ...
+
+    # runs' liveness and audit intents (see connector.intents)
+    def beat_run(self, run_id: str, now: dt.datetime) -> None: ...
+
+    def abort_dead_runs(
+        self,
+        now: dt.datetime,
+        host: str,
+        alive: Callable[[int], bool],
+        stale_after: dt.timedelta,
+    ) -> list[str]: ...
+
+    def add_intents(self, intents: Sequence[AuditIntent]) -> None: ...
+
+    def drop_intents(self, run_id: str) -> None: ...
+
+    def orphaned_intents(self, limit: int = 1000) -> list[AuditIntent]: ...
+
+    def settle_intent(
+        self, intent: AuditIntent, entry: AuditEntry | None, canonical: Subscription | None
+    ) -> None: ...
 
     def audited_since(self, mark: int, keys: Sequence[str]) -> set[str]: ...
 

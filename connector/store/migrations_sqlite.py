@@ -138,6 +138,23 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX revenue_movement_at ON revenue_movement (currency, at)
         """,
     ),
+    (
+        4,
+        """
+        ALTER TABLE run ADD COLUMN owner_host TEXT;
+        ALTER TABLE run ADD COLUMN owner_pid INTEGER;
+        ALTER TABLE run ADD COLUMN heartbeat_at TEXT;
+        CREATE TABLE audit_intent (
+            run_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            entry TEXT NOT NULL,
+            canonical TEXT,
+            records TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (run_id, key)
+        )
+        """,
+    ),
 )
 
 CURRENT_VERSION = MIGRATIONS[-1][0]

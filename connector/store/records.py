@@ -7,7 +7,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-RunStatus = Literal["running", "clean", "dead_letters", "failed", "stopped_by_safety_valve"]
+from connector.schema import Subscription
+
+RunStatus = Literal[
+    "running", "clean", "dead_letters", "failed", "stopped_by_safety_valve", "aborted"
+]
 DeadLetterStatus = Literal["open", "resolved"]
 
 
@@ -21,6 +25,8 @@ class RunRecord:
     status: RunStatus = "running"
     finished_at: dt.datetime | None = None
     summary: dict[str, Any] = field(default_factory=dict)
+    owner_host: str | None = None  # where the run's process runs, to tell when it died
+    owner_pid: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +97,20 @@ class DeadLetter:
     resolved_at: dt.datetime | None = None
     resolved_by_run: str | None = None
     id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditIntent:
+    """What a run is about to write for one subscription, recorded before it writes.
+
+    ``entry`` is the audit entry it records if the writes land, with ``canonical`` (billing's
+    state then synced); ``records`` are the records written as (system, object, key, values
+    as the target will read them back).
+    """
+
+    run_id: str
+    key: str
+    entry: AuditEntry
+    canonical: Subscription | None
+    records: list[tuple[str, str, str, dict[str, Any]]]
+    created_at: dt.datetime

@@ -28,6 +28,7 @@ from connector.store.records import (
     RunRecord,
     RunStatus,
 )
+from connector.store.sql_intents import RunsAndIntents
 from connector.store.timestamps import from_text, to_text, utcnow
 
 # SQLite allows 32,766 host parameters since 3.32; keep IN lists well below it.
@@ -51,7 +52,7 @@ class SchemaTooNewError(RuntimeError):
 Row = Mapping[str, Any]
 
 
-class SqlStore(ABC):
+class SqlStore(RunsAndIntents, ABC):
     """Everything but the connection: see :class:`SqliteStore` and :class:`PostgresStore`."""
 
     name = "sql"
@@ -317,8 +318,8 @@ class SqlStore(ABC):
     def start_run(self, run: RunRecord) -> None:
         with self.transaction():
             self._execute(
-                "INSERT INTO run (id, kind, started_at, dry_run, mapping_version, status, summary)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO run (id, kind, started_at, dry_run, mapping_version, status, summary,"
+                " owner_host, owner_pid, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run.id,
                     run.kind,
@@ -327,6 +328,9 @@ class SqlStore(ABC):
                     run.mapping_version,
                     run.status,
                     _dumps(run.summary),
+                    run.owner_host,
+                    run.owner_pid,
+                    to_text(run.started_at),
                 ),
             )
 
