@@ -8,6 +8,7 @@ that its exact value is masked too, even inside a client library's exception tex
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Mapping, MutableMapping
@@ -48,6 +49,16 @@ _PATTERNS = (
 _MIN_SECRET_LENGTH = 4
 
 
+def _scoped(pattern: re.Pattern[str]) -> str:
+    body = pattern.pattern
+    return f"(?i:{body[4:]})" if body.startswith("(?i)") else f"(?:{body})"
+
+
+# One search telling whether any pattern can match: most strings (names, amounts, dates)
+# hold nothing to mask, and an audit entry has dozens of them.
+_ANY_PATTERN = re.compile("|".join(_scoped(pattern) for pattern in _PATTERNS))
+
+
 class SecretRegistry:
     """Exact secret values to mask wherever they show up."""
 
@@ -71,9 +82,13 @@ SECRETS = SecretRegistry()
 
 
 def redact_text(text: str) -> str:
+    if len(text) < _MIN_SECRET_LENGTH:
+        return text
     for value in SECRETS.values():
         if value in text:
             text = text.replace(value, REDACTED)
+    if _ANY_PATTERN.search(text) is None:
+        return text
     for pattern in _PATTERNS:
         if pattern.groups == 2:
             text = pattern.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
@@ -84,16 +99,23 @@ def redact_text(text: str) -> str:
 
 def redact(value: Any) -> Any:
     """A copy of ``value`` with sensitive keys and secret-looking strings masked."""
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
         return redact_text(value)
-    if isinstance(value, Mapping):
+    if kind is dict or isinstance(value, Mapping):
         return {
-            k: (REDACTED if str(k).lower() in SENSITIVE_KEYS and v is not None else redact(v))
+            k: (REDACTED if _sensitive(k) and v is not None else redact(v))
             for k, v in value.items()
         }
-    if isinstance(value, list | tuple):
+    if kind is list or kind is tuple or isinstance(value, list | tuple):
         return type(value)(redact(v) for v in value)
     return value
+
+
+@functools.lru_cache(maxsize=4096)
+def _sensitive(key: object) -> bool:
+    # Keys repeat (field names, detail keys): each is lower-cased and looked up once.
+    return str(key).lower() in SENSITIVE_KEYS
 
 
 def redaction_processor(
