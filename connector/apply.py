@@ -88,7 +88,10 @@ def apply_plans(
                 try:
                     results: Sequence[WriteResult] = target.write(obj.name, requests)
                 except FatalAdapterError as exc:
-                    fatal = WriteError(exc.code, redact_text(exc.message), retryable=False)
+                    # Not these records' fault: the system is down for every record.
+                    fatal = WriteError(
+                        exc.code, redact_text(exc.message), retryable=True, system_down=True
+                    )
                     results = [WriteResult(r.key, False, error=fatal) for r in requests]
                 except Exception as exc:  # one failed call must not stop the run
                     error = _batch_failure(exc)

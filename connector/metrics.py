@@ -50,6 +50,14 @@ class StoreCollector(Collector):
             # Prometheus samples are floats; the exact figure is `connector mrr`'s.
             mrr.add_metric([currency], float(amount))
         yield mrr
+        down = GaugeMetricFamily(
+            "connector_system_down",
+            "1 while a system cannot be used (credentials, permissions, quota) and is paused",
+            labels=["system"],
+        )
+        for system in store.systems_down():
+            down.add_metric([system.system], 1.0)
+        yield down
 
 
 class Metrics:

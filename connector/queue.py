@@ -68,6 +68,13 @@ class WorkQueue:
     def done(self, item: WorkItem) -> bool:
         return self.store.complete(item.key, item.lease_owner, self.clock())
 
+    def postpone(self, item: WorkItem, reason: str, delay: float) -> bool:
+        """Back to the queue after ``delay`` without spending an attempt: not the key's
+        failure but its system's (see connector.outcome)."""
+        now = self.clock()
+        until = now + dt.timedelta(seconds=delay)
+        return self.store.postpone(item.key, item.lease_owner, redact_text(reason), until, now)
+
     def give_back(self, item: WorkItem) -> bool:
         return self.store.release(item.key, item.lease_owner, self.clock())
 

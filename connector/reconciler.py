@@ -44,6 +44,7 @@ from connector.intents import (
 )
 from connector.lanes import Lanes
 from connector.logs import get_logger
+from connector.outcome import KeyFailure
 from connector.planner import (
     PlanPolicy,
     RecordAction,
@@ -601,11 +602,11 @@ class Reconciler:
         resolved: list[tuple[str, list[str]]] = []
         for plan in plans:
             failed_systems: dict[str, list[str]] = {}
-            failure_codes: dict[str, tuple[str, bool]] = {}
+            failure_codes: dict[str, tuple[str, bool, bool]] = {}  # code, retryable, down
             for system, reason in plan.errors.items():
                 failed_systems.setdefault(system, []).append(reason)
                 code = "INVALID_SOURCE_RECORD" if system == "billing" else "MAPPING_ERROR"
-                failure_codes.setdefault(system, (code, False))
+                failure_codes.setdefault(system, (code, False, False))
             for record in plan.records:
                 record_id = (record.system, record.object_name, record.key)
                 outcome = outcomes.get(record_id)
@@ -623,6 +624,7 @@ class Reconciler:
                             (
                                 error.code if error else "NOT_WRITTEN",
                                 bool(error and error.retryable),
+                                bool(error and error.system_down),
                             ),
                         )
                         report.applied[f"{record.system}.failed"] += 1
@@ -632,7 +634,7 @@ class Reconciler:
                         failed_systems.setdefault(record.system, []).append(
                             f"{record.object_name} {record.key}: {mismatch}"
                         )
-                        failure_codes.setdefault(record.system, ("VERIFY_MISMATCH", False))
+                        failure_codes.setdefault(record.system, ("VERIFY_MISMATCH", False, False))
                         report.applied[f"{record.system}.unverified"] += 1
                         continue
                     report.applied[f"{record.system}.ok"] += 1
@@ -655,8 +657,18 @@ class Reconciler:
                         SnapshotRow(record.synced, stamp, digest)
                     )
             if applying:
+                failures = [
+                    KeyFailure(system, redact_text("; ".join(reasons)), *failure_codes[system][1:])
+                    for system, reasons in failed_systems.items()
+                ]
+                if failures:
+                    report.key_failures[plan.key] = failures
                 for system, reasons in failed_systems.items():
-                    code, retryable = failure_codes[system]
+                    code, retryable, down = failure_codes[system]
+                    if down:
+                        # The system, not the record: no dead letter (see connector.outcome).
+                        report.systems_down[system] = redact_text("; ".join(reasons[:1]))
+                        continue
                     letters.append(
                         DeadLetter(
                             key=plan.key,

@@ -51,6 +51,8 @@ class WriteError:
     message: str
     retryable: bool = False
     fields: tuple[str, ...] = ()
+    # The system itself cannot be used (credentials, permissions, quota), not this record.
+    system_down: bool = False
 
     def __str__(self) -> str:
         where = f" [{', '.join(self.fields)}]" if self.fields else ""

@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import IntEnum
 from typing import Any
 
+from connector.outcome import Decision, KeyFailure, decide
 from connector.planner import SubscriptionPlan
 from connector.safety import SafetyVerdict
 from connector.store import RunStatus
@@ -55,6 +56,13 @@ class RunReport:
     full_scan: bool = False
     # subscription key -> (system, reason, retryable) for keys a system could not take
     failures: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
+    # every system's failure per key, and the systems found down (system -> why)
+    key_failures: dict[str, list[KeyFailure]] = field(default_factory=dict)
+    systems_down: dict[str, str] = field(default_factory=dict)
+
+    def decision(self, key: str) -> Decision:
+        """What happens to ``key`` after this run (decided in :mod:`connector.outcome`)."""
+        return decide(self.key_failures.get(key, ()))
 
     @property
     def exit_code(self) -> ExitCode:

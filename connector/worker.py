@@ -12,8 +12,11 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
+from connector.errors import FatalAdapterError
 from connector.logs import get_logger
 from connector.metrics import Metrics
+from connector.outcome import Decision, Outcome
+from connector.pauses import SystemPauses
 from connector.queue import WorkQueue
 from connector.reconciler import Reconciler, RunOptions
 from connector.redaction import redact_text
@@ -54,6 +57,7 @@ class Worker:
         metrics: Metrics | None = None,
         stop: threading.Event | None = None,
         doorbell: Doorbell | None = None,
+        pauses: SystemPauses | None = None,
     ) -> None:
         self.name = name
         self.queue = queue
@@ -63,6 +67,7 @@ class Worker:
         self.metrics = metrics or Metrics()
         self.stop = stop or threading.Event()
         self.doorbell = doorbell
+        self.pauses = pauses or SystemPauses(queue.store, queue.clock)
         self.log = get_logger("connector.worker").bind(worker=name)
 
     def run(self) -> None:
@@ -91,6 +96,8 @@ class Worker:
         self.log.info("worker.stopped")
 
     def run_once(self) -> int:
+        if self.pauses.wait_seconds() > 0:
+            return 0  # a system is down: no work until its pause ends
         items = self.queue.take(self.name, self.batch)
         if not items:
             return 0
@@ -128,13 +135,7 @@ class Worker:
             with self._heartbeat(keys):
                 report = self.reconciler.reconcile(keys, options)
         except Exception as exc:
-            system = str(getattr(exc, "system", "connector"))
-            reason = redact_text(f"{type(exc).__name__}: {exc}")
-            self.log.warning("worker.batch_failed", keys=len(keys), system=system, error=reason)
-            self.metrics.api_errors.labels(system=system).inc()
-            for item in items:
-                self.queue.failed(item, reason, retryable=True, system=system)
-                self.metrics.reconciles.labels(outcome="retry").inc()
+            self._batch_failed(items, exc)
             return
         self._count_calls(report.cost)
         if report.status == "stopped_by_safety_valve":
@@ -144,15 +145,42 @@ class Worker:
                 self.queue.failed(item, f"safety valve: {reason}", retryable=True)
                 self.metrics.reconciles.labels(outcome="safety_valve").inc()
             return
+        pauses: dict[str, float] = {}
         for item in items:
-            failure = report.failures.get(item.key)
-            if failure is not None and failure[2]:
-                self.queue.failed(item, failure[1], retryable=True, system=failure[0])
-                self.metrics.reconciles.labels(outcome="retry").inc()
-                continue
+            self._settle(item, report.decision(item.key), pauses)
+        if not pauses:
+            self.pauses.resume_all()
+
+    def _settle(self, item: WorkItem, decision: Decision, pauses: dict[str, float]) -> None:
+        """Carry out the decision of connector.outcome for one key."""
+        if decision.outcome is Outcome.SYSTEM_DOWN:
+            system = decision.system or "connector"
+            if system not in pauses:
+                pauses[system] = self.pauses.pause(system, decision.reason)
+                self.log.error("worker.system_down", system=system, reason=decision.reason)
+            self.queue.postpone(item, decision.reason, pauses[system])
+        elif decision.outcome is Outcome.RETRY:
+            system = decision.system or "connector"
+            self.queue.failed(item, decision.reason, retryable=True, system=system)
+        else:
             self.queue.done(item)
-            outcome = "dead_letter" if failure is not None else "ok"
-            self.metrics.reconciles.labels(outcome=outcome).inc()
+        label = {Outcome.DONE: "ok", Outcome.TERMINAL: "dead_letter"}.get(
+            decision.outcome, decision.outcome.value
+        )
+        self.metrics.reconciles.labels(outcome=label).inc()
+
+    def _batch_failed(self, items: Sequence[WorkItem], exc: Exception) -> None:
+        """The run itself failed: a system that cannot be used is paused and the keys wait
+        without spending an attempt; anything else is retried."""
+        system = str(getattr(exc, "system", "connector"))
+        reason = redact_text(f"{type(exc).__name__}: {exc}")
+        self.log.warning("worker.batch_failed", keys=len(items), system=system, error=reason)
+        self.metrics.api_errors.labels(system=system).inc()
+        down = isinstance(exc, FatalAdapterError)
+        decision = Decision(Outcome.SYSTEM_DOWN if down else Outcome.RETRY, system, reason)
+        pauses: dict[str, float] = {}
+        for item in items:
+            self._settle(item, decision, pauses)
 
     def _sweep(self, item: WorkItem) -> None:
         """A full scan that only enqueues: a read-only planning pass over every subscription

@@ -428,6 +428,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         queue = store.queue_stats(utcnow())
         runs = store.recent_runs(10)
         store_cursors = store.cursors()
+        down = store.systems_down()
         info = {
             # the URL may carry the database password: masked like in every log line
             "store": redact_text(settings.store_url),
@@ -441,12 +442,22 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
                 "oldest_enqueued_at": queue.oldest_enqueued_at,
             },
             "cursors": store_cursors,
+            "systems_down": [
+                {
+                    "system": d.system,
+                    "reason": d.reason,
+                    "since": d.since,
+                    "resume_at": d.resume_at,
+                }
+                for d in down
+            ],
             "runs": [
                 {
                     "id": r.id,
                     "kind": r.kind,
                     "started_at": r.started_at,
                     "status": r.status,
+                    "finished_at": r.finished_at,
                     "dry_run": r.dry_run,
                 }
                 for r in runs
@@ -470,6 +481,12 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
             else ""
         )
     )
+    for d in down:
+        out.print(
+            f"[bold red]{d.system} is down[/bold red] since {d.since:%Y-%m-%d %H:%M:%S}: "
+            f"{d.reason}; paused, its keys wait in the queue"
+            + (f" (next try {d.resume_at:%H:%M:%S})" if d.resume_at else "")
+        )
     for name, value in store_cursors.items():
         out.print(f"cursor {name}: {value}")
     print_runs(out, runs)

@@ -213,6 +213,13 @@ def print_dead_letters(console: Console, letters: Sequence[DeadLetter]) -> None:
     console.print(table)
 
 
+def _run_status(run: RunRecord) -> str:
+    if run.status == "aborted" and run.finished_at is not None:
+        # Its process died; when is its last sign of life.
+        return f"aborted {run.finished_at:%Y-%m-%d %H:%M:%S}"
+    return run.status
+
+
 def print_runs(console: Console, runs: Sequence[RunRecord]) -> None:
     table = Table(title="Recent runs")
     for column in ("run", "kind", "started", "status", "dry run", "changed", "dead letters"):
@@ -222,7 +229,7 @@ def print_runs(console: Console, runs: Sequence[RunRecord]) -> None:
             run.id,
             run.kind,
             run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-            run.status,
+            _run_status(run),
             "yes" if run.dry_run else "no",
             str(run.summary.get("changed", "-")),
             str(run.summary.get("dead_letters", "-")),

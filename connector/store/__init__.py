@@ -37,6 +37,7 @@ __all__ = [
     "SchemaTooNewError",
     "SqliteStore",
     "StateStore",
+    "SystemDown",
     "open_store",
     "utcnow",
 ]

@@ -29,6 +29,7 @@ from connector.store.records import (
     LedgerRow,
     RunRecord,
     RunStatus,
+    SystemDown,
 )
 
 
@@ -151,6 +152,10 @@ class StateStore(Protocol):
         self, key: str, owner: str, error: str, not_before: dt.datetime, now: dt.datetime
     ) -> int | None: ...
 
+    def postpone(
+        self, key: str, owner: str, error: str, not_before: dt.datetime, now: dt.datetime
+    ) -> bool: ...
+
     def release(self, key: str, owner: str, now: dt.datetime) -> bool: ...
 
     def remove_from_queue(self, key: str, owner: str) -> bool: ...
@@ -184,6 +189,15 @@ class StateStore(Protocol):
     def settle_intent(
         self, intent: AuditIntent, entry: AuditEntry | None, canonical: Subscription | None
     ) -> None: ...
+
+    # systems found down (see connector.pauses)
+    def set_system_down(
+        self, system: str, reason: str, since: dt.datetime, resume_at: dt.datetime
+    ) -> None: ...
+
+    def set_system_up(self, system: str, now: dt.datetime) -> None: ...
+
+    def systems_down(self) -> list[SystemDown]: ...
 
     def audited_since(self, mark: int, keys: Sequence[str]) -> set[str]: ...
 

@@ -155,6 +155,19 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         )
         """,
     ),
+    (
+        5,
+        """
+        CREATE TABLE system_state (
+            system TEXT PRIMARY KEY,
+            down INTEGER NOT NULL,
+            reason TEXT,
+            since TEXT,
+            resume_at TEXT,
+            updated_at TEXT NOT NULL
+        )
+        """,
+    ),
 )
 
 CURRENT_VERSION = MIGRATIONS[-1][0]

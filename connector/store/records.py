@@ -114,3 +114,13 @@ class AuditIntent:
     canonical: Subscription | None
     records: list[tuple[str, str, str, dict[str, Any]]]
     created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SystemDown:
+    """A system the connector cannot use (credentials, permissions, quota) and pauses."""
+
+    system: str
+    reason: str
+    since: dt.datetime
+    resume_at: dt.datetime | None

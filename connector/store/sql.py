@@ -28,7 +28,7 @@ from connector.store.records import (
     RunRecord,
     RunStatus,
 )
-from connector.store.sql_intents import RunsAndIntents
+from connector.store.sql_intents import RunsAndIntents, SystemStates
 from connector.store.timestamps import from_text, to_text, utcnow
 
 # SQLite allows 32,766 host parameters since 3.32; keep IN lists well below it.
@@ -52,7 +52,7 @@ class SchemaTooNewError(RuntimeError):
 Row = Mapping[str, Any]
 
 
-class SqlStore(RunsAndIntents, ABC):
+class SqlStore(RunsAndIntents, SystemStates, ABC):
     """Everything but the connection: see :class:`SqliteStore` and :class:`PostgresStore`."""
 
     name = "sql"
@@ -711,6 +711,19 @@ class SqlStore(RunsAndIntents, ABC):
                 (error, to_text(not_before), to_text(now), key, owner),
             )
         return None if row is None else int(row["attempts"])
+
+    def postpone(
+        self, key: str, owner: str, error: str, not_before: dt.datetime, now: dt.datetime
+    ) -> bool:
+        """Put a key back for later without counting an attempt (its system is down)."""
+        with self.transaction():
+            cursor = self._execute(
+                "UPDATE work_item SET state = 'queued', last_error = ?, not_before = ?,"
+                " lease_owner = NULL, lease_expires_at = NULL, dirty = 0, updated_at = ?"
+                " WHERE key = ? AND lease_owner = ? AND state = 'leased'",
+                (error, to_text(not_before), to_text(now), key, owner),
+            )
+            return bool(cursor.rowcount)
 
     def release(self, key: str, owner: str, now: dt.datetime) -> bool:
         """Give a key back untouched (shutting down before working it)."""

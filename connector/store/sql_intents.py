@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from connector.schema import Subscription
-from connector.store.records import AuditEntry, AuditIntent
+from connector.store.records import AuditEntry, AuditIntent, SystemDown
 from connector.store.timestamps import from_text, to_text
 
 Row = Any
@@ -188,3 +188,44 @@ class RunsAndIntents:
                 "DELETE FROM audit_intent WHERE run_id = ? AND key = ?",
                 (intent.run_id, intent.key),
             )
+
+
+class SystemStates:
+    """Systems found down, kept where ``connector status`` and every process can see them."""
+
+    def set_system_down(
+        self: _Sql, system: str, reason: str, since: dt.datetime, resume_at: dt.datetime
+    ) -> None:
+        with self.transaction():
+            self._execute(
+                "INSERT INTO system_state (system, down, reason, since, resume_at, updated_at)"
+                " VALUES (?, 1, ?, ?, ?, ?) ON CONFLICT (system) DO UPDATE SET down = 1,"
+                " reason = excluded.reason, resume_at = excluded.resume_at,"
+                " updated_at = excluded.updated_at,"
+                " since = CASE WHEN system_state.down = 1 THEN system_state.since"
+                " ELSE excluded.since END",
+                (system, reason, to_text(since), to_text(resume_at), to_text(since)),
+            )
+
+    def set_system_up(self: _Sql, system: str, now: dt.datetime) -> None:
+        with self.transaction():
+            self._execute(
+                "UPDATE system_state SET down = 0, resume_at = NULL, updated_at = ?"
+                " WHERE system = ? AND down = 1",
+                (to_text(now), system),
+            )
+
+    def systems_down(self: _Sql) -> list[SystemDown]:
+        rows = self._rows(
+            "SELECT system, reason, since, resume_at FROM system_state WHERE down = 1"
+            " ORDER BY system"
+        )
+        return [
+            SystemDown(
+                system=str(row["system"]),
+                reason=str(row["reason"] or ""),
+                since=from_text(row["since"]) or dt.datetime.now(dt.UTC),
+                resume_at=from_text(row["resume_at"]),
+            )
+            for row in rows
+        ]

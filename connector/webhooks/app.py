@@ -116,7 +116,15 @@ def create_webhook_app(
                 {"status": "migrations pending", "schema": version, "expected": expected_schema},
                 status_code=503,
             )
-        return JSONResponse({"status": "ready", "schema": version})
+        down = await run_in_threadpool(store.systems_down)
+        # Still ready: webhooks are queued while a target is paused, and applied after.
+        return JSONResponse(
+            {
+                "status": "ready",
+                "schema": version,
+                "systems_down": {d.system: d.reason for d in down},
+            }
+        )
 
     async def metrics_endpoint(_request: Request) -> Response:
         body: Any = await run_in_threadpool(generate_latest, meters.registry)
