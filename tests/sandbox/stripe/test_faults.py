@@ -56,11 +56,12 @@ def test_reject_record_is_card_declined(client: httpx.Client) -> None:
 
 
 def test_lock_row_is_409_lock_timeout(client: httpx.Client) -> None:
-    """The lock_row fault answers with Stripe's 409 lock_timeout."""
+    """The lock_row fault answers with Stripe's 409 lock_timeout, marked safe to retry."""
     _fault(client, kind="lock_row")
     response = client.get("/v1/customers")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "lock_timeout"
+    assert response.headers["stripe-should-retry"] == "true"
 
 
 def test_latency_is_added(client: httpx.Client) -> None:
