@@ -17,7 +17,7 @@ from typing import Any
 
 import odoorpc
 
-from adapters.resilience import Failure, Verdict
+from adapters.resilience import Failure, Verdict, parse_retry_after
 from connector.redaction import redact_text
 
 # A serialization failure is a lost race with another transaction: wait long enough for it
@@ -82,10 +82,7 @@ def _judge_rpc(exc: BaseException) -> Failure:
 
 def _retry_after(exc: urllib.error.HTTPError) -> float | None:
     value = exc.headers.get("Retry-After") if exc.headers else None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+    return parse_retry_after(value)
 
 
 def judge(exc: BaseException) -> Failure:

@@ -95,16 +95,6 @@ def from_transport_error(exc: requests.RequestException) -> ApiCallError:
     return ApiCallError(0, kind, _short(f"{type(exc).__name__}: {exc}"))
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        return None  # an HTTP date: rare for Salesforce; the backoff schedule applies instead
-    return max(0.0, seconds)
-
-
 def judge(exc: BaseException) -> Failure:
     """RETRY, FATAL or FINAL for one failed call (see :mod:`adapters.resilience`)."""
     if isinstance(exc, ApiCallError):

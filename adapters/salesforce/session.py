@@ -29,13 +29,12 @@ from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 from simple_salesforce.login import SalesforceLogin
 
-from adapters.resilience import RateGate, Resilient, RetryPolicy
+from adapters.resilience import RateGate, Resilient, RetryPolicy, parse_retry_after
 from adapters.salesforce.errors import (
     ApiCallError,
     from_salesforce_error,
     from_transport_error,
     judge,
-    parse_retry_after,
 )
 from adapters.salesforce.limits import QUOTA_CODE, UsageGuard, parse_limit_info
 from adapters.salesforce.settings import SalesforceSettings

@@ -12,11 +12,13 @@ so each can answer in its own service's error shape.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import random
 import threading
+from email.utils import format_datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -57,7 +59,16 @@ class FaultRule(BaseModel):
     path_prefix: str = ""
     latency_ms: int = Field(default=0, ge=0)
     retry_after: int = Field(default=1, ge=0)
+    # RFC 9110 allows Retry-After as delay-seconds or as an HTTP-date (which proxies send).
+    retry_after_format: Literal["seconds", "http-date"] = "seconds"
     message: str | None = None
+
+    def retry_after_header(self) -> bytes:
+        """The ``Retry-After`` value this rule answers with, in its format."""
+        if self.retry_after_format == "seconds":
+            return str(self.retry_after).encode()
+        when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.retry_after)
+        return format_datetime(when, usegmt=True).encode()
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method.upper() != method.upper():
@@ -162,9 +173,7 @@ class FaultMiddleware:
         ):
             rule = self.injector.take(kind, method, path)
             if rule is not None:
-                headers = (
-                    [(b"retry-after", str(rule.retry_after).encode())] if status != 500 else []
-                )
+                headers = [(b"retry-after", rule.retry_after_header())] if status != 500 else []
                 await _send_json(send, status, self.error_body(status, rule), headers)
                 return
         if self.injector.take(FaultKind.CONNECTION_RESET, method, path) is not None:

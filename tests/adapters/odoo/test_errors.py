@@ -12,7 +12,7 @@ import odoorpc
 import pytest
 
 from adapters.odoo.errors import judge, refusal
-from adapters.resilience import Verdict
+from adapters.resilience import RETRY_AFTER_CEILING, Verdict
 
 
 def rpc_error(name: str, message: str) -> odoorpc.error.RPCError:
@@ -95,6 +95,9 @@ def test_refusal_names_the_mandatory_field() -> None:
 def test_http_and_transport_errors() -> None:
     limited = judge(http_error(429, "7"))
     assert (limited.verdict, limited.retry_after) == (Verdict.RETRY, 7.0)
+    # RFC 9110's other form, an HTTP-date (a proxy's 503); far off, so capped.
+    dated = judge(http_error(503, "Fri, 31 Dec 2099 23:59:59 GMT"))
+    assert dated.retry_after == RETRY_AFTER_CEILING
     assert judge(http_error(503)).verdict is Verdict.RETRY
     assert judge(http_error(401)).verdict is Verdict.FATAL
     assert judge(urllib.error.URLError(ConnectionRefusedError(111, "refused"))).verdict is (

@@ -176,3 +176,26 @@ def test_many_queries_go_five_to_a_composite_call(
     calls = target.calls.by_label["read account"] - reads_before
     assert calls == -(-queries // 5)
     assert sandbox.state.usage.used - used_before == calls
+
+
+def test_retry_after_as_an_http_date_pauses_the_adapter(
+    sandbox: SalesforceSandbox,
+    sf_server: RunningServer,
+    sf_certs: SandboxCertificates,
+    mappings: dict[str, CompiledMapping],
+) -> None:
+    """A 429 whose Retry-After is an HTTP-date pauses the adapter until that date."""
+    slept: list[float] = []
+    target = SalesforceTarget(
+        settings_for(sandbox, sf_server, sf_certs),
+        mappings["salesforce"],
+        policy=RetryPolicy(base_delay=0.001, max_delay=0.001),
+        sleep=slept.append,
+    )
+    target.read("account", ["cus_1"])
+    sandbox.injector.add_rule(
+        FaultRule(kind=FaultKind.HTTP_429, count=1, retry_after=60, retry_after_format="http-date")
+    )
+    target.read("account", ["cus_1"])
+    # The date has whole seconds and is read a moment after it was written: about 59 s.
+    assert any(30.0 < s <= 60.0 for s in slept), slept

@@ -13,12 +13,11 @@ from simple_salesforce.exceptions import (
     SalesforceRefusedRequest,
 )
 
-from adapters.resilience import Verdict
+from adapters.resilience import Verdict, parse_retry_after
 from adapters.salesforce.errors import (
     ApiCallError,
     from_salesforce_error,
     judge,
-    parse_retry_after,
 )
 from adapters.salesforce.results import is_lock_error, parse_results, record_error
 from connector.redaction import REDACTED, SECRETS
@@ -149,7 +148,7 @@ def test_retry_after_travels_with_the_error() -> None:
     exc = _sf_error(SalesforceGeneralError, 429, [{"errorCode": "REQUEST_LIMIT_EXCEEDED"}])
     error = from_salesforce_error(exc, parse_retry_after("7"))
     assert judge(error).retry_after == 7.0
-    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") is None
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # a date already past
     assert parse_retry_after(None) is None
 
 

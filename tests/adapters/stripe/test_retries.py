@@ -6,7 +6,7 @@ import httpx
 import pytest
 import respx
 
-from adapters.resilience import Verdict
+from adapters.resilience import DEFAULT_RETRY_AFTER_CAP, Verdict
 from adapters.stripe import StripeSource
 from adapters.stripe.errors import StripeApiError, StripeResponseError
 from adapters.stripe.judge import judge
@@ -48,6 +48,22 @@ def test_429_waits_retry_after_then_succeeds(
     assert [s for s in fake_time.sleeps if s] == [7.0]  # the hint, held by the shared gate
     assert source.client.resilient.retries == 1
     assert source.calls.by_label["list subscriptions"] == 1  # one logical call
+
+
+def test_429_with_an_http_date_retry_after_waits_for_it(
+    api: respx.MockRouter, source: StripeSource, fake_time: FakeTime
+) -> None:
+    """A Retry-After HTTP-date (from a proxy) is honoured, up to the policy's cap."""
+    far = "Fri, 31 Dec 2099 23:59:59 GMT"
+    api.get("/v1/subscriptions").mock(
+        side_effect=[
+            stripe_error(429, "invalid_request_error", "rate_limit", **{"Retry-After": far}),
+            ok_listing(),
+        ]
+    )
+    (page,) = source.scan()
+    assert len(page.subscriptions) == 1
+    assert [s for s in fake_time.sleeps if s] == [DEFAULT_RETRY_AFTER_CAP]
 
 
 def test_500_and_connection_errors_are_retried(api: respx.MockRouter, source: StripeSource) -> None:
