@@ -5,8 +5,8 @@ times (``count``, so that a test can ask for "exactly two 503s" and stay determi
 which requests (``method`` and a ``path_prefix``). Generic faults (latency, 429, 5xx,
 connection reset) are applied by :class:`FaultMiddleware` before the emulator sees the request;
 system-specific ones (expired session, ``UNABLE_TO_LOCK_ROW``, serialization failure, record
-rejected by validation) are asked for by the emulator itself through :meth:`FaultInjector.take`,
-so each can answer in its own service's error shape.
+rejected by validation, Salesforce's request limits) are asked for by the emulator itself
+through :meth:`FaultInjector.take`, so each can answer in its own service's error shape.
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ class FaultKind(StrEnum):
     LOCK_ROW = "lock_row"
     SERIALIZATION_FAILURE = "serialization_failure"
     REJECT_RECORD = "reject_record"
+    # Salesforce's three 403 REQUEST_LIMIT_EXCEEDED answers (see the Salesforce sandbox).
+    CONCURRENT_REQUESTS = "concurrent_requests"
+    CONCURRENT_LONG_TXN = "concurrent_long_txn"
+    TOTAL_REQUESTS = "total_requests"
 
 
 GENERIC_FAULTS = frozenset(

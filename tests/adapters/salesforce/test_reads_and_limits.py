@@ -199,3 +199,30 @@ def test_retry_after_as_an_http_date_pauses_the_adapter(
     target.read("account", ["cus_1"])
     # The date has whole seconds and is read a moment after it was written: about 59 s.
     assert any(30.0 < s <= 60.0 for s in slept), slept
+
+
+@pytest.mark.parametrize("kind", [FaultKind.CONCURRENT_REQUESTS, FaultKind.CONCURRENT_LONG_TXN])
+def test_concurrency_limits_are_waited_out(
+    target: SalesforceTarget, sandbox: SalesforceSandbox, kind: FaultKind
+) -> None:
+    """Too many long-running requests in the org is transient: back off, retry, go on."""
+    target.read("account", ["cus_1"])
+    sandbox.injector.add_rule(FaultRule(kind=kind, count=2))
+    assert target.read("account", ["cus_2"]) == {}
+    assert target.session.resilient.retries == 2
+    target.session.guard.check()  # not taken for the daily quota: calls are still allowed
+
+
+def test_the_daily_quota_stops_salesforce_until_the_window_rolls(
+    target: SalesforceTarget, sandbox: SalesforceSandbox
+) -> None:
+    """TotalRequests Limit exceeded stops the adapter: later calls are not even sent."""
+    target.read("account", ["cus_1"])
+    sandbox.injector.add_rule(FaultRule(kind=FaultKind.TOTAL_REQUESTS, count=1))
+    with pytest.raises(FatalAdapterError) as info:
+        target.read("account", ["cus_2"])
+    assert info.value.code == "REQUEST_LIMIT_EXCEEDED"
+    queries = sandbox.stats.snapshot().get("GET query", 0)
+    with pytest.raises(FatalAdapterError):
+        target.read("account", ["cus_3"])
+    assert sandbox.stats.snapshot().get("GET query", 0) == queries

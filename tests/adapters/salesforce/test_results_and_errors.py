@@ -99,6 +99,18 @@ def test_judge_sorts_failures() -> None:
 
     busy = [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "Too many requests"}]
     limit = [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}]
+    concurrent = [
+        {
+            "errorCode": "REQUEST_LIMIT_EXCEEDED",
+            "message": "ConcurrentRequests (Concurrent API Requests) Limit exceeded.",
+        }
+    ]
+    long_txn = [
+        {
+            "errorCode": "REQUEST_LIMIT_EXCEEDED",
+            "message": "ConcurrentPerOrgLongTxn Limit exceeded.",
+        }
+    ]
     cases: list[tuple[Any, tuple[Verdict, str]]] = [
         (_sf_error(SalesforceGeneralError, 429, busy), (Verdict.RETRY, "REQUEST_LIMIT_EXCEEDED")),
         (
@@ -120,6 +132,14 @@ def test_judge_sorts_failures() -> None:
         (
             _sf_error(SalesforceRefusedRequest, 403, limit),
             (Verdict.FATAL, "REQUEST_LIMIT_EXCEEDED"),
+        ),
+        (
+            _sf_error(SalesforceRefusedRequest, 403, concurrent),
+            (Verdict.RETRY, "REQUEST_LIMIT_EXCEEDED"),
+        ),
+        (
+            _sf_error(SalesforceRefusedRequest, 403, long_txn),
+            (Verdict.RETRY, "REQUEST_LIMIT_EXCEEDED"),
         ),
         (
             _sf_error(SalesforceRefusedRequest, 403, [{"errorCode": "INSUFFICIENT_ACCESS"}]),
