@@ -38,6 +38,8 @@ class FaultKind(StrEnum):
     CONCURRENT_REQUESTS = "concurrent_requests"
     CONCURRENT_LONG_TXN = "concurrent_long_txn"
     TOTAL_REQUESTS = "total_requests"
+    # Salesforce drops a query cursor (idle, or too many open): INVALID_QUERY_LOCATOR.
+    EXPIRED_QUERY_LOCATOR = "expired_query_locator"
 
 
 GENERIC_FAULTS = frozenset(

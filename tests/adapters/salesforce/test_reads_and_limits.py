@@ -6,7 +6,7 @@ import pytest
 
 from adapters.resilience import RetryPolicy
 from adapters.salesforce import SalesforceTarget
-from connector.errors import FatalAdapterError
+from connector.errors import FatalAdapterError, RetryableAdapterError
 from connector.mapping import CompiledMapping
 from connector.sandbox.common import FaultKind, FaultRule, RunningServer, SandboxCertificates
 from connector.sandbox.salesforce import SalesforceSandbox, SalesforceSandboxConfig
@@ -104,6 +104,41 @@ def test_pages_are_followed_through_next_records_url(
     assert stats["GET query"] == 1
     assert stats["GET query/more"] == 2
     assert target.calls.by_label["read account"] == 3
+
+
+def test_an_expired_query_cursor_runs_the_query_again(
+    start_sandbox: StartSandbox,
+    sf_certs: SandboxCertificates,
+    mappings: dict[str, CompiledMapping],
+) -> None:
+    """INVALID_QUERY_LOCATOR mid-read re-runs the query; every key comes once."""
+    box, running = start_sandbox(SalesforceSandboxConfig(query_batch_size=200))
+    target = new_target(settings_for(box, running, sf_certs), mappings["salesforce"])
+    keys = [f"cus_{n:05d}" for n in range(450)]
+    box.state.load({"Account": [{"Name": k, "Stripe_Customer_Id__c": k} for k in keys]})
+    box.injector.add_rule(FaultRule(kind=FaultKind.EXPIRED_QUERY_LOCATOR, count=1))
+    pages = list(target.scan_stamps("account"))
+    scanned = [key for page in pages for key in page]
+    assert sorted(scanned) == keys
+    assert box.stats.snapshot()["GET query"] == 2  # the first run, then the whole query again
+    box.injector.add_rule(FaultRule(kind=FaultKind.EXPIRED_QUERY_LOCATOR, count=1))
+    assert set(target.read("account", keys)) == set(keys)
+
+
+def test_a_cursor_that_keeps_expiring_is_retryable_not_fatal(
+    start_sandbox: StartSandbox,
+    sf_certs: SandboxCertificates,
+    mappings: dict[str, CompiledMapping],
+) -> None:
+    """A cursor expiring on every run ends the read as retryable, never a stop."""
+    box, running = start_sandbox(SalesforceSandboxConfig(query_batch_size=200))
+    target = new_target(settings_for(box, running, sf_certs), mappings["salesforce"])
+    keys = [f"cus_{n:05d}" for n in range(450)]
+    box.state.load({"Account": [{"Name": k, "Stripe_Customer_Id__c": k} for k in keys]})
+    box.injector.add_rule(FaultRule(kind=FaultKind.EXPIRED_QUERY_LOCATOR))
+    with pytest.raises(RetryableAdapterError) as info:
+        list(target.scan_stamps("account"))
+    assert info.value.code == "INVALID_QUERY_LOCATOR"
 
 
 def test_stop_share_stops_before_the_org_runs_dry(
