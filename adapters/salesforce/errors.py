@@ -17,9 +17,14 @@ from simple_salesforce.exceptions import SalesforceAuthenticationFailed, Salesfo
 from adapters.resilience import Failure, Verdict
 from connector.redaction import redact_text
 
+# Codes of work rolled back because *another* part of the same all-or-none transaction failed
+# (REST API Developer Guide, "Composite" and "sObject Collections"): nothing of it was written,
+# and it will go through once sent without the part that failed.
+ROLLED_BACK_CODES = frozenset({"PROCESSING_HALTED", "ALL_OR_NONE_OPERATION_ROLLED_BACK"})
 # Record- and request-level codes that mean "the same request will work a bit later".
-RETRYABLE_CODES = frozenset(
-    {"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "REQUEST_RUNNING_TOO_LONG"}
+RETRYABLE_CODES = (
+    frozenset({"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "REQUEST_RUNNING_TOO_LONG"})
+    | ROLLED_BACK_CODES
 )
 QUOTA_CODE = "REQUEST_LIMIT_EXCEEDED"
 # One 403 REQUEST_LIMIT_EXCEEDED code, three limits told apart only by the message (Salesforce

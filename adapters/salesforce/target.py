@@ -49,6 +49,7 @@ from adapters.resilience import RetryPolicy
 from adapters.salesforce.composite_reads import (
     QUERIES_PER_CALL,
     CompositeAnswerError,
+    raise_for_failures,
     request_body,
     sub_answers,
 )
@@ -308,22 +309,23 @@ class SalesforceTarget(MappedTarget):
                 continue
             body = request_body(self.settings.api_version, group)
 
-            def composite(sf: Salesforce, body: dict[str, Any] = body) -> Any:
-                return sf.restful("composite", method="POST", json=body)
+            def composite(
+                sf: Salesforce, body: dict[str, Any] = body, count: int = len(group)
+            ) -> Any:
+                # Checked inside the call: a failed subrequest is judged (and retried) by
+                # the session exactly as the same query sent alone would be.
+                answer = sf.restful("composite", method="POST", json=body)
+                raise_for_failures(answer, count)
+                return answer
 
-            answer = self._read_call(f"read {object_name}", composite)
             try:
+                answer = self._read_call(f"read {object_name}", composite)
                 answers = sub_answers(answer, len(group))
             except CompositeAnswerError as exc:
                 raise RetryableAdapterError(
                     self.system, f"composite read: {exc}", "BAD_RESPONSE"
                 ) from exc
             for soql, sub in zip(group, answers, strict=True):
-                if not sub.ok:
-                    code, message = sub.error()
-                    if sub.status >= 500:
-                        raise RetryableAdapterError(self.system, f"query failed: {message}", code)
-                    raise FatalAdapterError(self.system, f"query refused: {message}", code)
                 yield from self._query(object_name, soql, sub.body)
 
     def _query(

@@ -40,6 +40,8 @@ class FaultKind(StrEnum):
     TOTAL_REQUESTS = "total_requests"
     # Salesforce drops a query cursor (idle, or too many open): INVALID_QUERY_LOCATOR.
     EXPIRED_QUERY_LOCATOR = "expired_query_locator"
+    # Salesforce Composite with allOrNone: one subrequest fails, the others are rolled back.
+    COMPOSITE_ROLLBACK = "composite_rollback"
 
 
 GENERIC_FAULTS = frozenset(

@@ -150,7 +150,7 @@ class SalesforceApi:
                 return {"GET": (f"GET {head}/more", query.more)}
             return None
         if head == "composite" and n == 1:
-            return {"POST": ("POST composite", lambda r: run_composite(r, self._subrequest))}
+            return {"POST": ("POST composite", self._composite)}
         if head == "composite" and n >= 2 and segs[1] == "sobjects":
             if n == 2:
                 return {
@@ -214,6 +214,10 @@ class SalesforceApi:
                 )
             )
         return entry
+
+    def _composite(self, req: ApiRequest) -> ApiResponse:
+        rollback = self.injector.take(FaultKind.COMPOSITE_ROLLBACK, req.method, req.path)
+        return run_composite(req, self._subrequest, rollback)
 
     def _subrequest(self, req: ApiRequest) -> ApiResponse:
         """One subrequest of a composite call: already authorised and counted as part of it."""

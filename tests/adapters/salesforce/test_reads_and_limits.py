@@ -73,6 +73,17 @@ def test_long_keys_are_split_across_queries_that_fit_the_uri_limit(
     assert max(seen) < 16_384 - 2_000
 
 
+def test_a_rolled_back_composite_read_is_sent_again(
+    target: SalesforceTarget, sandbox: SalesforceSandbox
+) -> None:
+    """A Composite answered with an allOrNone rollback (PROCESSING_HALTED) is retried."""
+    keys = [f"cus_{n:05d}_{'x' * 180}" for n in range(150)]
+    sandbox.state.load({"Account": [{"Name": k[:20], "Stripe_Customer_Id__c": k} for k in keys]})
+    sandbox.injector.add_rule(FaultRule(kind=FaultKind.COMPOSITE_ROLLBACK, count=1))
+    assert set(target.read("account", keys)) == set(keys)
+    assert sandbox.stats.snapshot()["POST composite"] == 2
+
+
 def test_read_batch_size_fits_one_api_call(
     target: SalesforceTarget, sandbox: SalesforceSandbox
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import requests
 from simple_salesforce.exceptions import (
     SalesforceAuthenticationFailed,
@@ -59,6 +60,13 @@ def test_results_map_back_to_keys_in_order() -> None:
 
 def test_lock_errors_are_retryable() -> None:
     error = record_error([{"statusCode": "UNABLE_TO_LOCK_ROW", "message": "locked", "fields": []}])
+    assert error.retryable
+
+
+@pytest.mark.parametrize("code", ["PROCESSING_HALTED", "ALL_OR_NONE_OPERATION_ROLLED_BACK"])
+def test_records_rolled_back_for_another_failure_are_retryable(code: str) -> None:
+    """A record undone because another one failed was not written: retry it, no dead letter."""
+    error = record_error([{"statusCode": code, "message": "rolled back", "fields": []}])
     assert error.retryable
 
 
