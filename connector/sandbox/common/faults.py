@@ -42,6 +42,8 @@ class FaultKind(StrEnum):
     EXPIRED_QUERY_LOCATOR = "expired_query_locator"
     # Salesforce Composite with allOrNone: one subrequest fails, the others are rolled back.
     COMPOSITE_ROLLBACK = "composite_rollback"
+    # Odoo: the user lacks the create/write right on the model (an AccessError per record).
+    MISSING_ACCESS_RIGHT = "missing_access_right"
 
 
 GENERIC_FAULTS = frozenset(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.sandbox.common import CallStats, FaultInjector, FaultKind
+from connector.sandbox.common import CallStats, FaultInjector, FaultKind, FaultRule
 from connector.sandbox.odoo.auth import Authenticator
 from connector.sandbox.odoo.database import OdooDatabase
 from connector.sandbox.odoo.errors import (
@@ -38,6 +38,22 @@ VERSION_INFO: dict[str, Any] = {
     "server_serie": SERVER_VERSION,
     "protocol_version": 1,
 }
+
+
+_VERBS = {"read": "access", "write": "modify", "create": "create", "unlink": "delete"}
+DEFAULT_ALLOWED_GROUP = "Sales / Administrator"
+
+
+def access_error_text(operation: str, description: str, model: str, rule: FaultRule) -> str:
+    """Odoo 17's text for a missing model right (ir_model.py ``_make_access_error``): the
+    refusal, the groups that have the right (the rule's ``message``, else one default),
+    and the advice, in three paragraphs."""
+    groups = rule.message or DEFAULT_ALLOWED_GROUP
+    return (
+        f"You are not allowed to {_VERBS[operation]} '{description}' ({model}) records.\n\n"
+        f"This operation is allowed for the following groups:\n\t- {groups}\n\n"
+        "Contact your administrator to request access if necessary."
+    )
 
 
 def _args(params: dict[str, Any]) -> list[Any]:
@@ -173,6 +189,13 @@ class RpcDispatcher:
             message = reject_record()
             if message is not None:
                 raise ValidationError(message)
-        call = Call(self.db, model, uid, dict(context), bound, reject_record)
+
+        def deny_right(operation: str) -> str | None:
+            rule = self.injector.take(FaultKind.MISSING_ACCESS_RIGHT, "POST", path)
+            if rule is None:
+                return None
+            return access_error_text(operation, self.db.spec(model).description, model, rule)
+
+        call = Call(self.db, model, uid, dict(context), bound, reject_record, deny_right)
         with self.db.transaction():
             return method.handler(call)

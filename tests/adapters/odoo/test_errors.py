@@ -11,7 +11,7 @@ from typing import Any
 import odoorpc
 import pytest
 
-from adapters.odoo.errors import judge, refusal
+from adapters.odoo.errors import judge, missing_right, refusal
 from adapters.resilience import RETRY_AFTER_CEILING, Verdict
 
 
@@ -107,3 +107,18 @@ def test_http_and_transport_errors() -> None:
     assert judge(http.client.IncompleteRead(b"{")).verdict is Verdict.RETRY
     assert judge(TimeoutError()).verdict is Verdict.RETRY
     assert judge(json.JSONDecodeError("x", "{", 1)).verdict is Verdict.RETRY
+
+
+def test_a_missing_right_names_the_groups_to_grant() -> None:
+    """Odoo 17's AccessError text is read for the operation, model and allowing groups."""
+    text = (
+        "You are not allowed to create 'Subscription' (sale.subscription) records.\n\n"
+        "This operation is allowed for the following groups:\n\t- Sales / Administrator\n"
+        "\t- Administration / Settings\n\n"
+        "Contact your administrator to request access if necessary."
+    )
+    assert missing_right(text) == (
+        "the Odoo user may not create sale.subscription records "
+        "(grant one of: Sales / Administrator, Administration / Settings)"
+    )
+    assert missing_right("The subscription is invalid") is None

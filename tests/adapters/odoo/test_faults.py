@@ -99,6 +99,21 @@ def test_a_refused_record_fails_alone(world: World, stocked: Any, sandbox: OdooS
     assert "The subscription is invalid" in letters[0].reason
 
 
+def test_a_missing_create_right_is_fatal_for_odoo_not_a_refusal_per_record(
+    world: World, stocked: Any, sandbox: OdooSandbox
+) -> None:
+    """load() reports a missing right once per record: it is a permission, fatal for Odoo."""
+    sandbox.injector.add_rule(FaultRule(kind=FaultKind.MISSING_ACCESS_RIGHT, path_prefix=SUB_LOAD))
+    world.put(*[subscription(n) for n in range(1, 4)])
+    world.run()
+    assert world.target.calls.by_label["load sale.subscription"] == 1
+    assert count(stocked, "sale.subscription") == 0
+    letters = world.reconciler.store.list_dead_letters()
+    assert {d.error_code for d in letters} == {"ACCESS_ERROR"}
+    assert all("Sales / Administrator" in d.reason for d in letters)
+    assert all("may not create sale.subscription" in d.reason for d in letters)
+
+
 def test_unknown_stage_fails_only_that_record(
     odoo: Any, make_target: Callable[..., OdooTarget]
 ) -> None:
