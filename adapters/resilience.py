@@ -12,11 +12,14 @@ about the client's overall rate.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import random
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from enum import Enum
 from typing import TypeVar
 
@@ -30,6 +33,9 @@ DEFAULT_ATTEMPTS = 5
 DEFAULT_BASE_DELAY = 0.5
 DEFAULT_MAX_DELAY = 30.0
 DEFAULT_RETRY_AFTER_CAP = 120.0
+# A hint further out than this is a server's or a clock's mistake, not advice worth a day's
+# wait; the policy's own (smaller) cap applies after it anyway.
+RETRY_AFTER_CEILING = 3600.0
 
 
 class Verdict(Enum):
@@ -49,6 +55,42 @@ class Failure:
 
 
 Judge = Callable[[BaseException], Failure]
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def parse_retry_after(
+    value: str | None, *, now: Callable[[], dt.datetime] = _utc_now
+) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value, None when there is no usable one.
+
+    RFC 9110 section 10.2.3 allows delay-seconds *or* an HTTP-date (``Wed, 21 Oct 2026
+    07:28:00 GMT``); proxies and load balancers in front of an API send the date form. A
+    date already past means "now" (0); both forms are capped at :data:`RETRY_AFTER_CEILING`.
+    """
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    seconds: float | None
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = _seconds_until(text, now())
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    return min(max(seconds, 0.0), RETRY_AFTER_CEILING)
+
+
+def _seconds_until(http_date: str, now: dt.datetime) -> float | None:
+    try:
+        when = parsedate_to_datetime(http_date)
+    except (ValueError, TypeError):
+        return None
+    if when.tzinfo is None:  # "-0000" parses naive; HTTP dates are always UTC
+        when = when.replace(tzinfo=dt.UTC)
+    return (when - now).total_seconds()
 
 
 @dataclass(frozen=True)

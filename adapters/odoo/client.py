@@ -82,6 +82,10 @@ class OdooClient:
         self._resilient = resilient
         self.calls = calls
 
+    @property
+    def system(self) -> str:
+        return self._resilient.system
+
     def _call(
         self,
         model: str,

@@ -17,7 +17,7 @@ from typing import Any
 
 import odoorpc
 
-from adapters.resilience import Failure, Verdict
+from adapters.resilience import Failure, Verdict, parse_retry_after
 from connector.redaction import redact_text
 
 # A serialization failure is a lost race with another transaction: wait long enough for it
@@ -82,10 +82,7 @@ def _judge_rpc(exc: BaseException) -> Failure:
 
 def _retry_after(exc: urllib.error.HTTPError) -> float | None:
     value = exc.headers.get("Retry-After") if exc.headers else None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+    return parse_retry_after(value)
 
 
 def judge(exc: BaseException) -> Failure:
@@ -115,6 +112,26 @@ def judge(exc: BaseException) -> Failure:
     if isinstance(exc, odoorpc.error.InternalError):
         return Failure(Verdict.FATAL, "CLIENT_ERROR", redact_text(str(exc)))
     return Failure(Verdict.FINAL, type(exc).__name__, redact_text(str(exc)))
+
+
+# Odoo 17's AccessError for a missing model right (ir.model.access ``_make_access_error``):
+# "You are not allowed to create 'Subscription' (sale.subscription) records.", then the
+# groups that have the right, one per line ("\t- Sales / Administrator").
+_MISSING_RIGHT = re.compile(
+    r"^You are not allowed to (access|modify|create|delete) '[^']*' \(([\w.]+)\) records\."
+)
+_ALLOWED_GROUP = re.compile(r"^\s*- (.+)$", re.MULTILINE)
+
+
+def missing_right(message: str) -> str | None:
+    """A short account of a missing access right named in ``message``, None if it is not one:
+    the operation, the model and the groups Odoo says would allow it."""
+    match = _MISSING_RIGHT.match(message.strip())
+    if match is None:
+        return None
+    groups = _ALLOWED_GROUP.findall(message)
+    who = f"grant one of: {', '.join(groups)}" if groups else "no group allows it"
+    return f"the Odoo user may not {match.group(1)} {match.group(2)} records ({who})"
 
 
 _UNKNOWN_IMPORT_ERROR = re.compile(r"^Unknown error during import: <class '([\w.]+)'>")

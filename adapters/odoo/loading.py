@@ -5,6 +5,11 @@ or not at all, so a crash can never leave records that no external id names (the
 would create them again). It is also idempotent: a record whose external id exists is
 written instead of created, so a call retried after its answer was lost creates no twin.
 
+A missing create or write right is not about the records: ``load`` reports Odoo's
+``AccessError`` once per record, but it is the user's permissions, so the call raises
+:class:`FatalAdapterError` (code ``ACCESS_ERROR``, naming the groups to grant) instead of
+refusing every record one by one.
+
 Any error message rolls the whole call back. The messages name the refused records
 (``record``: index in the call), so they are refused and the others loaded again in one
 more call: a batch costs 1 call, 2 when some records are refused. One Odoo quirk needs
@@ -21,7 +26,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from adapters.odoo.client import LoadMessage, OdooClient, Vals
-from adapters.odoo.errors import load_error_code
+from adapters.odoo.errors import load_error_code, missing_right
+from connector.errors import FatalAdapterError
+
+# The code the judge gives an AccessError raised by any other call (adapters.odoo.errors).
+ACCESS_ERROR = "ACCESS_ERROR"
 
 # tz: naive datetime cells are read in this zone (ir_fields.py _str_to_datetime uses the
 # context's tz, else the user's), and ours are UTC. noupdate: as the external ids we used
@@ -60,6 +69,7 @@ def load_blocks(
         answer = client.load(model, fields, data, CONTEXT)
         if answer.sent_again and resent is not None:
             resent.update(pending)
+        _raise_for_missing_rights(client.system, answer.messages)
         if answer.ids is not None and len(answer.ids) == len(pending):
             for index, record_id in zip(pending, answer.ids, strict=True):
                 outcome[index] = record_id
@@ -75,6 +85,15 @@ def load_blocks(
             outcome[pending[local]] = refusal
         pending = [index for local, index in enumerate(pending) if local not in refused]
     return [o if o is not None else Refusal("NOT_LOADED", "no outcome") for o in outcome]
+
+
+def _raise_for_missing_rights(system: str, messages: Sequence[LoadMessage]) -> None:
+    for message in messages:
+        if message.type != "error":
+            continue
+        missing = missing_right(message.message)
+        if missing is not None:
+            raise FatalAdapterError(system, missing, ACCESS_ERROR)
 
 
 def refusals(messages: Sequence[LoadMessage], count: int) -> dict[int, Refusal]:

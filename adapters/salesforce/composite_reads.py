@@ -8,8 +8,11 @@ Composite"). So up to 5 of those queries go in one call; each answer's further p
 (``nextRecordsUrl``) are read with ordinary ``query_more`` calls.
 
 Over a limit Salesforce answers 200 with a single ``LIMIT_EXCEEDED`` entry instead of one
-per subrequest; such an answer, or any answer that does not match the subrequests one for
-one, is an error of the call, never silently fewer rows.
+per subrequest: that refusal is deterministic (the same call gets it again), so it is judged
+like a refused query, never retried. An answer that does not match the subrequests one for
+one is an error of the call, never silently fewer rows. A failed subrequest is judged as the
+same plain query would be (a 5xx retried), by the cause of the failure: in an ``allOrNone``
+rollback the others only answer ``PROCESSING_HALTED``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
+
+from adapters.salesforce.errors import ROLLED_BACK_CODES, ApiCallError
 
 QUERIES_PER_CALL = 5
 
@@ -43,6 +48,21 @@ class SubAnswer:
 
 class CompositeAnswerError(ValueError):
     """The composite answer does not match its subrequests."""
+
+
+def raise_for_failures(answer: object, count: int) -> None:
+    """Raise the :class:`ApiCallError` of a refused call or of the failed subrequest that
+    caused the others to halt, for the session's judge to sort; return when all answered."""
+    entries = answer.get("compositeResponse") if isinstance(answer, dict) else None
+    refusal = _whole_call_refusal(entries) if isinstance(entries, list) else None
+    if refusal is not None:
+        raise ApiCallError(refusal.status or 400, *refusal.error())
+    failed = [sub for sub in sub_answers(answer, count) if not sub.ok]
+    causes = [sub for sub in failed if sub.error()[0] not in ROLLED_BACK_CODES]
+    for sub in causes or failed:
+        if 200 <= sub.status < 300:
+            raise CompositeAnswerError(f"a subrequest answered {sub.status} without a page")
+        raise ApiCallError(sub.status, *sub.error())
 
 
 def request_body(version: str, soqls: Sequence[str]) -> dict[str, Any]:
@@ -77,12 +97,17 @@ def sub_answers(answer: object, count: int) -> list[SubAnswer]:
     return out
 
 
-def _whole_call_error(entries: list[Any]) -> str | None:
-    """Salesforce's message when it refused the whole call (``referenceId: null``)."""
+def _whole_call_refusal(entries: list[Any]) -> SubAnswer | None:
+    """Salesforce's answer when it refused the whole call (``referenceId: null``)."""
     for entry in entries:
         if isinstance(entry, dict) and entry.get("referenceId") is None:
-            code, message = SubAnswer(
-                int(entry.get("httpStatusCode") or 0), entry.get("body")
-            ).error()
-            return f"{code}: {message}"
+            return SubAnswer(int(entry.get("httpStatusCode") or 0), entry.get("body"))
     return None
+
+
+def _whole_call_error(entries: list[Any]) -> str | None:
+    refusal = _whole_call_refusal(entries)
+    if refusal is None:
+        return None
+    code, message = refusal.error()
+    return f"{code}: {message}"

@@ -17,11 +17,25 @@ from simple_salesforce.exceptions import SalesforceAuthenticationFailed, Salesfo
 from adapters.resilience import Failure, Verdict
 from connector.redaction import redact_text
 
+# Codes of work rolled back because *another* part of the same all-or-none transaction failed
+# (REST API Developer Guide, "Composite" and "sObject Collections"): nothing of it was written,
+# and it will go through once sent without the part that failed.
+ROLLED_BACK_CODES = frozenset({"PROCESSING_HALTED", "ALL_OR_NONE_OPERATION_ROLLED_BACK"})
 # Record- and request-level codes that mean "the same request will work a bit later".
-RETRYABLE_CODES = frozenset(
-    {"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "REQUEST_RUNNING_TOO_LONG"}
+RETRYABLE_CODES = (
+    frozenset({"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "REQUEST_RUNNING_TOO_LONG"})
+    | ROLLED_BACK_CODES
 )
 QUOTA_CODE = "REQUEST_LIMIT_EXCEEDED"
+# One 403 REQUEST_LIMIT_EXCEEDED code, three limits told apart only by the message (Salesforce
+# Developer Limits, "API Request Limits and Allocations"): "TotalRequests Limit exceeded." is
+# the org's rolling 24-hour allocation; "ConcurrentRequests (Concurrent API Requests) Limit
+# exceeded." and "ConcurrentPerOrgLongTxn Limit exceeded." mean too many long-running (20 s+)
+# requests in the org at once, which clears as soon as some of them finish.
+_CONCURRENCY_MARKERS = ("concurrentrequests", "concurrentperorglongtxn")
+# Long-running requests take tens of seconds: a short pause of the whole adapter (our own
+# other threads count against the same limit) before trying again.
+CONCURRENCY_BACKOFF_SECONDS = 2.0
 _MESSAGE_LIMIT = 500
 
 
@@ -95,14 +109,17 @@ def from_transport_error(exc: requests.RequestException) -> ApiCallError:
     return ApiCallError(0, kind, _short(f"{type(exc).__name__}: {exc}"))
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        return None  # an HTTP date: rare for Salesforce; the backoff schedule applies instead
-    return max(0.0, seconds)
+def is_concurrency_limit(error: ApiCallError) -> bool:
+    """Too many long-running requests in the org right now: transient."""
+    if error.code != QUOTA_CODE:
+        return False
+    message = error.message.lower()
+    return any(marker in message for marker in _CONCURRENCY_MARKERS)
+
+
+def is_daily_quota(error: ApiCallError) -> bool:
+    """The org's daily API allocation is used up (any other 403 REQUEST_LIMIT_EXCEEDED)."""
+    return error.status == 403 and error.code == QUOTA_CODE and not is_concurrency_limit(error)
 
 
 def judge(exc: BaseException) -> Failure:
@@ -111,11 +128,14 @@ def judge(exc: BaseException) -> Failure:
         status, code = exc.status, exc.code
         if status == 0 or status == 429 or status >= 500 or code in RETRYABLE_CODES:
             return Failure(Verdict.RETRY, code, exc.message, exc.retry_after)
+        if is_concurrency_limit(exc):
+            pause = exc.retry_after if exc.retry_after is not None else CONCURRENCY_BACKOFF_SECONDS
+            return Failure(Verdict.RETRY, code, exc.message, pause)
         if status == 401:
             # The session layer already logged in again once: the credentials are the problem.
             return Failure(Verdict.FATAL, code, exc.message)
         if status == 403:
-            # REQUEST_LIMIT_EXCEEDED on a 403 is the org's daily quota, not a rate: stop.
+            # The daily quota (stop until the window rolls) or a missing permission.
             return Failure(Verdict.FATAL, code, exc.message)
         return Failure(Verdict.FINAL, code, exc.message)
     if isinstance(exc, requests.RequestException):

@@ -29,15 +29,15 @@ from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 from simple_salesforce.login import SalesforceLogin
 
-from adapters.resilience import RateGate, Resilient, RetryPolicy
+from adapters.resilience import RateGate, Resilient, RetryPolicy, parse_retry_after
 from adapters.salesforce.errors import (
     ApiCallError,
     from_salesforce_error,
     from_transport_error,
+    is_daily_quota,
     judge,
-    parse_retry_after,
 )
-from adapters.salesforce.limits import QUOTA_CODE, UsageGuard, parse_limit_info
+from adapters.salesforce.limits import UsageGuard, parse_limit_info
 from adapters.salesforce.settings import SalesforceSettings
 from connector.errors import FatalAdapterError
 from connector.redaction import SECRETS
@@ -221,7 +221,7 @@ class SalesforceSession:
             error = from_salesforce_error(exc, retry_after)
         except requests.RequestException as exc:
             error = from_transport_error(exc)
-        if error.status == 403 and error.code == QUOTA_CODE:
+        if is_daily_quota(error):
             self.guard.quota_exhausted(f"Salesforce refused the call: {error.message}")
         # Raised outside the except blocks on purpose: the library's exception text holds
         # URLs and bodies, and should not ride along as the context of every log line.

@@ -49,6 +49,7 @@ from adapters.resilience import RetryPolicy
 from adapters.salesforce.composite_reads import (
     QUERIES_PER_CALL,
     CompositeAnswerError,
+    raise_for_failures,
     request_body,
     sub_answers,
 )
@@ -81,6 +82,23 @@ from connector.records import (
 COLLECTION_LIMIT = 200
 LOCK_RETRIES = 2
 MAPPING_MISMATCH = "MAPPING_MISMATCH"
+INVALID_QUERY_LOCATOR = "INVALID_QUERY_LOCATOR"
+QUERY_RESTARTS = 2  # a cursor that keeps expiring means a reader far too slow: give up
+
+
+class _CursorExpired(Exception):
+    """A continuation page answered ``INVALID_QUERY_LOCATOR``: the cursor is gone."""
+
+
+def _unseen(rows: Iterator[dict[str, Any]], seen: set[str]) -> Iterator[dict[str, Any]]:
+    """The rows whose ``Id`` is not in ``seen`` (which they join)."""
+    for row in rows:
+        row_id = row.get("Id")
+        if isinstance(row_id, str):
+            if row_id in seen:
+                continue
+            seen.add(row_id)
+        yield row
 
 
 @dataclass(frozen=True)
@@ -291,31 +309,50 @@ class SalesforceTarget(MappedTarget):
                 continue
             body = request_body(self.settings.api_version, group)
 
-            def composite(sf: Salesforce, body: dict[str, Any] = body) -> Any:
-                return sf.restful("composite", method="POST", json=body)
+            def composite(
+                sf: Salesforce, body: dict[str, Any] = body, count: int = len(group)
+            ) -> Any:
+                # Checked inside the call: a failed subrequest is judged (and retried) by
+                # the session exactly as the same query sent alone would be.
+                answer = sf.restful("composite", method="POST", json=body)
+                raise_for_failures(answer, count)
+                return answer
 
-            answer = self._read_call(f"read {object_name}", composite)
             try:
+                answer = self._read_call(f"read {object_name}", composite)
                 answers = sub_answers(answer, len(group))
             except CompositeAnswerError as exc:
                 raise RetryableAdapterError(
                     self.system, f"composite read: {exc}", "BAD_RESPONSE"
                 ) from exc
-            for sub in answers:
-                if not sub.ok:
-                    code, message = sub.error()
-                    if sub.status >= 500:
-                        raise RetryableAdapterError(self.system, f"query failed: {message}", code)
-                    raise FatalAdapterError(self.system, f"query refused: {message}", code)
-                yield from self._pages(f"read {object_name}", sub.body)
+            for soql, sub in zip(group, answers, strict=True):
+                yield from self._query(object_name, soql, sub.body)
 
-    def _query(self, object_name: str, soql: str) -> Iterator[dict[str, Any]]:
+    def _query(
+        self, object_name: str, soql: str, first: dict[str, Any] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The rows of one query (whose first page may be read already), page after page.
+
+        A cursor Salesforce dropped (``INVALID_QUERY_LOCATOR``: idle for 15 minutes, or one
+        too many open for the user) cannot be resumed, so the query runs again from the
+        start; rows already given (by ``Id``) are not given twice.
+        """
         label = f"read {object_name}"
-
-        def first(sf: Salesforce) -> Any:
-            return sf.query(soql)
-
-        yield from self._pages(label, self._read_call(label, first))
+        seen: set[str] = set()
+        page = first
+        for _ in range(QUERY_RESTARTS + 1):
+            if page is None:
+                page = self._read_call(label, lambda sf: sf.query(soql))
+            try:
+                yield from _unseen(self._pages(label, page), seen)
+                return
+            except _CursorExpired:
+                page = None
+        raise RetryableAdapterError(
+            self.system,
+            f"the query cursor expired {QUERY_RESTARTS + 1} times in a row",
+            INVALID_QUERY_LOCATOR,
+        )
 
     def _pages(self, label: str, page: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """A query's rows from its first page on, following ``nextRecordsUrl``."""
@@ -335,6 +372,8 @@ class SalesforceTarget(MappedTarget):
         try:
             answer = self.session.call(op)
         except ApiCallError as exc:
+            if exc.code == INVALID_QUERY_LOCATOR:
+                raise _CursorExpired() from exc
             # Reads have no per-record channel: a refused query (bad field, malformed) means
             # the org and the mapping disagree, and no retry will change that.
             raise FatalAdapterError(self.system, f"query refused: {exc.message}", exc.code) from exc

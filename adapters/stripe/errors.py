@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from adapters.resilience import parse_retry_after
 from connector.redaction import redact_text
 
 _MAX_BODY_EXCERPT = 300
@@ -63,15 +64,9 @@ class StripeResponseError(Exception):
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:
-    """The ``Retry-After`` header in seconds, if the server sent a usable one."""
-    raw = response.headers.get("Retry-After")
-    if raw is None:
-        return None
-    try:
-        seconds = float(raw)
-    except ValueError:
-        return None  # an HTTP-date: Stripe sends seconds, so leave it to the backoff
-    return max(seconds, 0.0)
+    """The ``Retry-After`` header in seconds (delay-seconds or an HTTP-date), if usable."""
+    raw: str | None = response.headers.get("Retry-After")
+    return parse_retry_after(raw)
 
 
 def error_from_response(response: httpx.Response) -> StripeApiError:

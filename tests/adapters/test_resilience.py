@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 import pytest
 
-from adapters.resilience import Failure, RateGate, Resilient, RetryPolicy, Verdict
+from adapters.resilience import (
+    RETRY_AFTER_CEILING,
+    Failure,
+    RateGate,
+    Resilient,
+    RetryPolicy,
+    Verdict,
+    parse_retry_after,
+)
 from connector.errors import FatalAdapterError, RetryableAdapterError
 
 
@@ -123,3 +132,30 @@ def test_rate_gate_spaces_calls() -> None:
     for _ in range(5):
         gate.acquire()
     assert clock.now == pytest.approx(1.0)
+
+
+NOW = dt.datetime(2026, 10, 21, 7, 27, 30, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("7", 7.0),
+        (" 2.5 ", 2.5),
+        ("-3", 0.0),
+        ("Wed, 21 Oct 2026 07:28:00 GMT", 30.0),
+        ("Wed, 21 Oct 2026 07:28:00 -0000", 30.0),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+        ("Fri, 31 Dec 2099 23:59:59 GMT", RETRY_AFTER_CEILING),
+        ("86400", RETRY_AFTER_CEILING),
+        ("soon", None),
+        ("inf", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_retry_after_is_read_as_seconds_or_an_http_date(
+    value: str | None, seconds: float | None
+) -> None:
+    """Retry-After is delay-seconds or an RFC 9110 HTTP-date; past is 0, far future capped."""
+    assert parse_retry_after(value, now=lambda: NOW) == seconds

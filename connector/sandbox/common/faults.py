@@ -5,18 +5,20 @@ times (``count``, so that a test can ask for "exactly two 503s" and stay determi
 which requests (``method`` and a ``path_prefix``). Generic faults (latency, 429, 5xx,
 connection reset) are applied by :class:`FaultMiddleware` before the emulator sees the request;
 system-specific ones (expired session, ``UNABLE_TO_LOCK_ROW``, serialization failure, record
-rejected by validation) are asked for by the emulator itself through :meth:`FaultInjector.take`,
-so each can answer in its own service's error shape.
+rejected by validation, Salesforce's request limits) are asked for by the emulator itself
+through :meth:`FaultInjector.take`, so each can answer in its own service's error shape.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import random
 import threading
+from email.utils import format_datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -32,6 +34,16 @@ class FaultKind(StrEnum):
     LOCK_ROW = "lock_row"
     SERIALIZATION_FAILURE = "serialization_failure"
     REJECT_RECORD = "reject_record"
+    # Salesforce's three 403 REQUEST_LIMIT_EXCEEDED answers (see the Salesforce sandbox).
+    CONCURRENT_REQUESTS = "concurrent_requests"
+    CONCURRENT_LONG_TXN = "concurrent_long_txn"
+    TOTAL_REQUESTS = "total_requests"
+    # Salesforce drops a query cursor (idle, or too many open): INVALID_QUERY_LOCATOR.
+    EXPIRED_QUERY_LOCATOR = "expired_query_locator"
+    # Salesforce Composite with allOrNone: one subrequest fails, the others are rolled back.
+    COMPOSITE_ROLLBACK = "composite_rollback"
+    # Odoo: the user lacks the create/write right on the model (an AccessError per record).
+    MISSING_ACCESS_RIGHT = "missing_access_right"
 
 
 GENERIC_FAULTS = frozenset(
@@ -57,7 +69,16 @@ class FaultRule(BaseModel):
     path_prefix: str = ""
     latency_ms: int = Field(default=0, ge=0)
     retry_after: int = Field(default=1, ge=0)
+    # RFC 9110 allows Retry-After as delay-seconds or as an HTTP-date (which proxies send).
+    retry_after_format: Literal["seconds", "http-date"] = "seconds"
     message: str | None = None
+
+    def retry_after_header(self) -> bytes:
+        """The ``Retry-After`` value this rule answers with, in its format."""
+        if self.retry_after_format == "seconds":
+            return str(self.retry_after).encode()
+        when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.retry_after)
+        return format_datetime(when, usegmt=True).encode()
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method.upper() != method.upper():
@@ -162,9 +183,7 @@ class FaultMiddleware:
         ):
             rule = self.injector.take(kind, method, path)
             if rule is not None:
-                headers = (
-                    [(b"retry-after", str(rule.retry_after).encode())] if status != 500 else []
-                )
+                headers = [(b"retry-after", rule.retry_after_header())] if status != 500 else []
                 await _send_json(send, status, self.error_body(status, rule), headers)
                 return
         if self.injector.take(FaultKind.CONNECTION_RESET, method, path) is not None:

@@ -120,16 +120,24 @@ def check(db: OdooDatabase, model: str, operation: Operation, uid: int) -> None:
         raise AccessError(access_error_text(db, model, operation))
 
 
-def access_error_text(db: OdooDatabase, model: str, operation: Operation) -> str:
+def access_error_text(
+    db: OdooDatabase, model: str, operation: Operation, groups: list[str] | None = None
+) -> str:
+    """``_make_access_error``'s three paragraphs; ``groups`` (full names) instead of those
+    the access rows name, for a sandbox fault."""
     header = _HEADER[operation].format(kind=db.spec(model).description, model=model)
-    names = sorted(GROUPS[group][1] for group in granting_groups(model, operation) if group)
+    names = (
+        groups
+        if groups is not None
+        else sorted(GROUPS[group][1] for group in granting_groups(model, operation) if group)
+    )
     if names:
-        groups = "This operation is allowed for the following groups:\n" + "\n".join(
+        allowed = "This operation is allowed for the following groups:\n" + "\n".join(
             f"\t- {name}" for name in names
         )
     else:
-        groups = "No group currently allows this operation."
-    return f"{header}\n\n{groups}\n\nContact your administrator to request access if necessary."
+        allowed = "No group currently allows this operation."
+    return f"{header}\n\n{allowed}\n\nContact your administrator to request access if necessary."
 
 
 def note_password(db: OdooDatabase, model: str, ids: list[int], vals: dict[str, object]) -> None:

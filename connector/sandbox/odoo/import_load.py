@@ -48,6 +48,8 @@ from connector.sandbox.odoo.import_convert import (
 Message = dict[str, Any]
 # Returns the message of a sandbox fault rejecting the record about to be saved, if any.
 RejectRecord = Callable[[], str | None]
+# Given "create" or "write", the AccessError text of a sandbox fault denying that right.
+DenyRight = Callable[[str], str | None]
 
 # odoo.exceptions.UserError and its subclasses: their text becomes the message as is.
 USER_ERRORS = (UserError, ValidationError, MissingError, AccessError)
@@ -58,6 +60,10 @@ TOO_MANY_ERRORS = (
 
 
 def never_reject() -> str | None:
+    return None
+
+
+def never_deny(_operation: str) -> str | None:
     return None
 
 
@@ -175,8 +181,10 @@ class Load:
         uid: int,
         context: dict[str, Any],
         reject: RejectRecord = never_reject,
+        deny: DenyRight = never_deny,
     ) -> None:
         self.db = db
+        self.deny = deny
         self.model = model
         self.spec = db.spec(model)
         self.uid = uid
@@ -361,11 +369,11 @@ class Load:
                 self.db.unlink("ir.model.data", [row.id], ADMIN_UID)
                 to_create.append(k)
         for k in to_update:
-            self._check_fault()
+            self._check_fault("write")
             self.db.write(self.model, [records[k]], data_list[k].values, self.uid)
         for k in to_create:
             # _load_records_create -> create(): the model's create overrides run too.
-            self._check_fault()
+            self._check_fault("create")
             records[k] = self.db.create_one(self.model, data_list[k].values, self.uid)
             if data_list[k].xml_id:
                 named.append(k)
@@ -375,7 +383,12 @@ class Load:
             self.db.set_xmlid(xml_id, self.model, records[k], self.noupdate)
         return records
 
-    def _check_fault(self) -> None:
+    def _check_fault(self, operation: str) -> None:
+        # create() and write() check the model's access rights first (check_access_rights),
+        # so a missing right fails every record of the batch, each with the same text.
+        denied = self.deny(operation)
+        if denied is not None:
+            raise AccessError(denied)
         message = self.reject()
         if message is not None:
             raise ValidationError(message)
@@ -389,6 +402,7 @@ def load(
     uid: int,
     context: dict[str, Any],
     reject: RejectRecord = never_reject,
+    deny: DenyRight = never_deny,
 ) -> Message:
     """``model.load(fields, data)`` -> ``{"ids": [...] | False, "messages": [...]}``."""
-    return Load(db, model, uid, context, reject).run(fields, data)
+    return Load(db, model, uid, context, reject, deny).run(fields, data)

@@ -29,7 +29,8 @@ class Call:
     """One bound call: the database, model, user and context, plus bound arguments.
 
     ``reject_record``: the sandbox's ``reject_record`` fault for methods that save records
-    one by one (``load``), asked before each record is saved.
+    one by one (``load``), asked before each record is saved; ``deny_right`` likewise its
+    ``missing_access_right`` fault, asked with "create" or "write".
     """
 
     db: OdooDatabase
@@ -38,6 +39,7 @@ class Call:
     context: dict[str, Any]
     args: dict[str, Any]
     reject_record: import_load.RejectRecord = import_load.never_reject
+    deny_right: import_load.DenyRight = import_load.never_deny
 
 
 Handler = Callable[[Call], Any]
@@ -121,7 +123,14 @@ def _unlink(call: Call) -> Any:
 def _load(call: Call) -> Any:
     a = call.args
     return import_load.load(
-        call.db, call.model, a["fields"], a["data"], call.uid, call.context, call.reject_record
+        call.db,
+        call.model,
+        a["fields"],
+        a["data"],
+        call.uid,
+        call.context,
+        call.reject_record,
+        call.deny_right,
     )
 
 

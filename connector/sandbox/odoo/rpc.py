@@ -176,6 +176,15 @@ class RpcDispatcher:
             message = reject_record()
             if message is not None:
                 raise ValidationError(message)
-        call = Call(self.db, model, uid, dict(context), bound, reject_record)
+
+        def deny_right(operation: str) -> str | None:
+            rule = self.injector.take(FaultKind.MISSING_ACCESS_RIGHT, "POST", path)
+            if rule is None:
+                return None
+            # The groups Odoo's access rows grant the right to, or the rule's own.
+            groups = [rule.message] if rule.message else None
+            return access.access_error_text(self.db, model, operation, groups)  # type: ignore[arg-type]
+
+        call = Call(self.db, model, uid, dict(context), bound, reject_record, deny_right)
         with self.db.transaction():
             return method.handler(call)

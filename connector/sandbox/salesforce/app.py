@@ -82,6 +82,15 @@ def _error_response(exc: SalesforceApiError) -> ApiResponse:
     return ApiResponse(exc.status, exc.body())
 
 
+# Salesforce's texts for its three limits behind 403 REQUEST_LIMIT_EXCEEDED: two transient
+# concurrency limits and the daily allocation.
+REQUEST_LIMIT_MESSAGES = {
+    FaultKind.CONCURRENT_REQUESTS: "ConcurrentRequests (Concurrent API Requests) Limit exceeded.",
+    FaultKind.CONCURRENT_LONG_TXN: "ConcurrentPerOrgLongTxn Limit exceeded.",
+    FaultKind.TOTAL_REQUESTS: "TotalRequests Limit exceeded.",
+}
+
+
 class SalesforceApi:
     """Plain-ASGI app serving the Salesforce endpoints; admin paths go to a Starlette router."""
 
@@ -141,7 +150,7 @@ class SalesforceApi:
                 return {"GET": (f"GET {head}/more", query.more)}
             return None
         if head == "composite" and n == 1:
-            return {"POST": ("POST composite", lambda r: run_composite(r, self._subrequest))}
+            return {"POST": ("POST composite", self._composite)}
         if head == "composite" and n >= 2 and segs[1] == "sobjects":
             if n == 2:
                 return {
@@ -206,6 +215,10 @@ class SalesforceApi:
             )
         return entry
 
+    def _composite(self, req: ApiRequest) -> ApiResponse:
+        rollback = self.injector.take(FaultKind.COMPOSITE_ROLLBACK, req.method, req.path)
+        return run_composite(req, self._subrequest, rollback)
+
     def _subrequest(self, req: ApiRequest) -> ApiResponse:
         """One subrequest of a composite call: already authorised and counted as part of it."""
         routed = self._route(req)
@@ -218,6 +231,13 @@ class SalesforceApi:
         except SalesforceApiError as exc:
             return _error_response(exc)
 
+    def _request_limit_fault(self, req: ApiRequest) -> str | None:
+        """The message of an injected REQUEST_LIMIT_EXCEEDED, if one fires for ``req``."""
+        for kind, message in REQUEST_LIMIT_MESSAGES.items():
+            if self.injector.take(kind, req.method, req.path) is not None:
+                return message
+        return None
+
     def _authorized(self, req: ApiRequest, handler: Handler) -> ApiResponse:
         state = self.state
         authorization = req.headers.get("authorization", "")
@@ -228,6 +248,9 @@ class SalesforceApi:
         if self.injector.take(FaultKind.EXPIRED_SESSION, req.method, req.path) is not None:
             state.sessions.invalidate(token)
             return _error_response(invalid_session())
+        limited = self._request_limit_fault(req)
+        if limited is not None:
+            return _error_response(request_error(403, "REQUEST_LIMIT_EXCEEDED", limited))
         if not state.usage.consume():
             return _error_response(
                 request_error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")

@@ -9,9 +9,12 @@ as a single call toward your API limits"; each subrequest is answered inside
 (``LIMIT_EXCEEDED``, ``referenceId: null``) in place of the subrequests.
 
 Emulated: ``GET`` subrequests (queries and their continuations, retrieves, describes), which
-is what the connector sends. Write subrequests, ``allOrNone`` rollback and
-``@{reference.field}`` references are not; a write subrequest is answered 400 so that a test
-relying on it fails loudly instead of passing against behaviour nobody checked.
+is what the connector sends. Write subrequests, ``allOrNone`` and ``@{reference.field}``
+references are not; a write subrequest is answered 400 so that a test relying on it fails
+loudly instead of passing against behaviour nobody checked. The answer of an ``allOrNone``
+rollback can be injected (fault ``composite_rollback``): the first subrequest fails
+(``UNABLE_TO_LOCK_ROW`` unless the rule gives a message) and every other one answers 400
+``PROCESSING_HALTED``, as Salesforce does.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from connector.sandbox.common.faults import FaultRule
 from connector.sandbox.salesforce.errors import request_error
 from connector.sandbox.salesforce.http import ApiRequest, ApiResponse
 
@@ -36,6 +40,23 @@ def _limit_exceeded(message: str) -> ApiResponse:
     error = {"errorCode": "LIMIT_EXCEEDED", "message": message}
     entry = {"body": [error], "httpHeaders": {}, "httpStatusCode": 400, "referenceId": None}
     return ApiResponse(200, {"compositeResponse": [entry]})
+
+
+HALTED = {
+    "errorCode": "PROCESSING_HALTED",
+    "message": "The transaction was rolled back since another operation in the same "
+    "transaction failed.",
+}
+DEFAULT_ROLLBACK_CAUSE = "unable to obtain exclusive access to this record"
+
+
+def _rolled_back(subrequests: list[dict[str, Any]], cause: str) -> ApiResponse:
+    """The answer of an allOrNone call whose first subrequest failed."""
+    first, *others = [str(sub["referenceId"]) for sub in subrequests]
+    failure = {"errorCode": "UNABLE_TO_LOCK_ROW", "message": cause}
+    answers = [_entry(first, ApiResponse(400, [failure]))]
+    answers.extend(_entry(ref, ApiResponse(400, [HALTED])) for ref in others)
+    return ApiResponse(200, {"compositeResponse": answers})
 
 
 def _subrequests(req: ApiRequest) -> list[dict[str, Any]]:
@@ -58,9 +79,14 @@ def _subrequests(req: ApiRequest) -> list[dict[str, Any]]:
     return subrequests
 
 
-def run_composite(req: ApiRequest, dispatch: Dispatch) -> ApiResponse:
-    """Answer a composite request, running each subrequest through ``dispatch``."""
+def run_composite(
+    req: ApiRequest, dispatch: Dispatch, rollback: FaultRule | None = None
+) -> ApiResponse:
+    """Answer a composite request, running each subrequest through ``dispatch``
+    (or answering an injected ``rollback`` without running any)."""
     subrequests = _subrequests(req)
+    if rollback is not None and subrequests:
+        return _rolled_back(subrequests, rollback.message or DEFAULT_ROLLBACK_CAUSE)
     if len(subrequests) > MAX_SUBREQUESTS:
         # Salesforce's text, with its typographic apostrophe.
         return _limit_exceeded("The request can\u2019t contain more than 25 operations.")

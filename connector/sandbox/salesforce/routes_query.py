@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from connector.sandbox.common.faults import FaultKind
 from connector.sandbox.salesforce.cursors import Cursor
 from connector.sandbox.salesforce.errors import request_error
 from connector.sandbox.salesforce.http import ApiRequest, ApiResponse
@@ -79,6 +80,8 @@ class QueryRoutes:
 
     def more(self, req: ApiRequest) -> ApiResponse:
         locator, _, offset = req.segments[1].rpartition("-")
+        if self.state.injector.take(FaultKind.EXPIRED_QUERY_LOCATOR, req.method, req.path):
+            self.state.cursors.close(locator)  # as if idle too long: gone for good
         cursor = self.state.cursors.get(locator) if offset.isdigit() else None
         if cursor is None or int(offset) > len(cursor.rows):
             raise request_error(400, "INVALID_QUERY_LOCATOR", "invalid query locator")

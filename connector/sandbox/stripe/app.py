@@ -212,6 +212,8 @@ class StripeSandbox:
                 "Stripe process is currently accessing it. If you see this error "
                 "intermittently, retry the request.",
                 code="lock_timeout",
+                # Stripe marks lock timeouts as safe to repeat (docs.stripe.com/error-low-level).
+                headers={"stripe-should-retry": "true"},
             )
         if method == "POST" and self.injector.take(FaultKind.REJECT_RECORD, method, path):
             raise StripeError(

@@ -11,8 +11,8 @@ from typing import Any
 import odoorpc
 import pytest
 
-from adapters.odoo.errors import judge, refusal
-from adapters.resilience import Verdict
+from adapters.odoo.errors import judge, missing_right, refusal
+from adapters.resilience import RETRY_AFTER_CEILING, Verdict
 
 
 def rpc_error(name: str, message: str) -> odoorpc.error.RPCError:
@@ -95,6 +95,9 @@ def test_refusal_names_the_mandatory_field() -> None:
 def test_http_and_transport_errors() -> None:
     limited = judge(http_error(429, "7"))
     assert (limited.verdict, limited.retry_after) == (Verdict.RETRY, 7.0)
+    # RFC 9110's other form, an HTTP-date (a proxy's 503); far off, so capped.
+    dated = judge(http_error(503, "Fri, 31 Dec 2099 23:59:59 GMT"))
+    assert dated.retry_after == RETRY_AFTER_CEILING
     assert judge(http_error(503)).verdict is Verdict.RETRY
     assert judge(http_error(401)).verdict is Verdict.FATAL
     assert judge(urllib.error.URLError(ConnectionRefusedError(111, "refused"))).verdict is (
@@ -104,3 +107,18 @@ def test_http_and_transport_errors() -> None:
     assert judge(http.client.IncompleteRead(b"{")).verdict is Verdict.RETRY
     assert judge(TimeoutError()).verdict is Verdict.RETRY
     assert judge(json.JSONDecodeError("x", "{", 1)).verdict is Verdict.RETRY
+
+
+def test_a_missing_right_names_the_groups_to_grant() -> None:
+    """Odoo 17's AccessError text is read for the operation, model and allowing groups."""
+    text = (
+        "You are not allowed to create 'Subscription' (sale.subscription) records.\n\n"
+        "This operation is allowed for the following groups:\n\t- Sales / Administrator\n"
+        "\t- Administration / Settings\n\n"
+        "Contact your administrator to request access if necessary."
+    )
+    assert missing_right(text) == (
+        "the Odoo user may not create sale.subscription records "
+        "(grant one of: Sales / Administrator, Administration / Settings)"
+    )
+    assert missing_right("The subscription is invalid") is None

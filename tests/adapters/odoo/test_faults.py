@@ -14,6 +14,7 @@ from adapters.odoo.connection import OdooConnection, Rpc
 from adapters.odoo.settings import OdooSettings
 from connector.errors import FatalAdapterError, RetryableAdapterError
 from connector.mapping import CompiledMapping
+from connector.outcome import Outcome
 from connector.reconciler import Reconciler
 from connector.records import WriteRequest
 from connector.sandbox.common import FaultKind, FaultRule
@@ -97,6 +98,24 @@ def test_a_refused_record_fails_alone(world: World, stocked: Any, sandbox: OdooS
     letters = world.reconciler.store.list_dead_letters()
     assert [(d.key, d.error_code) for d in letters] == [("sub_00001", "VALIDATION_ERROR")]
     assert "The subscription is invalid" in letters[0].reason
+
+
+def test_a_missing_create_right_is_fatal_for_odoo_not_a_refusal_per_record(
+    world: World, stocked: Any, sandbox: OdooSandbox
+) -> None:
+    """load() reports a missing right once per record: it is a permission, so Odoo is down
+    for every record (paused by the workers), and no record is dead-lettered for it."""
+    sandbox.injector.add_rule(FaultRule(kind=FaultKind.MISSING_ACCESS_RIGHT, path_prefix=SUB_LOAD))
+    subs = [subscription(n) for n in range(1, 4)]
+    world.put(*subs)
+    report = world.run()
+    assert world.target.calls.by_label["load sale.subscription"] == 1
+    assert count(stocked, "sale.subscription") == 0
+    assert world.reconciler.store.list_dead_letters() == []
+    reason = report.systems_down["odoo"]
+    assert "may not create sale.subscription" in reason
+    assert "Sales / User: Own Documents Only" in reason
+    assert {report.decision(s.id).outcome for s in subs} == {Outcome.SYSTEM_DOWN}
 
 
 def test_unknown_stage_fails_only_that_record(

@@ -6,12 +6,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from adapters.resilience import Verdict
 from adapters.salesforce.composite_reads import (
     QUERIES_PER_CALL,
     CompositeAnswerError,
+    raise_for_failures,
     request_body,
     sub_answers,
 )
+from adapters.salesforce.errors import ApiCallError, judge
 
 
 def test_request_body_carries_each_query_encoded_under_its_reference() -> None:
@@ -67,3 +70,54 @@ def test_a_whole_call_refusal_or_a_missing_answer_is_an_error_not_fewer_rows() -
         sub_answers(partial, 2)
     with pytest.raises(CompositeAnswerError, match="no compositeResponse"):
         sub_answers({"unexpected": True}, 1)
+
+
+PAGE = {"records": [], "done": True}
+HALTED = [{"errorCode": "PROCESSING_HALTED", "message": "The transaction was rolled back"}]
+
+
+def _entry(ref: str | None, status: int, body: object) -> dict[str, object]:
+    return {"referenceId": ref, "httpStatusCode": status, "body": body}
+
+
+def _verdict(answer: object, count: int) -> tuple[Verdict, str]:
+    with pytest.raises(ApiCallError) as info:
+        raise_for_failures(answer, count)
+    failure = judge(info.value)
+    return failure.verdict, failure.code
+
+
+def test_a_whole_call_limit_exceeded_is_not_retryable() -> None:
+    """Too many subrequests is refused the same way every time: final, never retried."""
+    limit = [{"errorCode": "LIMIT_EXCEEDED", "message": "The request can't contain more"}]
+    answer = {"compositeResponse": [_entry(None, 400, limit)]}
+    assert _verdict(answer, 2) == (Verdict.FINAL, "LIMIT_EXCEEDED")
+
+
+def test_a_subrequest_5xx_is_retried_like_a_plain_query() -> None:
+    """A subrequest's 5xx is judged as the same query's 5xx: retry."""
+    busy = [{"errorCode": "SERVER_UNAVAILABLE", "message": "try later"}]
+    answer = {"compositeResponse": [_entry("q0", 200, PAGE), _entry("q1", 503, busy)]}
+    assert _verdict(answer, 2) == (Verdict.RETRY, "SERVER_UNAVAILABLE")
+
+
+@pytest.mark.parametrize(
+    ("cause", "expected"),
+    [
+        ("UNABLE_TO_LOCK_ROW", (Verdict.RETRY, "UNABLE_TO_LOCK_ROW")),
+        ("MALFORMED_QUERY", (Verdict.FINAL, "MALFORMED_QUERY")),
+        (None, (Verdict.RETRY, "PROCESSING_HALTED")),
+    ],
+)
+def test_a_rollback_is_judged_by_its_cause_and_halted_work_is_retryable(
+    cause: str | None, expected: tuple[Verdict, str]
+) -> None:
+    """allOrNone: the cause decides; subrequests only PROCESSING_HALTED are retryable."""
+    first = _entry("q0", 400, [{"errorCode": cause, "message": "m"}]) if cause else None
+    entries = [first or _entry("q0", 400, HALTED), _entry("q1", 400, HALTED)]
+    assert _verdict({"compositeResponse": entries}, 2) == expected
+
+
+def test_all_answered_raises_nothing() -> None:
+    """An answer whose subrequests all succeeded passes."""
+    raise_for_failures({"compositeResponse": [_entry("q0", 200, PAGE)]}, 1)

@@ -6,7 +6,7 @@ import pytest
 
 from adapters.resilience import RetryPolicy
 from adapters.salesforce import SalesforceTarget
-from connector.errors import FatalAdapterError
+from connector.errors import FatalAdapterError, RetryableAdapterError
 from connector.mapping import CompiledMapping
 from connector.sandbox.common import FaultKind, FaultRule, RunningServer, SandboxCertificates
 from connector.sandbox.salesforce import SalesforceSandbox, SalesforceSandboxConfig
@@ -73,6 +73,17 @@ def test_long_keys_are_split_across_queries_that_fit_the_uri_limit(
     assert max(seen) < 16_384 - 2_000
 
 
+def test_a_rolled_back_composite_read_is_sent_again(
+    target: SalesforceTarget, sandbox: SalesforceSandbox
+) -> None:
+    """A Composite answered with an allOrNone rollback (PROCESSING_HALTED) is retried."""
+    keys = [f"cus_{n:05d}_{'x' * 180}" for n in range(150)]
+    sandbox.state.load({"Account": [{"Name": k[:20], "Stripe_Customer_Id__c": k} for k in keys]})
+    sandbox.injector.add_rule(FaultRule(kind=FaultKind.COMPOSITE_ROLLBACK, count=1))
+    assert set(target.read("account", keys)) == set(keys)
+    assert sandbox.stats.snapshot()["POST composite"] == 2
+
+
 def test_read_batch_size_fits_one_api_call(
     target: SalesforceTarget, sandbox: SalesforceSandbox
 ) -> None:
@@ -104,6 +115,41 @@ def test_pages_are_followed_through_next_records_url(
     assert stats["GET query"] == 1
     assert stats["GET query/more"] == 2
     assert target.calls.by_label["read account"] == 3
+
+
+def test_an_expired_query_cursor_runs_the_query_again(
+    start_sandbox: StartSandbox,
+    sf_certs: SandboxCertificates,
+    mappings: dict[str, CompiledMapping],
+) -> None:
+    """INVALID_QUERY_LOCATOR mid-read re-runs the query; every key comes once."""
+    box, running = start_sandbox(SalesforceSandboxConfig(query_batch_size=200))
+    target = new_target(settings_for(box, running, sf_certs), mappings["salesforce"])
+    keys = [f"cus_{n:05d}" for n in range(450)]
+    box.state.load({"Account": [{"Name": k, "Stripe_Customer_Id__c": k} for k in keys]})
+    box.injector.add_rule(FaultRule(kind=FaultKind.EXPIRED_QUERY_LOCATOR, count=1))
+    pages = list(target.scan_stamps("account"))
+    scanned = [key for page in pages for key in page]
+    assert sorted(scanned) == keys
+    assert box.stats.snapshot()["GET query"] == 2  # the first run, then the whole query again
+    box.injector.add_rule(FaultRule(kind=FaultKind.EXPIRED_QUERY_LOCATOR, count=1))
+    assert set(target.read("account", keys)) == set(keys)
+
+
+def test_a_cursor_that_keeps_expiring_is_retryable_not_fatal(
+    start_sandbox: StartSandbox,
+    sf_certs: SandboxCertificates,
+    mappings: dict[str, CompiledMapping],
+) -> None:
+    """A cursor expiring on every run ends the read as retryable, never a stop."""
+    box, running = start_sandbox(SalesforceSandboxConfig(query_batch_size=200))
+    target = new_target(settings_for(box, running, sf_certs), mappings["salesforce"])
+    keys = [f"cus_{n:05d}" for n in range(450)]
+    box.state.load({"Account": [{"Name": k, "Stripe_Customer_Id__c": k} for k in keys]})
+    box.injector.add_rule(FaultRule(kind=FaultKind.EXPIRED_QUERY_LOCATOR))
+    with pytest.raises(RetryableAdapterError) as info:
+        list(target.scan_stamps("account"))
+    assert info.value.code == "INVALID_QUERY_LOCATOR"
 
 
 def test_stop_share_stops_before_the_org_runs_dry(
@@ -176,3 +222,53 @@ def test_many_queries_go_five_to_a_composite_call(
     calls = target.calls.by_label["read account"] - reads_before
     assert calls == -(-queries // 5)
     assert sandbox.state.usage.used - used_before == calls
+
+
+def test_retry_after_as_an_http_date_pauses_the_adapter(
+    sandbox: SalesforceSandbox,
+    sf_server: RunningServer,
+    sf_certs: SandboxCertificates,
+    mappings: dict[str, CompiledMapping],
+) -> None:
+    """A 429 whose Retry-After is an HTTP-date pauses the adapter until that date."""
+    slept: list[float] = []
+    target = SalesforceTarget(
+        settings_for(sandbox, sf_server, sf_certs),
+        mappings["salesforce"],
+        policy=RetryPolicy(base_delay=0.001, max_delay=0.001),
+        sleep=slept.append,
+    )
+    target.read("account", ["cus_1"])
+    sandbox.injector.add_rule(
+        FaultRule(kind=FaultKind.HTTP_429, count=1, retry_after=60, retry_after_format="http-date")
+    )
+    target.read("account", ["cus_1"])
+    # The date has whole seconds and is read a moment after it was written: about 59 s.
+    assert any(30.0 < s <= 60.0 for s in slept), slept
+
+
+@pytest.mark.parametrize("kind", [FaultKind.CONCURRENT_REQUESTS, FaultKind.CONCURRENT_LONG_TXN])
+def test_concurrency_limits_are_waited_out(
+    target: SalesforceTarget, sandbox: SalesforceSandbox, kind: FaultKind
+) -> None:
+    """Too many long-running requests in the org is transient: back off, retry, go on."""
+    target.read("account", ["cus_1"])
+    sandbox.injector.add_rule(FaultRule(kind=kind, count=2))
+    assert target.read("account", ["cus_2"]) == {}
+    assert target.session.resilient.retries == 2
+    target.session.guard.check()  # not taken for the daily quota: calls are still allowed
+
+
+def test_the_daily_quota_stops_salesforce_until_the_window_rolls(
+    target: SalesforceTarget, sandbox: SalesforceSandbox
+) -> None:
+    """TotalRequests Limit exceeded stops the adapter: later calls are not even sent."""
+    target.read("account", ["cus_1"])
+    sandbox.injector.add_rule(FaultRule(kind=FaultKind.TOTAL_REQUESTS, count=1))
+    with pytest.raises(FatalAdapterError) as info:
+        target.read("account", ["cus_2"])
+    assert info.value.code == "REQUEST_LIMIT_EXCEEDED"
+    queries = sandbox.stats.snapshot().get("GET query", 0)
+    with pytest.raises(FatalAdapterError):
+        target.read("account", ["cus_3"])
+    assert sandbox.stats.snapshot().get("GET query", 0) == queries

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import requests
 from simple_salesforce.exceptions import (
     SalesforceAuthenticationFailed,
@@ -13,12 +14,11 @@ from simple_salesforce.exceptions import (
     SalesforceRefusedRequest,
 )
 
-from adapters.resilience import Verdict
+from adapters.resilience import Verdict, parse_retry_after
 from adapters.salesforce.errors import (
     ApiCallError,
     from_salesforce_error,
     judge,
-    parse_retry_after,
 )
 from adapters.salesforce.results import is_lock_error, parse_results, record_error
 from connector.redaction import REDACTED, SECRETS
@@ -63,6 +63,13 @@ def test_lock_errors_are_retryable() -> None:
     assert error.retryable
 
 
+@pytest.mark.parametrize("code", ["PROCESSING_HALTED", "ALL_OR_NONE_OPERATION_ROLLED_BACK"])
+def test_records_rolled_back_for_another_failure_are_retryable(code: str) -> None:
+    """A record undone because another one failed was not written: retry it, no dead letter."""
+    error = record_error([{"statusCode": code, "message": "rolled back", "fields": []}])
+    assert error.retryable
+
+
 def test_several_errors_keep_every_message_and_field() -> None:
     error = record_error(
         [
@@ -100,6 +107,18 @@ def test_judge_sorts_failures() -> None:
 
     busy = [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "Too many requests"}]
     limit = [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}]
+    concurrent = [
+        {
+            "errorCode": "REQUEST_LIMIT_EXCEEDED",
+            "message": "ConcurrentRequests (Concurrent API Requests) Limit exceeded.",
+        }
+    ]
+    long_txn = [
+        {
+            "errorCode": "REQUEST_LIMIT_EXCEEDED",
+            "message": "ConcurrentPerOrgLongTxn Limit exceeded.",
+        }
+    ]
     cases: list[tuple[Any, tuple[Verdict, str]]] = [
         (_sf_error(SalesforceGeneralError, 429, busy), (Verdict.RETRY, "REQUEST_LIMIT_EXCEEDED")),
         (
@@ -121,6 +140,14 @@ def test_judge_sorts_failures() -> None:
         (
             _sf_error(SalesforceRefusedRequest, 403, limit),
             (Verdict.FATAL, "REQUEST_LIMIT_EXCEEDED"),
+        ),
+        (
+            _sf_error(SalesforceRefusedRequest, 403, concurrent),
+            (Verdict.RETRY, "REQUEST_LIMIT_EXCEEDED"),
+        ),
+        (
+            _sf_error(SalesforceRefusedRequest, 403, long_txn),
+            (Verdict.RETRY, "REQUEST_LIMIT_EXCEEDED"),
         ),
         (
             _sf_error(SalesforceRefusedRequest, 403, [{"errorCode": "INSUFFICIENT_ACCESS"}]),
@@ -149,7 +176,7 @@ def test_retry_after_travels_with_the_error() -> None:
     exc = _sf_error(SalesforceGeneralError, 429, [{"errorCode": "REQUEST_LIMIT_EXCEEDED"}])
     error = from_salesforce_error(exc, parse_retry_after("7"))
     assert judge(error).retry_after == 7.0
-    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") is None
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # a date already past
     assert parse_retry_after(None) is None
 
 

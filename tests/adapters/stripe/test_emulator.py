@@ -237,6 +237,17 @@ def test_injected_429_and_503_are_survived(
     assert source.calls.by_label["list subscriptions"] == 2
 
 
+def test_injected_lock_timeouts_are_retried(
+    emulator: Any, stripe: httpx.Client, source: StripeSource
+) -> None:
+    """The emulator's 409 lock_timeout (Stripe-Should-Retry: true) is retried, not fatal."""
+    ids = load(stripe, 3)
+    emulator.injector.add_rule(FaultRule(kind="lock_row", count=2, path_prefix="/v1/subscriptions"))
+    found = [sub.id for page in source.scan() for sub in page.subscriptions]
+    assert sorted(found) == sorted(ids)
+    assert source.client.resilient.retries == 2
+
+
 @pytest.fixture(scope="module")
 def tls_base(emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
     certificates = make_certificates(tmp_path_factory.mktemp("stripe-tls"))

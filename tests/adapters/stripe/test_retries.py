@@ -6,7 +6,7 @@ import httpx
 import pytest
 import respx
 
-from adapters.resilience import Verdict
+from adapters.resilience import DEFAULT_RETRY_AFTER_CAP, Verdict
 from adapters.stripe import StripeSource
 from adapters.stripe.errors import StripeApiError, StripeResponseError
 from adapters.stripe.judge import judge
@@ -48,6 +48,22 @@ def test_429_waits_retry_after_then_succeeds(
     assert [s for s in fake_time.sleeps if s] == [7.0]  # the hint, held by the shared gate
     assert source.client.resilient.retries == 1
     assert source.calls.by_label["list subscriptions"] == 1  # one logical call
+
+
+def test_429_with_an_http_date_retry_after_waits_for_it(
+    api: respx.MockRouter, source: StripeSource, fake_time: FakeTime
+) -> None:
+    """A Retry-After HTTP-date (from a proxy) is honoured, up to the policy's cap."""
+    far = "Fri, 31 Dec 2099 23:59:59 GMT"
+    api.get("/v1/subscriptions").mock(
+        side_effect=[
+            stripe_error(429, "invalid_request_error", "rate_limit", **{"Retry-After": far}),
+            ok_listing(),
+        ]
+    )
+    (page,) = source.scan()
+    assert len(page.subscriptions) == 1
+    assert [s for s in fake_time.sleeps if s] == [DEFAULT_RETRY_AFTER_CAP]
 
 
 def test_500_and_connection_errors_are_retried(api: respx.MockRouter, source: StripeSource) -> None:
@@ -115,6 +131,10 @@ def test_a_garbled_200_is_retried(api: respx.MockRouter, source: StripeSource) -
         (StripeApiError(403, "no permission"), Verdict.FATAL),
         (StripeApiError(404, "no such subscription", code="resource_missing"), Verdict.FINAL),
         (StripeApiError(402, "card declined"), Verdict.FINAL),
+        (StripeApiError(409, "object locked", code="lock_timeout"), Verdict.RETRY),
+        (StripeApiError(409, "locked", code="lock_timeout", should_retry=False), Verdict.FINAL),
+        (StripeApiError(503, "no point", should_retry=False), Verdict.FINAL),
+        (StripeApiError(400, "try again", should_retry=True), Verdict.RETRY),
         (httpx.ConnectTimeout("t"), Verdict.RETRY),
         (httpx.RemoteProtocolError("r"), Verdict.RETRY),
         (StripeResponseError("not json"), Verdict.RETRY),
@@ -149,6 +169,41 @@ def test_stripe_should_retry_header_makes_a_409_retryable(
     )
     assert len(next(iter(source.scan())).subscriptions) == 1
     assert route.call_count == 2
+
+
+def test_a_409_lock_timeout_is_retried_without_the_header(
+    api: respx.MockRouter, source: StripeSource
+) -> None:
+    """A 409 lock_timeout is retried as stripe-python retries it, header or not."""
+    route = api.get("/v1/subscriptions").mock(
+        side_effect=[stripe_error(409, "invalid_request_error", "lock_timeout"), ok_listing()]
+    )
+    assert len(next(iter(source.scan())).subscriptions) == 1
+    assert route.call_count == 2
+
+
+def test_lasting_lock_timeouts_end_as_a_retryable_adapter_error(
+    api: respx.MockRouter, source: StripeSource
+) -> None:
+    """Locks that outlast the retries end the run with an adapter error, not a traceback."""
+    api.get("/v1/subscriptions").mock(
+        return_value=stripe_error(409, "invalid_request_error", "lock_timeout")
+    )
+    with pytest.raises(RetryableAdapterError) as caught:
+        list(source.scan())
+    assert caught.value.code == "lock_timeout"
+
+
+def test_stripe_should_retry_false_is_never_retried(
+    api: respx.MockRouter, source: StripeSource
+) -> None:
+    """Stripe-Should-Retry: false stops retries even on a 5xx."""
+    route = api.get("/v1/subscriptions").mock(
+        return_value=stripe_error(500, "api_error", **{"Stripe-Should-Retry": "false"})
+    )
+    with pytest.raises(StripeApiError):
+        list(source.scan())
+    assert route.call_count == 1
 
 
 def test_a_page_without_ids_cannot_be_paged_on(api: respx.MockRouter, source: StripeSource) -> None:

@@ -130,6 +130,29 @@ def test_one_bad_record_rolls_back_the_whole_call(
         odoo.env.ref("t.s1")
 
 
+def test_a_missing_create_right_is_an_access_error_per_record(
+    odoo: Any, refs: dict[str, str], sandbox: OdooSandbox
+) -> None:
+    """missing_access_right: every record gets Odoo 17's AccessError text; nothing lands."""
+    sandbox.injector.add_rule(
+        FaultRule(kind=FaultKind.MISSING_ACCESS_RIGHT, path_prefix=f"/jsonrpc/object/{SUB}/")
+    )
+    before = sandbox.counts()
+    data = [*rows(refs, "s1", ("seat", "1", "1")), *rows(refs, "s2", ("seat", "1", "1"))]
+    result = load(odoo, SUB, FIELDS, data)
+    assert result["ids"] is False
+    errors = [m for m in result["messages"] if m["type"] == "error"]
+    assert sorted({m["record"] for m in errors}) == [0, 1]
+    description = sandbox.database.spec(SUB).description
+    assert {m["message"] for m in errors} == {
+        f"You are not allowed to create '{description}' ({SUB}) records.\n\n"
+        "This operation is allowed for the following groups:\n"
+        "\t- Sales / User: Own Documents Only\n\n"
+        "Contact your administrator to request access if necessary."
+    }
+    assert sandbox.counts() == before
+
+
 def test_conversion_errors_name_record_rows_and_field(odoo: Any, refs: dict[str, str]) -> None:
     fields = ["id", "name", "customer_rank", "is_company", "lang", "country_id/.id"]
     data = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from connector.sandbox.common import FaultKind, FaultRule
 from connector.sandbox.salesforce import SalesforceSandbox
 from tests.sandbox.salesforce.helpers import SF, seed_accounts
 
@@ -79,6 +80,20 @@ def test_more_than_25_subrequests_or_5_queries_are_refused_as_salesforce_does(sf
     queries = [_query(f"q{n}", "SELECT Id FROM Account") for n in range(6)]
     (only,) = _composite(sf, queries)["compositeResponse"]
     assert only["body"][0]["errorCode"] == "LIMIT_EXCEEDED"
+
+
+def test_an_injected_rollback_halts_every_other_subrequest(
+    sf: SF, sandbox: SalesforceSandbox
+) -> None:
+    """composite_rollback: the first subrequest fails, the others answer PROCESSING_HALTED."""
+    sandbox.injector.add_rule(FaultRule(kind=FaultKind.COMPOSITE_ROLLBACK, count=1))
+    subrequests = [_query(f"q{n}", "SELECT Id FROM Account") for n in range(3)]
+    first, *others = _composite(sf, subrequests)["compositeResponse"]
+    assert (first["httpStatusCode"], first["body"][0]["errorCode"]) == (400, "UNABLE_TO_LOCK_ROW")
+    assert [o["body"][0]["errorCode"] for o in others] == ["PROCESSING_HALTED"] * 2
+    assert all(o["httpStatusCode"] == 400 for o in others)
+    again = _composite(sf, subrequests)["compositeResponse"]
+    assert [a["httpStatusCode"] for a in again] == [200] * 3
 
 
 def test_write_subrequests_are_not_emulated_and_say_so(sf: SF) -> None:

@@ -46,6 +46,29 @@ def test_daily_limit_exceeded(sf: SF, sandbox: SalesforceSandbox) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        (
+            FaultKind.CONCURRENT_REQUESTS,
+            "ConcurrentRequests (Concurrent API Requests) Limit exceeded.",
+        ),
+        (FaultKind.CONCURRENT_LONG_TXN, "ConcurrentPerOrgLongTxn Limit exceeded."),
+        (FaultKind.TOTAL_REQUESTS, "TotalRequests Limit exceeded."),
+    ],
+)
+def test_injected_request_limits(
+    sf: SF, sandbox: SalesforceSandbox, kind: FaultKind, message: str
+) -> None:
+    """Each injected limit is a 403 REQUEST_LIMIT_EXCEEDED with Salesforce's own text."""
+    sandbox.injector.add_rule(FaultRule(kind=kind, count=1))
+    with pytest.raises(SalesforceRefusedRequest) as info:
+        sf.query("SELECT Id FROM Account")
+    assert info.value.status == 403
+    assert body_of(info.value) == [{"message": message, "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
+    assert sf.query("SELECT Id FROM Account")["totalSize"] == 0
+
+
 def test_injected_500(sf: SF, sandbox: SalesforceSandbox) -> None:
     """An injected 500 is SalesforceGeneralError with an UNKNOWN_EXCEPTION body."""
     sandbox.injector.add_rule(FaultRule(kind=FaultKind.HTTP_500, count=1))

@@ -8,6 +8,7 @@ import pytest
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 from simple_salesforce.format import format_soql
 
+from connector.sandbox.common import FaultKind, FaultRule
 from connector.sandbox.salesforce import SalesforceSandbox
 from tests.sandbox.salesforce.helpers import SF, body_of, seed_accounts, sub_record
 
@@ -203,6 +204,20 @@ def test_invalid_query_locator(sf: SF) -> None:
     with pytest.raises(SalesforceMalformedRequest) as info:
         sf.query_more("01g5g0000000000AAA-2000")
     assert body_of(info.value)[0]["errorCode"] == "INVALID_QUERY_LOCATOR"
+
+
+def test_injected_cursor_expiry(sf: SF, sandbox: SalesforceSandbox) -> None:
+    """The expired_query_locator fault drops the cursor: its next page is refused for good."""
+    seed_accounts(sandbox)
+    sandbox.state.load({"Subscription__c": [sub_record(i) for i in range(600)]})
+    first = sf.query(
+        "SELECT Id FROM Subscription__c", headers={"Sforce-Query-Options": "batchSize=200"}
+    )
+    sandbox.injector.add_rule(FaultRule(kind=FaultKind.EXPIRED_QUERY_LOCATOR, count=1))
+    for _ in range(2):  # gone, not a one-off refusal
+        with pytest.raises(SalesforceMalformedRequest) as info:
+            sf.query_more(first["nextRecordsUrl"], identifier_is_url=True)
+        assert body_of(info.value)[0]["errorCode"] == "INVALID_QUERY_LOCATOR"
 
 
 def test_malformed_query(sf: SF) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from email.utils import parsedate_to_datetime
+
 import httpx
 import pytest
 
@@ -21,6 +24,16 @@ def test_429_has_retry_after_and_stripe_body(client: httpx.Client) -> None:
     error = response.json()["error"]
     assert (error["type"], error["code"]) == ("invalid_request_error", "rate_limit")
     assert client.get("/v1/customers").status_code == 200
+
+
+def test_retry_after_can_be_an_http_date(client: httpx.Client) -> None:
+    """An injected 429 can carry Retry-After as an HTTP-date, as proxies send it."""
+    _fault(client, kind="http_429", retry_after=30, retry_after_format="http-date")
+    response = client.get("/v1/customers")
+    assert response.status_code == 429
+    when = parsedate_to_datetime(response.headers["retry-after"])
+    assert when.tzinfo is not None
+    assert when > dt.datetime.now(dt.UTC)
 
 
 def test_503_is_api_error(client: httpx.Client) -> None:
@@ -56,11 +69,12 @@ def test_reject_record_is_card_declined(client: httpx.Client) -> None:
 
 
 def test_lock_row_is_409_lock_timeout(client: httpx.Client) -> None:
-    """The lock_row fault answers with Stripe's 409 lock_timeout."""
+    """The lock_row fault answers with Stripe's 409 lock_timeout, marked safe to retry."""
     _fault(client, kind="lock_row")
     response = client.get("/v1/customers")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "lock_timeout"
+    assert response.headers["stripe-should-retry"] == "true"
 
 
 def test_latency_is_added(client: httpx.Client) -> None:
