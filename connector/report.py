@@ -46,6 +46,7 @@ class RunReport:
     actions: Counter[str] = field(default_factory=Counter)  # "salesforce.create" -> n
     applied: Counter[str] = field(default_factory=Counter)  # "salesforce.ok" / ".failed"
     dead_letters: int = 0
+    letters_resolved: int = 0  # open dead letters this run found answered (agreed or written)
     conflicts: int = 0
     verified: int = 0  # records read back after writing and found as written
     mrr_by_currency: dict[str, Decimal] = field(default_factory=dict)
@@ -82,6 +83,7 @@ class RunReport:
             "actions": dict(sorted(self.actions.items())),
             "applied": dict(sorted(self.applied.items())),
             "dead_letters": self.dead_letters,
+            "dead_letters_resolved": self.letters_resolved,
             "conflicts": self.conflicts,
             "verified": self.verified,
             "mrr_by_currency": {k: f"{v:f}" for k, v in sorted(self.mrr_by_currency.items())},

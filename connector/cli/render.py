@@ -102,7 +102,8 @@ def print_report(console: Console, report: RunReport) -> None:
         f"[bold]{'Dry run' if report.dry_run else 'Run'} {report.run_id}[/bold]: "
         f"{summary['status']}; {report.subscriptions} subscriptions, "
         f"{report.unchanged} unchanged, {len(changed)} with changes, "
-        f"{report.dead_letters} dead-lettered, {report.conflicts} conflicts"
+        f"{report.dead_letters} dead-lettered, {report.letters_resolved} dead letters resolved, "
+        f"{report.conflicts} conflicts"
         + ("" if report.dry_run else f", {report.verified} records verified after writing")
     )
     if summary["changes"]:

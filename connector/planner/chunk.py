@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -58,18 +59,24 @@ def plan_chunk(
     history: HistoryLoader,
     policy: PlanPolicy,
     now: dt.datetime,
+    lettered: AbstractSet[str] = frozenset(),
 ) -> ChunkResult:
     """Plans for the subscriptions of one chunk that need anything recorded.
 
     ``fresh`` and ``stored`` are the current and the last synced canonical fingerprints;
     ``previous`` holds the last synced state of the subscriptions whose fingerprint changed.
+    ``lettered`` keys have open dead letters: they are always diffed and planned, even when
+    their stamps say nothing changed, since only a plan can find them in agreement and close
+    their letters.
     """
     result = ChunkResult()
     checks = [state.settled_check() for state in states.values()]
     settled = {
         key
         for key, sub in current.items()
-        if fresh[key] == stored.get(key) and all(check(sub) for check in checks)
+        if key not in lettered
+        and fresh[key] == stored.get(key)
+        and all(check(sub) for check in checks)
     }
     unsettled = [sub for key, sub in current.items() if key not in settled]
     unsettled.extend(previous[key] for key in missing if key in previous)
@@ -103,6 +110,6 @@ def plan_chunk(
             result.add_mrr(plan.current)
         if plan.is_noop:
             result.unchanged += 1
-        if plan.needs_recording:
+        if plan.needs_recording or key in lettered:
             result.plans.append(plan)
     return result
