@@ -132,6 +132,21 @@ class Reconciler:
         opts = options or RunOptions(kind="full")
         return self._run(opts, self._plan_everything, None, full=True)
 
+    def unknown_keys(self, keys: Sequence[str]) -> list[str]:
+        """Keys billing does not have and the store never synced nor dead-lettered.
+
+        A run skips them too (nothing to bring in line, nothing to dead-letter); this asks
+        before a run, so that a mistyped id can be refused with nothing run. Billing is read
+        only for keys the store does not know.
+        """
+        unique = list(dict.fromkeys(keys))
+        held = self.store.load_fingerprints(unique).keys() | self.store.open_dead_letters(unique)
+        rest = [key for key in unique if key not in held]
+        if not rest:
+            return []
+        missing = self.source.get(rest).missing
+        return [key for key in rest if key in missing]
+
     # -- the run -----------------------------------------------------------------------
 
     def _run(
@@ -168,6 +183,9 @@ class Reconciler:
                 self.policy = replace(self.policy, history_opened_at=self.store.history_opened_at())
             plans = planner(report)
             report.plans = plans
+            if report.unknown_keys:
+                # Not a failure to retry or dead-letter: there is nothing to bring in line.
+                log.info("run.unknown_keys", keys=report.unknown_keys[:20])
             population = max(report.subscriptions, self.store.count_known())
             report.verdict = check(plans, population, self.safety)
             self._count_planned(report)
@@ -331,6 +349,7 @@ class Reconciler:
             prepared.lettered,
         )
         report.subscriptions += result.seen
+        report.unknown_keys.extend(result.unknown)
         report.unchanged += result.unchanged
         for currency, amount in result.mrr_by_currency.items():
             report.mrr_by_currency[currency] = (

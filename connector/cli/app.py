@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from connector.cli.mrr_render import bridge_csv, bridge_json, print_bridge
 from connector.cli.progress import progress_reporter
@@ -47,7 +48,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 mappings_app = typer.Typer(help="Check and describe mapping files.", no_args_is_help=True)
-dlq_app = typer.Typer(help="Dead letters: records a target refused.", no_args_is_help=True)
+dlq_app = typer.Typer(
+    help="Dead letters: records a system refused. A letter closes itself once a run finds its "
+    "record in agreement; replay the others.",
+    no_args_is_help=True,
+)
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(dlq_app, name="dlq")
@@ -99,7 +104,12 @@ def reconcile(
     ] = False,
     subscription: Annotated[
         list[str] | None,
-        typer.Option("--subscription", "-s", help="Only these subscription ids (repeatable)."),
+        typer.Option(
+            "--subscription",
+            "-s",
+            help="Only these subscription ids (repeatable). An id billing does not have and "
+            "that was never synced is a usage error (exit 2).",
+        ),
     ] = None,
     allow_mass_changes: Annotated[
         bool,
@@ -121,6 +131,9 @@ def reconcile(
         open_runtime(settings, progress) as runtime,
     ):
         if subscription:
+            unknown = runtime.reconciler.unknown_keys(subscription)
+            if unknown:
+                raise _fail_usage(ValueError(_unknown_keys_message(unknown)))
             report = runtime.reconciler.reconcile(subscription, options)
         else:
             report = runtime.reconciler.reconcile_all(options)
@@ -129,6 +142,16 @@ def reconcile(
     else:
         print_report(out, report)
     raise typer.Exit(report.exit_code)
+
+
+def _unknown_keys_message(keys: list[str]) -> str:
+    """A mistyped id is the operator's to fix, not a record to dead-letter: say which, and how."""
+    named = ", ".join(escape(key) for key in keys)
+    noun = "subscription" if len(keys) == 1 else "subscriptions"
+    return (
+        f"billing has no {noun} {named} and none was ever synced: "
+        "check the id given to --subscription"
+    )
 
 
 @app.command()

@@ -40,6 +40,7 @@ class ChunkResult:
     plans: list[SubscriptionPlan] = field(default_factory=list)
     seen: int = 0
     unchanged: int = 0
+    unknown: list[str] = field(default_factory=list)  # see plan_chunk
     mrr_by_currency: dict[str, Decimal] = field(default_factory=dict)
 
     def add_mrr(self, subscription: Subscription) -> None:
@@ -67,7 +68,7 @@ def plan_chunk(
     ``previous`` holds the last synced state of the subscriptions whose fingerprint changed.
     ``lettered`` keys have open dead letters: they are always diffed and planned, even when
     their stamps say nothing changed, since only a plan can find them in agreement and close
-    their letters.
+    their letters. A missing key neither synced nor lettered is ``unknown``: never planned.
     """
     result = ChunkResult()
     checks = [state.settled_check() for state in states.values()]
@@ -97,6 +98,9 @@ def plan_chunk(
             state, records=records, snapshots=loaded.snapshots, bindings=loaded.bindings
         )
     for key in (*current, *missing):
+        if key not in current and key not in stored and key not in lettered:
+            result.unknown.append(key)  # nothing billing has, nothing we hold: nothing to do
+            continue
         result.seen += 1
         sub = current.get(key)
         if sub is not None and key in settled:

@@ -116,6 +116,33 @@ def test_a_dry_run_closes_nothing(synced_world: World) -> None:
     assert _open(world) == {(KEY, "salesforce")}
 
 
+def test_a_key_billing_never_had_and_never_synced_is_unknown_not_dead_lettered(
+    synced_world: World,
+) -> None:
+    """A typo in a key is reported as unknown: no plan, no dead letter, nothing written."""
+    world = synced_world
+    before = world.calls()
+    report = world.reconciler.reconcile(["sub_typo", KEY])
+    assert report.unknown_keys == ["sub_typo"]
+    assert report.subscriptions == 1
+    assert report.status == "clean"
+    assert world.store.list_dead_letters() == []
+    assert [writes for _, writes in world.calls().values()] == [
+        writes for _, writes in before.values()
+    ]
+
+
+def test_a_synced_key_billing_no_longer_has_is_not_unknown(synced_world: World) -> None:
+    """A subscription the store synced and billing lost is still planned (cancelled)."""
+    world = synced_world
+    world.source.delete(KEY)
+    report = world.reconciler.reconcile([KEY])
+    assert report.unknown_keys == []
+    (plan,) = report.plans
+    assert plan.source_missing
+    assert [k.value for k in plan.changes] == ["cancelled"]
+
+
 def test_a_conflict_left_to_a_person_keeps_that_targets_letter_open(synced_world: World) -> None:
     """A report-only conflict is not agreement: the CRM's letter stays open, the ERP's closes."""
     world = synced_world
@@ -126,3 +153,18 @@ def test_a_conflict_left_to_a_person_keeps_that_targets_letter_open(synced_world
     report = world.reconciler.reconcile([KEY])
     assert report.conflicts == 1
     assert _open(world) == {(KEY, "salesforce")}
+
+
+def test_unknown_keys_are_found_before_a_run_reading_billing_only_for_strangers(
+    synced_world: World,
+) -> None:
+    """Synced or lettered keys are known from the store alone; billing is asked about the rest."""
+    world = synced_world
+    world.store.add_dead_letters([_letter("sub_gone", "billing", "INVALID_SOURCE_RECORD")])
+    world.source.put(world.source.get(["sub_00001"]).found["sub_00001"].replace(id="sub_new"))
+    reads = world.source.calls.reads
+    keys = ["sub_typo", KEY, "sub_gone", "sub_new", "sub_typo"]
+    assert world.reconciler.unknown_keys(keys) == ["sub_typo"]
+    assert world.source.calls.reads - reads == 1
+    assert world.reconciler.unknown_keys([KEY]) == []
+    assert world.source.calls.reads - reads == 1
