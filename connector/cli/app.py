@@ -23,6 +23,7 @@ from connector.cli.render import (
     dumps,
     print_audit,
     print_dead_letters,
+    print_hand_resolution,
     print_report,
     print_runs,
     report_json,
@@ -30,6 +31,7 @@ from connector.cli.render import (
 from connector.cli.sandbox import sandbox_app
 from connector.cli.verify_render import print_verify, verify_json
 from connector.config import Settings, load_settings
+from connector.dead_letters import UnknownDeadLetterError, resolve_by_hand
 from connector.errors import ConfigError, ConnectorError, MappingContractError
 from connector.logs import configure_logging, get_logger
 from connector.mapping import MappingError, mapping_json_schema
@@ -50,7 +52,7 @@ app = typer.Typer(
 mappings_app = typer.Typer(help="Check and describe mapping files.", no_args_is_help=True)
 dlq_app = typer.Typer(
     help="Dead letters: records a system refused. A letter closes itself once a run finds its "
-    "record in agreement; replay the others.",
+    "record in agreement; replay or resolve the others.",
     no_args_is_help=True,
 )
 app.add_typer(mappings_app, name="mappings")
@@ -425,6 +427,47 @@ def dlq_replay(
     else:
         print_report(out, report)
     raise typer.Exit(report.exit_code)
+
+
+@dlq_app.command("resolve")
+def dlq_resolve(
+    letter_ids: Annotated[list[int], typer.Argument(help="Letters to close (see `dlq list`).")],
+    note: Annotated[
+        str,
+        typer.Option(
+            "--note",
+            "-n",
+            help="Why they need no run (kept in the audit trail).",
+            show_default=False,
+        ),
+    ],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Close dead letters by hand, when no run will: each closing is audited with the note.
+
+    Letters close themselves once a run finds their record in agreement; this is for the rest.
+    An unknown id closes nothing (exit 2); letters already closed are reported and skipped.
+    """
+    settings = _settings(config)
+    if not note.strip():
+        raise _fail_usage(ValueError("--note must say why the letters are closed"))
+    store = open_store(settings.store_url)
+    try:
+        done = resolve_by_hand(store, letter_ids, note.strip())
+    except UnknownDeadLetterError as exc:
+        raise _fail_usage(exc) from exc
+    finally:
+        store.close()
+    if as_json:
+        body = {
+            "resolution_id": done.resolution_id,
+            "resolved": [letter.id for letter in done.resolved],
+            "already_resolved": [asdict(letter) for letter in done.already_closed],
+        }
+        sys.stdout.write(dumps(body) + "\n")
+        return
+    print_hand_resolution(out, done)
 
 
 @app.command()

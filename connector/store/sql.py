@@ -21,6 +21,7 @@ from connector.schema import Money, Subscription, minor_units
 from connector.store.fingerprint import fingerprint
 from connector.store.queue_rows import QueueStats, WorkItem
 from connector.store.records import (
+    RESOLVED_BY_HAND,
     AuditEntry,
     AuditQuery,
     DeadLetter,
@@ -405,7 +406,10 @@ class SqlStore(ABC):
                     )
 
     def history_opened_at(self) -> dt.datetime | None:
-        row = self._rows("SELECT MIN(at) AS at FROM audit WHERE dry_run = 0", ())
+        row = self._rows(
+            "SELECT MIN(at) AS at FROM audit WHERE dry_run = 0 AND outcome <> ?",
+            (RESOLVED_BY_HAND,),
+        )
         return from_text(row[0]["at"]) if row and row[0]["at"] else None
 
     def ledger_totals(self) -> dict[str, Decimal]:
