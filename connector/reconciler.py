@@ -44,7 +44,7 @@ from connector.intents import (
 )
 from connector.lanes import Lanes
 from connector.logs import get_logger
-from connector.outcome import KeyFailure
+from connector.outcome import KeyFailure, KeyOutcome, RecordVerdict, judge_key
 from connector.planner import (
     PlanPolicy,
     RecordAction,
@@ -148,6 +148,21 @@ class Reconciler:
         opts = options or RunOptions(kind="full")
         return self._run(opts, self._plan_everything, None, full=True)
 
+    def unknown_keys(self, keys: Sequence[str]) -> list[str]:
+        """Keys billing does not have and the store never synced nor dead-lettered.
+
+        A run skips them too (nothing to bring in line, nothing to dead-letter); this asks
+        before a run, so that a mistyped id can be refused with nothing run. Billing is read
+        only for keys the store does not know.
+        """
+        unique = list(dict.fromkeys(keys))
+        held = self.store.load_fingerprints(unique).keys() | self.store.open_dead_letters(unique)
+        rest = [key for key in unique if key not in held]
+        if not rest:
+            return []
+        missing = self.source.get(rest).missing
+        return [key for key in rest if key in missing]
+
     # -- the run -----------------------------------------------------------------------
 
     def _run(
@@ -220,6 +235,9 @@ class Reconciler:
     ) -> None:
         plans = planner(report)
         report.plans = plans
+        if report.unknown_keys:
+            # Not a failure to retry or dead-letter: there is nothing to bring in line.
+            log.info("run.unknown_keys", keys=report.unknown_keys[:20])
         population = max(report.subscriptions, self.store.count_known())
         report.verdict = check(plans, population, self.safety)
         self._count_planned(report)
@@ -237,7 +255,7 @@ class Reconciler:
                     correlation_id=correlation,
                     mapping_version=self.mapping_version,
                     at=self.clock(),
-                    outcome_of=lambda plan: _outcome(plan, {}, True, False, False),
+                    outcome_of=lambda plan: _outcome(plan, KeyOutcome(), False, False),
                 )
             )
             outcomes = apply_plans(plans, self.targets)
@@ -411,6 +429,7 @@ class Reconciler:
         current = dict(read.found)
         fresh = {key: fingerprint_of(sub) for key, sub in current.items()}
         stored = self.store.load_fingerprints([*current, *read.missing])
+        lettered = self.store.open_dead_letters([*current, *read.missing]).keys()
         changed = [k for k in current if fresh[k] != stored.get(k)]
         changed.extend(k for k in read.missing if k in stored)
         previous = self.store.load_canonical(changed)
@@ -419,7 +438,7 @@ class Reconciler:
             system: self._lanes.submit(system, partial(self._read_target, target, present))
             for system, target in self.targets.items()
         }
-        return _Prepared(read, current, fresh, stored, previous, states)
+        return _Prepared(read, current, fresh, stored, previous, states, frozenset(lettered))
 
     def _plan_prepared(self, prepared: _Prepared, report: RunReport) -> list[SubscriptionPlan]:
         read, current = prepared.read, prepared.current
@@ -434,8 +453,10 @@ class Reconciler:
             self._history,
             self.policy,
             self.clock(),
+            prepared.lettered,
         )
         report.subscriptions += result.seen
+        report.unknown_keys.extend(result.unknown)
         report.unchanged += result.unchanged
         for currency, amount in result.mrr_by_currency.items():
             report.mrr_by_currency[currency] = (
@@ -594,113 +615,32 @@ class Reconciler:
         now = self.clock()
         verified = checks or Verification()
         applying = not options.dry_run and not stopped
-        entries: list[AuditEntry] = []
-        letters: list[DeadLetter] = []
-        snapshots: dict[tuple[str, str], dict[str, SnapshotRow]] = {}
-        bindings: dict[tuple[str, str], dict[str, str]] = {}
-        canonical: list[Subscription] = []
-        resolved: list[tuple[str, list[str]]] = []
+        kept = _Kept()
         for plan in plans:
-            failed_systems: dict[str, list[str]] = {}
-            failure_codes: dict[str, tuple[str, bool, bool]] = {}  # code, retryable, down
-            for system, reason in plan.errors.items():
-                failed_systems.setdefault(system, []).append(reason)
-                code = "INVALID_SOURCE_RECORD" if system == "billing" else "MAPPING_ERROR"
-                failure_codes.setdefault(system, (code, False, False))
-            for record in plan.records:
-                record_id = (record.system, record.object_name, record.key)
-                outcome = outcomes.get(record_id)
-                if record.needs_write:
-                    if not applying:
-                        continue
-                    if outcome is None or not outcome.ok:
-                        error = outcome.error if outcome and outcome.error else None
-                        text = str(error) if error else "not written"
-                        failed_systems.setdefault(record.system, []).append(
-                            f"{record.object_name} {record.key}: {text}"
-                        )
-                        failure_codes.setdefault(
-                            record.system,
-                            (
-                                error.code if error else "NOT_WRITTEN",
-                                bool(error and error.retryable),
-                                bool(error and error.system_down),
-                            ),
-                        )
-                        report.applied[f"{record.system}.failed"] += 1
-                        continue
-                    mismatch = verified.mismatches.get(record_id)
-                    if mismatch is not None:
-                        failed_systems.setdefault(record.system, []).append(
-                            f"{record.object_name} {record.key}: {mismatch}"
-                        )
-                        failure_codes.setdefault(record.system, ("VERIFY_MISMATCH", False, False))
-                        report.applied[f"{record.system}.unverified"] += 1
-                        continue
-                    report.applied[f"{record.system}.ok"] += 1
-                    if outcome.remote_id:
-                        bindings.setdefault((record.system, record.object_name), {})[record.key] = (
-                            outcome.remote_id
-                        )
-                elif record.remote_id and applying:
-                    bindings.setdefault((record.system, record.object_name), {})[record.key] = (
-                        record.remote_id
-                    )
-                if applying and (record.needs_write or record.snapshot_stale):
-                    digest = self.targets[record.system].mapping.digest
-                    stamp = (
-                        verified.stamps.get(record_id)
-                        if record.needs_write
-                        else record.agreed_modstamp
-                    )
-                    snapshots.setdefault((record.system, record.object_name), {})[record.key] = (
-                        SnapshotRow(record.synced, stamp, digest)
-                    )
-            if applying:
-                failures = [
-                    KeyFailure(system, redact_text("; ".join(reasons)), *failure_codes[system][1:])
-                    for system, reasons in failed_systems.items()
-                ]
-                if failures:
-                    report.key_failures[plan.key] = failures
-                for system, reasons in failed_systems.items():
-                    code, retryable, down = failure_codes[system]
-                    if down:
-                        # The system, not the record: no dead letter (see connector.outcome).
-                        report.systems_down[system] = redact_text("; ".join(reasons[:1]))
-                        continue
-                    letters.append(
-                        DeadLetter(
-                            key=plan.key,
-                            system=system,
-                            reason=redact_text("; ".join(reasons)),
-                            error_code=code,
-                            retryable=retryable,
-                            run_id=report.run_id,
-                            payload={"changes": [k.value for k in plan.changes]},
-                            created_at=now,
-                            updated_at=now,
-                        )
-                    )
-                healthy = [s for s in (*self.targets, "billing") if s not in failed_systems]
-                resolved.append((plan.key, healthy))
+            judged = (
+                judge_key(
+                    plan, outcomes, verified.mismatches, list(self.targets), self.source.system
+                )
+                if applying
+                else None
+            )
+            if judged is not None:
+                self._keep(plan, judged, outcomes, verified, report, kept)
+                kept.letters.extend(_letters(plan, judged, report.run_id, now))
+                kept.resolved.append((plan.key, judged.agreed))
+                _note_failures(plan.key, judged, report)
             # Billing's new state counts as synced, and its revenue movements as recorded, only
             # once every system took it: a retry computes them again from the same last state.
-            synced = applying and not failed_systems and plan.current is not None
+            synced = judged is not None and not judged.failures and plan.current is not None
             if synced and plan.current is not None:
-                canonical.append(plan.current)
-            wrote_some = any(
-                (found := outcomes.get((r.system, r.object_name, r.key))) is not None and found.ok
-                for r in plan.records
-                if r.needs_write
-            )
-            outcome_label = _outcome(plan, failed_systems, wrote_some, options.dry_run, stopped)
-            if outcome_label is not None:
-                entries.append(
+                kept.canonical.append(plan.current)
+            label = _outcome(plan, judged, options.dry_run, stopped)
+            if label is not None:
+                kept.entries.append(
                     build_entry(
                         plan,
                         outcomes,
-                        outcome=outcome_label,
+                        outcome=label,
                         run_id=report.run_id,
                         correlation_id=correlation,
                         dry_run=options.dry_run,
@@ -709,32 +649,115 @@ class Reconciler:
                         movements=plan.movements if synced else (),
                     )
                 )
-        report.dead_letters = len(letters)
-        for letter in letters:
+        report.dead_letters = len(kept.letters)
+        for letter in kept.letters:
             known = report.failures.get(letter.key)
             if known is None or (known[2] and not letter.retryable):
                 report.failures[letter.key] = (letter.system, letter.reason, letter.retryable)
+        self._save(kept, report)
+
+    def _keep(
+        self,
+        plan: SubscriptionPlan,
+        judged: KeyOutcome,
+        outcomes: Mapping[RecordId, RecordOutcome],
+        verified: Verification,
+        report: RunReport,
+        kept: _Kept,
+    ) -> None:
+        """Bindings and snapshots of the records the targets hold as planned; counters."""
+        for record in plan.records:
+            record_id = (record.system, record.object_name, record.key)
+            verdict = judged.verdicts[record_id]
+            where = (record.system, record.object_name)
+            if verdict is RecordVerdict.FAILED:
+                report.applied[f"{record.system}.failed"] += 1
+                continue
+            if verdict is RecordVerdict.UNVERIFIED:
+                report.applied[f"{record.system}.unverified"] += 1
+                continue
+            outcome = outcomes.get(record_id)
+            remote_id = outcome.remote_id if outcome is not None else record.remote_id
+            if verdict is RecordVerdict.WRITTEN:
+                report.applied[f"{record.system}.ok"] += 1
+            if remote_id:
+                kept.bindings.setdefault(where, {})[record.key] = remote_id
+            if record.needs_write or record.snapshot_stale:
+                digest = self.targets[record.system].mapping.digest
+                stamp = (
+                    verified.stamps.get(record_id) if record.needs_write else record.agreed_modstamp
+                )
+                kept.snapshots.setdefault(where, {})[record.key] = SnapshotRow(
+                    record.synced, stamp, digest
+                )
+
+    def _save(self, kept: _Kept, report: RunReport) -> None:
+        """Everything a run learnt, in one transaction: a crash keeps all of it or none."""
         with self.store.transaction():
-            for (system, object_name), values in snapshots.items():
+            for (system, object_name), values in kept.snapshots.items():
                 self.store.save_snapshots(system, object_name, values)
-            for (system, object_name), remote in bindings.items():
+            for (system, object_name), remote in kept.bindings.items():
                 self.store.save_bindings(system, object_name, remote)
-            if canonical:
-                self.store.save_canonical(canonical)
-            if letters:
-                self.store.add_dead_letters(letters)
-            for key, systems in resolved:
-                self.store.resolve_dead_letters(key, systems, report.run_id)
-            self.audit.record(entries)
+            if kept.canonical:
+                self.store.save_canonical(kept.canonical)
+            if kept.letters:
+                self.store.add_dead_letters(kept.letters)
+            for key, systems in kept.resolved:
+                report.letters_resolved += self.store.resolve_dead_letters(
+                    key, systems, report.run_id
+                )
+            self.audit.record(kept.entries)
             self.store.drop_intents(report.run_id)
 
 
+@dataclass(slots=True)
+class _Kept:
+    """What a run hands the store at its end."""
+
+    entries: list[AuditEntry] = field(default_factory=list)
+    letters: list[DeadLetter] = field(default_factory=list)
+    resolved: list[tuple[str, Sequence[str]]] = field(default_factory=list)
+    snapshots: dict[tuple[str, str], dict[str, SnapshotRow]] = field(default_factory=dict)
+    bindings: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    canonical: list[Subscription] = field(default_factory=list)
+
+
+def _letters(
+    plan: SubscriptionPlan, judged: KeyOutcome, run_id: str, now: dt.datetime
+) -> list[DeadLetter]:
+    return [
+        DeadLetter(
+            key=plan.key,
+            system=system,
+            reason=redact_text("; ".join(failure.reasons)),
+            error_code=failure.code,
+            retryable=failure.retryable,
+            run_id=run_id,
+            payload={"changes": [k.value for k in plan.changes]},
+            created_at=now,
+            updated_at=now,
+        )
+        for system, failure in judged.failures.items()
+        # A system down is not the record's fault: no letter (see connector.outcome).
+        if not failure.system_down
+    ]
+
+
+def _note_failures(key: str, judged: KeyOutcome, report: RunReport) -> None:
+    """Every system's failure for the key, for the decision of its outcome."""
+    failures = [
+        KeyFailure(system, redact_text("; ".join(f.reasons)), f.retryable, f.system_down)
+        for system, f in judged.failures.items()
+    ]
+    if failures:
+        report.key_failures[key] = failures
+    for failure in failures:
+        if failure.system_down:
+            report.systems_down.setdefault(failure.system, failure.reason)
+
+
 def _outcome(
-    plan: SubscriptionPlan,
-    failed: Mapping[str, list[str]],
-    wrote_some: bool,
-    dry_run: bool,
-    stopped: bool,
+    plan: SubscriptionPlan, judged: KeyOutcome | None, dry_run: bool, stopped: bool
 ) -> str | None:
     interesting = (
         plan.changes
@@ -745,10 +768,10 @@ def _outcome(
         return None
     if dry_run:
         return "planned"
-    if stopped:
+    if stopped or judged is None:
         return "stopped"
-    if failed:
-        return "partial" if wrote_some else "failed"
+    if judged.failures:
+        return "partial" if judged.wrote_some else "failed"
     if any(r.needs_write for r in plan.records):
         return "applied"
     if any(r.action is RecordAction.CONFLICT for r in plan.records):
@@ -787,6 +810,7 @@ class _Prepared:
     stored: dict[str, str]
     previous: dict[str, Subscription]
     states: dict[str, Future[TargetState]]
+    lettered: frozenset[str]  # keys with open dead letters: never skipped (see plan_chunk)
 
     @property
     def size(self) -> int:

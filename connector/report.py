@@ -48,6 +48,9 @@ class RunReport:
     applied: Counter[str] = field(default_factory=Counter)  # "salesforce.ok" / ".failed"
     dead_letters: int = 0
     deferred: int = 0  # keys another worker held (or wrote meanwhile): left to the queue
+    letters_resolved: int = 0  # open dead letters this run found answered (agreed or written)
+    # keys billing does not have and the store never synced: nothing to reconcile (a typo?)
+    unknown_keys: list[str] = field(default_factory=list)
     conflicts: int = 0
     verified: int = 0  # records read back after writing and found as written
     mrr_by_currency: dict[str, Decimal] = field(default_factory=dict)
@@ -92,6 +95,8 @@ class RunReport:
             "applied": dict(sorted(self.applied.items())),
             "dead_letters": self.dead_letters,
             "deferred": self.deferred,
+            "dead_letters_resolved": self.letters_resolved,
+            "unknown_keys": list(self.unknown_keys),
             "conflicts": self.conflicts,
             "verified": self.verified,
             "mrr_by_currency": {k: f"{v:f}" for k, v in sorted(self.mrr_by_currency.items())},

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from connector.burst import drain
 from connector.cli.mrr_render import bridge_csv, bridge_json, print_bridge
@@ -23,6 +24,7 @@ from connector.cli.render import (
     dumps,
     print_audit,
     print_dead_letters,
+    print_hand_resolution,
     print_report,
     print_runs,
     report_json,
@@ -31,6 +33,7 @@ from connector.cli.sandbox import sandbox_app
 from connector.cli.verify_render import print_verify, verify_json
 from connector.config import Settings, load_settings
 from connector.daemon import queue_policy
+from connector.dead_letters import UnknownDeadLetterError, resolve_by_hand
 from connector.errors import ConfigError, ConnectorError, MappingContractError
 from connector.logs import configure_logging, get_logger
 from connector.mapping import MappingError, mapping_json_schema
@@ -49,7 +52,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 mappings_app = typer.Typer(help="Check and describe mapping files.", no_args_is_help=True)
-dlq_app = typer.Typer(help="Dead letters: records a target refused.", no_args_is_help=True)
+dlq_app = typer.Typer(
+    help="Dead letters: records a system refused. A letter closes itself once a run finds its "
+    "record in agreement; replay or resolve the others.",
+    no_args_is_help=True,
+)
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(dlq_app, name="dlq")
@@ -101,7 +108,12 @@ def reconcile(
     ] = False,
     subscription: Annotated[
         list[str] | None,
-        typer.Option("--subscription", "-s", help="Only these subscription ids (repeatable)."),
+        typer.Option(
+            "--subscription",
+            "-s",
+            help="Only these subscription ids (repeatable). An id billing does not have and "
+            "that was never synced is a usage error (exit 2).",
+        ),
     ] = None,
     allow_mass_changes: Annotated[
         bool,
@@ -123,6 +135,9 @@ def reconcile(
         open_runtime(settings, progress) as runtime,
     ):
         if subscription:
+            unknown = runtime.reconciler.unknown_keys(subscription)
+            if unknown:
+                raise _fail_usage(ValueError(_unknown_keys_message(unknown)))
             report = runtime.reconciler.reconcile(subscription, options)
         else:
             report = runtime.reconciler.reconcile_all(options)
@@ -144,6 +159,16 @@ def reconcile(
                 f"held them or wrote them meanwhile); {worked} queued keys worked before exiting"
             )
     raise typer.Exit(report.exit_code)
+
+
+def _unknown_keys_message(keys: list[str]) -> str:
+    """A mistyped id is the operator's to fix, not a record to dead-letter: say which, and how."""
+    named = ", ".join(escape(key) for key in keys)
+    noun = "subscription" if len(keys) == 1 else "subscriptions"
+    return (
+        f"billing has no {noun} {named} and none was ever synced: "
+        "check the id given to --subscription"
+    )
 
 
 @app.command()
@@ -417,6 +442,47 @@ def dlq_replay(
     else:
         print_report(out, report)
     raise typer.Exit(report.exit_code)
+
+
+@dlq_app.command("resolve")
+def dlq_resolve(
+    letter_ids: Annotated[list[int], typer.Argument(help="Letters to close (see `dlq list`).")],
+    note: Annotated[
+        str,
+        typer.Option(
+            "--note",
+            "-n",
+            help="Why they need no run (kept in the audit trail).",
+            show_default=False,
+        ),
+    ],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Close dead letters by hand, when no run will: each closing is audited with the note.
+
+    Letters close themselves once a run finds their record in agreement; this is for the rest.
+    An unknown id closes nothing (exit 2); letters already closed are reported and skipped.
+    """
+    settings = _settings(config)
+    if not note.strip():
+        raise _fail_usage(ValueError("--note must say why the letters are closed"))
+    store = open_store(settings.store_url)
+    try:
+        done = resolve_by_hand(store, letter_ids, note.strip())
+    except UnknownDeadLetterError as exc:
+        raise _fail_usage(exc) from exc
+    finally:
+        store.close()
+    if as_json:
+        body = {
+            "resolution_id": done.resolution_id,
+            "resolved": [letter.id for letter in done.resolved],
+            "already_resolved": [asdict(letter) for letter in done.already_closed],
+        }
+        sys.stdout.write(dumps(body) + "\n")
+        return
+    print_hand_resolution(out, done)
 
 
 @app.command()

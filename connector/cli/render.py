@@ -10,8 +10,10 @@ from dataclasses import asdict
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from connector.dead_letters import HandResolution
 from connector.planner import RecordAction, SubscriptionPlan
 from connector.report import RunReport
 from connector.store import AuditEntry, DeadLetter, RunRecord
@@ -102,7 +104,8 @@ def print_report(console: Console, report: RunReport) -> None:
         f"[bold]{'Dry run' if report.dry_run else 'Run'} {report.run_id}[/bold]: "
         f"{summary['status']}; {report.subscriptions} subscriptions, "
         f"{report.unchanged} unchanged, {len(changed)} with changes, "
-        f"{report.dead_letters} dead-lettered, {report.conflicts} conflicts"
+        f"{report.dead_letters} dead-lettered, {report.letters_resolved} dead letters resolved, "
+        f"{report.conflicts} conflicts"
         + ("" if report.dry_run else f", {report.verified} records verified after writing")
     )
     if summary["changes"]:
@@ -194,6 +197,23 @@ def audit_csv(entries: Sequence[AuditEntry]) -> str:
             }
         )
     return buffer.getvalue()
+
+
+def print_hand_resolution(console: Console, done: HandResolution) -> None:
+    for letter in done.resolved:
+        console.print(
+            f"resolved {letter.id}: {escape(letter.key)} {letter.system} ({letter.error_code})"
+        )
+    for letter in done.already_closed:
+        when = f" at {letter.resolved_at:%Y-%m-%d %H:%M:%S}" if letter.resolved_at else ""
+        console.print(
+            f"already resolved {letter.id}: {escape(letter.key)} {letter.system}, "
+            f"by {letter.resolved_by_run or 'unknown'}{when}"
+        )
+    if done.resolved:
+        console.print(
+            f"audited as {done.resolution_id} (connector audit --run {done.resolution_id})"
+        )
 
 
 def print_dead_letters(console: Console, letters: Sequence[DeadLetter]) -> None:

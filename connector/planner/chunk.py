@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -39,6 +40,7 @@ class ChunkResult:
     plans: list[SubscriptionPlan] = field(default_factory=list)
     seen: int = 0
     unchanged: int = 0
+    unknown: list[str] = field(default_factory=list)  # see plan_chunk
     mrr_by_currency: dict[str, Decimal] = field(default_factory=dict)
 
     def add_mrr(self, subscription: Subscription) -> None:
@@ -58,18 +60,24 @@ def plan_chunk(
     history: HistoryLoader,
     policy: PlanPolicy,
     now: dt.datetime,
+    lettered: AbstractSet[str] = frozenset(),
 ) -> ChunkResult:
     """Plans for the subscriptions of one chunk that need anything recorded.
 
     ``fresh`` and ``stored`` are the current and the last synced canonical fingerprints;
     ``previous`` holds the last synced state of the subscriptions whose fingerprint changed.
+    ``lettered`` keys have open dead letters: they are always diffed and planned, even when
+    their stamps say nothing changed, since only a plan can find them in agreement and close
+    their letters. A missing key neither synced nor lettered is ``unknown``: never planned.
     """
     result = ChunkResult()
     checks = [state.settled_check() for state in states.values()]
     settled = {
         key
         for key, sub in current.items()
-        if fresh[key] == stored.get(key) and all(check(sub) for check in checks)
+        if key not in lettered
+        and fresh[key] == stored.get(key)
+        and all(check(sub) for check in checks)
     }
     unsettled = [sub for key, sub in current.items() if key not in settled]
     unsettled.extend(previous[key] for key in missing if key in previous)
@@ -90,6 +98,9 @@ def plan_chunk(
             state, records=records, snapshots=loaded.snapshots, bindings=loaded.bindings
         )
     for key in (*current, *missing):
+        if key not in current and key not in stored and key not in lettered:
+            result.unknown.append(key)  # nothing billing has, nothing we hold: nothing to do
+            continue
         result.seen += 1
         sub = current.get(key)
         if sub is not None and key in settled:
@@ -103,6 +114,6 @@ def plan_chunk(
             result.add_mrr(plan.current)
         if plan.is_noop:
             result.unchanged += 1
-        if plan.needs_recording:
+        if plan.needs_recording or key in lettered:
             result.plans.append(plan)
     return result

@@ -123,8 +123,16 @@ class StateStore(Protocol):
 
     def get_dead_letter(self, letter_id: int) -> DeadLetter | None: ...
 
+    def open_dead_letters(self, keys: Sequence[str]) -> dict[str, frozenset[str]]:
+        """Per key of ``keys`` with open letters, the systems those letters are for."""
+        ...
+
     def resolve_dead_letters(self, key: str, systems: Sequence[str], run_id: str) -> int:
         """Close the open letters of ``key`` for ``systems``; return how many were closed."""
+        ...
+
+    def resolve_dead_letter(self, letter_id: int, resolved_by: str) -> bool:
+        """Close one letter by its id; False when it was not open (or does not exist)."""
         ...
 
     def count_dead_letters(self, status: str = "open") -> int: ...

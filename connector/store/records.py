@@ -13,6 +13,9 @@ RunStatus = Literal[
     "running", "clean", "dead_letters", "failed", "stopped_by_safety_valve", "aborted"
 ]
 DeadLetterStatus = Literal["open", "resolved"]
+# The audit outcome of a dead letter an operator closed by hand (connector.dead_letters):
+# not a sync, so it never opens the connector's recorded history.
+RESOLVED_BY_HAND = "resolved_by_hand"
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from connector.schema import Money, Subscription, minor_units
 from connector.store.fingerprint import fingerprint
 from connector.store.queue_rows import QueueStats, WorkItem
 from connector.store.records import (
+    RESOLVED_BY_HAND,
     AuditEntry,
     AuditQuery,
     DeadLetter,
@@ -410,7 +411,10 @@ class SqlStore(RunsAndIntents, SystemStates, ABC):
                     )
 
     def history_opened_at(self) -> dt.datetime | None:
-        row = self._rows("SELECT MIN(at) AS at FROM audit WHERE dry_run = 0", ())
+        row = self._rows(
+            "SELECT MIN(at) AS at FROM audit WHERE dry_run = 0 AND outcome <> ?",
+            (RESOLVED_BY_HAND,),
+        )
         return from_text(row[0]["at"]) if row and row[0]["at"] else None
 
     def ledger_totals(self) -> dict[str, Decimal]:
@@ -560,6 +564,26 @@ class SqlStore(RunsAndIntents, SystemStates, ABC):
     def get_dead_letter(self, letter_id: int) -> DeadLetter | None:
         row = self._one("SELECT * FROM dead_letter WHERE id = ?", (letter_id,))
         return None if row is None else self._letter(row)
+
+    def open_dead_letters(self, keys: Sequence[str]) -> dict[str, frozenset[str]]:
+        found: dict[str, set[str]] = {}
+        for chunk in _chunks(list(dict.fromkeys(keys))):
+            marks = ",".join("?" * len(chunk))
+            for row in self._rows(
+                f"SELECT key, system FROM dead_letter WHERE status = 'open' AND key IN ({marks})",
+                chunk,
+            ):
+                found.setdefault(row["key"], set()).add(row["system"])
+        return {key: frozenset(systems) for key, systems in found.items()}
+
+    def resolve_dead_letter(self, letter_id: int, resolved_by: str) -> bool:
+        with self.transaction():
+            cursor = self._execute(
+                "UPDATE dead_letter SET status = 'resolved', resolved_at = ?, resolved_by_run = ?"
+                " WHERE id = ? AND status = 'open'",
+                (to_text(utcnow()), resolved_by, letter_id),
+            )
+            return bool(cursor.rowcount)
 
     def resolve_dead_letters(self, key: str, systems: Sequence[str], run_id: str) -> int:
         if not systems:

@@ -71,6 +71,36 @@ def test_one_open_letter_per_key_and_system(store: StateStore) -> None:
     assert store.count_dead_letters("resolved") == 1
 
 
+def test_open_letters_are_found_per_key_and_system(store: StateStore) -> None:
+    """The systems each key has open letters for; resolved letters and other keys are left out."""
+    store.add_dead_letters(
+        [_letter("sub_1"), _letter("sub_1", system="odoo"), _letter("sub_2"), _letter("sub_3")]
+    )
+    store.resolve_dead_letters("sub_2", ["salesforce"], "run_2")
+    many = [f"sub_{i}" for i in range(1, 2500)]  # past one IN batch
+    assert store.open_dead_letters(many) == {
+        "sub_1": frozenset({"salesforce", "odoo"}),
+        "sub_3": frozenset({"salesforce"}),
+    }
+    assert store.open_dead_letters([]) == {}
+
+
+def test_one_letter_is_resolved_by_id_once(store: StateStore) -> None:
+    """Closing a letter by id names who closed it; an id not open (or unknown) closes nothing."""
+    store.add_dead_letters([_letter("sub_1"), _letter("sub_1", system="odoo")])
+    by_system = {d.system: d for d in store.list_dead_letters()}
+    letter_id = by_system["salesforce"].id
+    assert letter_id is not None
+    assert store.resolve_dead_letter(letter_id, "hand_1") is True
+    assert store.resolve_dead_letter(letter_id, "hand_2") is False
+    assert store.resolve_dead_letter(10_000, "hand_2") is False
+    closed = store.get_dead_letter(letter_id)
+    assert closed is not None
+    assert (closed.status, closed.resolved_by_run) == ("resolved", "hand_1")
+    assert closed.resolved_at is not None
+    assert [d.system for d in store.list_dead_letters()] == ["odoo"]
+
+
 def test_audit_query_filters(store: StateStore) -> None:
     """Audit entries filter by subscription, event type, time, run and dry-run flag."""
 
