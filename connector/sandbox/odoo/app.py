@@ -44,7 +44,9 @@ class OdooSandbox:
     app: ASGIApp = field(init=False)
 
     def reset(self) -> None:
-        """Back to the base data (plus ``config.initial_records``)."""
+        """Back to the base data (plus ``config.initial_records``) and the configured
+        credentials."""
+        self.auth.set_credentials(self.config.password, self.config.api_keys)
         with self.database.lock:
             self.database.clear()
             seed(self.database)

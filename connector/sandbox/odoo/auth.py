@@ -49,6 +49,12 @@ class Authenticator:
         self._sessions: dict[str, int] = {}
         self._lock = threading.Lock()
 
+    def set_credentials(self, password: str, api_keys: list[str]) -> None:
+        """Rotate (or revoke) the admin user's secrets; open web sessions end too."""
+        with self._lock:
+            self._secrets = {password, *api_keys}
+            self._sessions.clear()
+
     def check_database(self, database: str) -> None:
         if database != self.database:
             raise DatabaseNotFound(database)

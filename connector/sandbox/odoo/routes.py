@@ -7,7 +7,9 @@
   ``POST /web/session/destroy``; ``POST /web/dataset/call_kw[/<anything>]`` with the cookie.
 - ``POST /__sandbox/load`` (bulk load, see :mod:`loader`), ``POST /__sandbox/reset``
   (back to the base data), ``POST /__sandbox/save`` (persist to ``persist_path``),
-  ``GET /__sandbox/counts`` (records per model), plus the shared faults / stats routes.
+  ``GET /__sandbox/counts`` (records per model), ``POST /__sandbox/credentials`` (the admin
+  user's new password and API keys: the old ones stop working), plus the shared faults /
+  stats routes.
 """
 
 from __future__ import annotations
@@ -130,6 +132,17 @@ def build_routes(sandbox: OdooSandbox) -> list[Route]:
     async def counts(request: Request) -> Response:
         return JSONResponse(sandbox.counts())
 
+    async def credentials(request: Request) -> Response:
+        # An administrator revoking or rotating the integration user's password / API keys:
+        # every later call with the old ones is AccessDenied, as in a real database.
+        body = await _json_body(request)
+        password = body.get("password") if body else None
+        keys = body.get("api_keys", []) if body else []
+        if not isinstance(password, str) or not isinstance(keys, list):
+            return JSONResponse({"error": 'expected {"password": str, "api_keys": [str]}'}, 400)
+        sandbox.auth.set_credentials(password, [str(key) for key in keys])
+        return JSONResponse({"rotated": True})
+
     return [
         Route("/web/webclient/version_info", _jsonrpc_route(version_info), methods=["POST"]),
         Route("/web/session/authenticate", _jsonrpc_route(authenticate), methods=["POST"]),
@@ -140,5 +153,6 @@ def build_routes(sandbox: OdooSandbox) -> list[Route]:
         Route("/__sandbox/reset", reset, methods=["POST"]),
         Route("/__sandbox/save", save, methods=["POST"]),
         Route("/__sandbox/counts", counts, methods=["GET"]),
+        Route("/__sandbox/credentials", credentials, methods=["POST"]),
         *admin_routes(sandbox.injector, stats),
     ]

@@ -8,6 +8,7 @@ import httpx
 import odoorpc
 import pytest
 
+from connector.sandbox.odoo import OdooSandbox
 from tests.sandbox.odoo.conftest import API_KEY, DB, PASSWORD, rpc_error_name
 
 
@@ -86,3 +87,17 @@ def test_call_kw_without_session_is_session_expired(port: int) -> None:
     ).json()  # fmt: skip
     assert body["error"]["code"] == 100
     assert body["error"]["data"]["name"] == "odoo.http.SessionExpiredException"
+
+
+def test_rotated_credentials_refuse_the_old_ones(port: int, sandbox: OdooSandbox) -> None:
+    """An administrator revoking the integration user's secrets: every call with the old ones
+    is AccessDenied until the new ones are used."""
+    httpx.post(
+        f"http://127.0.0.1:{port}/__sandbox/credentials",
+        json={"password": "rotated", "api_keys": []},
+    ).raise_for_status()
+    client = odoorpc.ODOO("127.0.0.1", port=port)
+    with pytest.raises(odoorpc.error.Error):
+        client.login(DB, "admin", PASSWORD)
+    client.login(DB, "admin", "rotated")
+    assert client.env.uid == 2
