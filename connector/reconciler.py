@@ -61,7 +61,7 @@ from connector.report import RunReport, SystemCost
 from connector.revenue.opening import needs_opening_balances, record_opening_balances
 from connector.safety import SafetySettings, check
 from connector.schema import Subscription
-from connector.store import AuditEntry, DeadLetter, RunRecord, StateStore, utcnow
+from connector.store import AuditEntry, DeadLetter, RunRecord, RunStatus, StateStore, utcnow
 from connector.store.fingerprint import fingerprint_of
 
 DEFAULT_CHUNK = 5000
@@ -207,15 +207,7 @@ class Reconciler:
                 self.policy = replace(self.policy, history_opened_at=self.store.history_opened_at())
             with self._claiming(options), self._beating(report.run_id):
                 self._plan_apply_record(report, planner, options, correlation, log)
-            report.status = (
-                "stopped_by_safety_valve"
-                if report.verdict is not None
-                and report.verdict.tripped
-                and not options.allow_mass_changes
-                else "dead_letters"
-                if report.dead_letters
-                else "clean"
-            )
+            report.status = _status(report, options)
         except Exception as exc:
             report.status = "failed"
             log.error("run.failed", error=redact_text(f"{type(exc).__name__}: {exc}"))
@@ -754,6 +746,16 @@ def _note_failures(key: str, judged: KeyOutcome, report: RunReport) -> None:
     for failure in failures:
         if failure.system_down:
             report.systems_down.setdefault(failure.system, failure.reason)
+
+
+def _status(report: RunReport, options: RunOptions) -> RunStatus:
+    verdict = report.verdict
+    if verdict is not None and verdict.tripped and not options.allow_mass_changes:
+        return "stopped_by_safety_valve"
+    if report.systems_down:
+        # Nothing was dead-lettered for it, but the run did not bring that system in line.
+        return "failed"
+    return "dead_letters" if report.dead_letters else "clean"
 
 
 def _outcome(

@@ -95,6 +95,7 @@ class RunReport:
             "applied": dict(sorted(self.applied.items())),
             "dead_letters": self.dead_letters,
             "deferred": self.deferred,
+            "systems_down": dict(sorted(self.systems_down.items())),
             "dead_letters_resolved": self.letters_resolved,
             "unknown_keys": list(self.unknown_keys),
             "conflicts": self.conflicts,

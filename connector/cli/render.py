@@ -108,6 +108,11 @@ def print_report(console: Console, report: RunReport) -> None:
         f"{report.conflicts} conflicts"
         + ("" if report.dry_run else f", {report.verified} records verified after writing")
     )
+    for system, reason in sorted(report.systems_down.items()):
+        console.print(
+            f"[bold red]{system} is down[/bold red]: {reason}. Nothing was dead-lettered for "
+            "it; run again once the system can be used (the daemon pauses it and retries)."
+        )
     if summary["changes"]:
         console.print("changes: " + ", ".join(f"{k} {v}" for k, v in summary["changes"].items()))
     if summary["actions"]:

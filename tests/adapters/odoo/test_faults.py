@@ -112,6 +112,7 @@ def test_a_missing_create_right_is_fatal_for_odoo_not_a_refusal_per_record(
     assert world.target.calls.by_label["load sale.subscription"] == 1
     assert count(stocked, "sale.subscription") == 0
     assert world.reconciler.store.list_dead_letters() == []
+    assert report.status == "failed"  # not brought in line, though nothing was dead-lettered
     reason = report.systems_down["odoo"]
     assert "may not create sale.subscription" in reason
     assert "Sales / User: Own Documents Only" in reason
