@@ -27,7 +27,7 @@ def _money_text(plan: SubscriptionPlan) -> tuple[str | None, str | None, str | N
 
 
 def _record_detail(
-    record: RecordPlan, outcome: RecordOutcome | None, dry_run: bool
+    record: RecordPlan, outcome: RecordOutcome | None, dry_run: bool, brief: bool = False
 ) -> dict[str, Any]:
     detail: dict[str, Any] = {
         "object": record.object_name,
@@ -49,6 +49,8 @@ def _record_detail(
                     "message": outcome.error.message,
                     "retryable": outcome.error.retryable,
                 }
+    if brief:
+        return detail
     if record.action.value == "create":
         detail["fields"] = dict(record.writes)
     if record.diffs:
@@ -77,13 +79,16 @@ def build_entry(
     mapping_version: str,
     at: dt.datetime,
     movements: Sequence[Movement] = (),
+    brief: bool = False,
 ) -> AuditEntry:
+    """The entry of one subscription's change. ``brief``: each record named with its action
+    and result, without the values written (an intent's entry, see connector.intents)."""
     targets: dict[str, list[dict[str, Any]]] = {}
     for record in plan.records:
         if record.action.value == "noop" and not record.diffs:
             continue
         found = outcomes.get((record.system, record.object_name, record.key))
-        targets.setdefault(record.system, []).append(_record_detail(record, found, dry_run))
+        targets.setdefault(record.system, []).append(_record_detail(record, found, dry_run, brief))
     changes: list[dict[str, JsonValue]] = [
         {"field": c.field, "before": c.before, "after": c.after} for c in plan.field_changes
     ]

@@ -82,6 +82,8 @@ def intents_for(
             mapping_version=mapping_version,
             at=at,
             movements=plan.movements if plan.current is not None else (),
+            # The values written are the records' own (below); the entry names them.
+            brief=True,
         )
         records = [(r.system, r.object_name, r.key, dict(r.synced)) for r in writes]
         intents.append(AuditIntent(run_id, plan.key, entry, plan.current, records, at))
