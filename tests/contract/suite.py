@@ -1,0 +1,252 @@
+"""The adapter contract: what every target must do under the real reconciler.
+
+Written once and run for each target (singer-sdk's ``testing/suites.py`` is the model): a
+target's module binds a :class:`Rig` to the ``rig`` fixture and subclasses
+:class:`TargetContract`. The rig holds the target and the few things only its own system can
+do -- count what the system holds without going through the adapter, make it refuse one
+record, fail transiently, revoke access -- so that the test bodies below stay shared.
+
+Every rig's target is built with a :class:`CallProbe` around its transport, which tells how
+many calls were ever in flight at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
+
+from adapters.base import Target
+from adapters.memory import MemorySource
+from connector.outcome import Outcome
+from connector.reconciler import Reconciler
+from connector.report import RunReport
+from connector.schema import IntervalUnit, Subscription, SubscriptionStatus
+from connector.store import SqliteStore
+from tests.factories import forever_percent, item, paused, subscription
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Small chunks, so that a full run plans one chunk while the next is read: the overlap the
+# "one call at a time" contract is about.
+CHUNK = 3
+
+
+class CallProbe:
+    """Counts calls in flight around a target's transport, under a lock."""
+
+    # Held inside each call, so that two overlapping calls are seen as overlapping instead
+    # of slipping between each other; it widens the window, nothing waits on it.
+    HOLD_SECONDS = 0.001
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self.calls = 0
+        self.most_at_once = 0
+
+    def wrap(self, call: Callable[P, R]) -> Callable[P, R]:
+        def probed(*args: P.args, **kwargs: P.kwargs) -> R:
+            with self._lock:
+                self._in_flight += 1
+                self.calls += 1
+                self.most_at_once = max(self.most_at_once, self._in_flight)
+            try:
+                time.sleep(self.HOLD_SECONDS)
+                return call(*args, **kwargs)
+            finally:
+                with self._lock:
+                    self._in_flight -= 1
+
+        return probed
+
+
+@dataclass
+class Rig:
+    """One target bound to the contract, with the hooks only its system can provide."""
+
+    target: Target
+    probe: CallProbe
+    # object name -> records the system holds, counted around the adapter (twins show here)
+    held: Callable[[], dict[str, int]]
+    # The next write of the subscription object refuses its first record, once, for good.
+    refuse_first: Callable[[], None]
+    # 5xx / 429 on the next writes; returns a callable telling how many were injected.
+    fail_transiently: Callable[[], Callable[[], int]]
+    # Access is revoked for writes (reads still answer, so the run reaches its writes).
+    revoke: Callable[[], None]
+    # Real adapters retry inside the call; the memory target has no transport, so its
+    # transient failures come back per record and the work queue retries the key.
+    retries_within_a_call: bool = True
+
+
+def subscriptions() -> list[Subscription]:
+    """Subscriptions whose fields every default mapping renders in a different way."""
+    return [
+        subscription(1),
+        subscription(2, items=(item("pro", 3, discounts=(forever_percent("10"),)),)),
+        paused(subscription(3)),
+        subscription(4, status=SubscriptionStatus.TRIALING),
+        subscription(
+            5,
+            status=SubscriptionStatus.CANCELLED,
+            cancel_at=subscription(5).current_period_end,
+        ),
+        subscription(6, items=(item("enterprise", 2, unit=IntervalUnit.YEAR),)),
+        subscription(7),
+    ]
+
+
+@dataclass
+class Run:
+    """Billing in memory, the rig's target, a fresh state store: what a run needs."""
+
+    source: MemorySource
+    rig: Rig
+    reconciler: Reconciler
+
+    @property
+    def system(self) -> str:
+        return self.rig.target.system
+
+    def ids(self) -> list[str]:
+        return self.source.ids()
+
+    def all(self) -> RunReport:
+        return self.reconciler.reconcile_all()
+
+    def only(self, keys: Sequence[str]) -> RunReport:
+        return self.reconciler.reconcile(list(keys))
+
+
+def new_run(rig: Rig, subs: Sequence[Subscription] | None = None) -> Run:
+    source = MemorySource(subscriptions() if subs is None else subs)
+    reconciler = Reconciler(source, [rig.target], SqliteStore(":memory:"), chunk_size=CHUNK)
+    return Run(source, rig, reconciler)
+
+
+def read_back(target: Target, sub: Subscription) -> dict[str, object]:
+    """Each mapped object of ``sub`` as the target reads it, normalised (None if absent)."""
+    out: dict[str, object] = {}
+    for obj in target.mapping.ordered():
+        key = obj.key_of(sub)
+        assert key is not None
+        found = target.read(obj.name, [key]).get(key)
+        out[obj.name] = obj.normalise(found.fields) if found is not None else None
+    return out
+
+
+def rendered(target: Target, sub: Subscription) -> dict[str, object]:
+    return {name: values for name, (_key, values) in target.mapping.render(sub).items()}
+
+
+def expected_held(target: Target, subs: Sequence[Subscription]) -> dict[str, int]:
+    """One record per distinct match key of each mapped object: no twin, nothing missing."""
+    return {
+        obj.name: len({obj.key_of(sub) for sub in subs} - {None})
+        for obj in target.mapping.ordered()
+    }
+
+
+def subscription_object(target: Target) -> str:
+    """The mapped object holding the subscription itself: the last one written."""
+    return target.mapping.ordered()[-1].name
+
+
+class TargetContract:
+    """The shared tests; a target's module subclasses this and provides ``rig``."""
+
+    def test_round_trip_reads_back_as_rendered(self, rig: Rig) -> None:
+        """Every record a run writes reads back exactly as the mapping rendered it."""
+        run = new_run(rig)
+        report = run.all()
+        assert report.status == "clean", report.summary()
+        for sub in subscriptions():
+            assert read_back(rig.target, sub) == rendered(rig.target, sub), sub.id
+        assert rig.held() == expected_held(rig.target, subscriptions())
+
+    def test_second_run_makes_no_write_call(self, rig: Rig) -> None:
+        """Once in line, neither a full run nor a run by key makes a single write call."""
+        run = new_run(rig)
+        assert run.all().status == "clean"
+        writes = rig.target.calls.writes
+        for again in (run.all(), run.only(run.ids())):
+            assert again.status == "clean", again.summary()
+            assert again.planned_writes == 0
+            assert again.cost[run.system].writes == 0
+        assert rig.target.calls.writes == writes
+
+    def test_lost_state_finds_the_records_and_makes_no_twin(self, rig: Rig) -> None:
+        """With a new empty store, a run finds the records by their external ids."""
+        new_run(rig).all()
+        fresh = new_run(rig)
+        writes = rig.target.calls.writes
+        for report in (fresh.only(fresh.ids()), new_run(rig).all()):
+            assert report.status == "clean", report.summary()
+            assert f"{fresh.system}.create" not in report.actions, report.summary()
+        assert rig.target.calls.writes == writes
+        assert rig.held() == expected_held(rig.target, subscriptions())
+
+    def test_a_refused_record_fails_alone(self, rig: Rig) -> None:
+        """One record the target refuses is dead-lettered for good; the rest lands."""
+        run = new_run(rig)
+        rig.refuse_first()
+        report = run.all()
+        letters = run.reconciler.store.list_dead_letters()
+        assert [letter.system for letter in letters] == [run.system]
+        refused = letters[0].key
+        assert report.dead_letters == 1
+        assert not letters[0].retryable
+        assert report.decision(refused).outcome is Outcome.TERMINAL
+        held = expected_held(rig.target, subscriptions())
+        held[subscription_object(rig.target)] -= 1
+        assert rig.held() == held
+        for sub in subscriptions():
+            if sub.id != refused:
+                assert report.decision(sub.id).outcome is Outcome.DONE
+                assert read_back(rig.target, sub) == rendered(rig.target, sub), sub.id
+
+    def test_transient_faults_are_retried_until_everything_is_written(self, rig: Rig) -> None:
+        """Injected 5xx and 429 answers on writes end with every record written, once."""
+        run = new_run(rig)
+        injected = rig.fail_transiently()
+        first = report = run.all()
+        for _ in range(2):  # what the work queue does with the keys it is told to retry
+            again = [k for k in run.ids() if report.decision(k).outcome is Outcome.RETRY]
+            if not again:
+                break
+            report = run.only(again)
+        assert injected() > 0
+        if rig.retries_within_a_call:
+            assert first.status == "clean", first.summary()
+        assert report.status == "clean", report.summary()
+        assert run.reconciler.store.list_dead_letters() == []
+        assert rig.held() == expected_held(rig.target, subscriptions())
+        for sub in subscriptions():
+            assert read_back(rig.target, sub) == rendered(rig.target, sub), sub.id
+
+    def test_revoked_access_reports_the_system_down_without_dead_letters(self, rig: Rig) -> None:
+        """A fatal error pauses the system for every key and files no dead letter."""
+        run = new_run(rig)
+        rig.revoke()
+        report = run.all()
+        assert run.system in report.systems_down, report.summary()
+        assert report.systems_down[run.system]
+        for key in run.ids():
+            assert report.decision(key).outcome is Outcome.SYSTEM_DOWN, key
+        assert run.reconciler.store.list_dead_letters() == []
+        assert report.dead_letters == 0
+
+    def test_no_two_calls_to_the_target_at_once(self, rig: Rig) -> None:
+        """Reads, prefetches, stamp scans, writes and read-backs never overlap on a target."""
+        run = new_run(rig)
+        run.all()
+        for sub in subscriptions():  # every record changes: the next runs read and write all
+            run.source.put(sub.replace(items=(item("pro", 5),)))
+        for report in (run.all(), run.only(run.ids())):
+            assert report.status == "clean", report.summary()
+        assert rig.probe.calls > len(subscriptions()) // CHUNK
+        assert rig.probe.most_at_once == 1
