@@ -42,10 +42,11 @@ class ProbedMemoryTarget(MemoryTarget):
 
 
 def refuse_first(target: MemoryTarget, object_name: str) -> None:
+    """The first record of ``object_name`` written is refused once, as the sandboxes do."""
     refused: list[str] = []
 
     def rejecter(request: WriteRequest) -> WriteError | None:
-        if request.object_name != object_name or (refused and refused[0] != request.key):
+        if request.object_name != object_name or refused:
             return None
         refused.append(request.key)
         return WriteError("FIELD_CUSTOM_VALIDATION_EXCEPTION", "Plan must be approved")
@@ -73,6 +74,12 @@ def rig(mappings: dict[str, CompiledMapping]) -> Rig:
     target = ProbedMemoryTarget(mappings["salesforce"], probe)
     subscriptions = target.mapping.ordered()[-1].name
 
+    def rebuild() -> MemoryTarget:
+        # The records are the system; a new adapter over them is what a restart gives.
+        again = ProbedMemoryTarget(target.mapping, probe)
+        again.records = target.records
+        return again
+
     def revoke() -> None:
         target.revoked = True
 
@@ -80,6 +87,7 @@ def rig(mappings: dict[str, CompiledMapping]) -> Rig:
         target=target,
         probe=probe,
         held=lambda: {name: len(table) for name, table in target.records.items()},
+        rebuild=rebuild,
         refuse_first=lambda: refuse_first(target, subscriptions),
         fail_transiently=lambda: fail_transiently(target),
         revoke=revoke,

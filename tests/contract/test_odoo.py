@@ -25,6 +25,9 @@ odoo = odoo_fixtures.odoo
 stocked = odoo_fixtures.stocked
 
 
+LINES = "sale.subscription.line"
+
+
 def load(model: str) -> str:
     return f"/jsonrpc/object/{model}/load"
 
@@ -58,13 +61,17 @@ def fail_transiently(box: OdooSandbox, model: str) -> Callable[[], int]:
 def rig(sandbox: OdooSandbox, port: int, stocked: Any, mappings: dict[str, CompiledMapping]) -> Rig:
     probe = CallProbe()
     settings = make_settings(port)
-    target = OdooTarget(
-        settings,
-        mappings["odoo"],
-        rpc=ProbedRpc(OdooConnection(settings), probe),
-        policy=FAST_RETRIES,
-        sleep=no_sleep,
-    )
+
+    def build() -> OdooTarget:
+        return OdooTarget(
+            settings,
+            mappings["odoo"],
+            rpc=ProbedRpc(OdooConnection(settings), probe),
+            policy=FAST_RETRIES,
+            sleep=no_sleep,
+        )
+
+    target = build()
     objects = target.mapping.ordered()
     models = {obj.name: obj.target for obj in objects}
     subscriptions = objects[-1].target
@@ -72,10 +79,13 @@ def rig(sandbox: OdooSandbox, port: int, stocked: Any, mappings: dict[str, Compi
     def held() -> dict[str, int]:
         # Our partners only: the stocked reference data has partners of its own.
         domains: dict[str, list[Any]] = {"res.partner": [("ref", "like", "cus_")]}
-        return {
+        counts: dict[str, int] = {
             name: stocked.execute_kw(model, "search_count", [domains.get(model, [])])
             for name, model in models.items()
         }
+        # The lines are written inside their subscription's load: a twin line shows only here.
+        counts[LINES] = stocked.execute_kw(LINES, "search_count", [[]])
+        return counts
 
     def refuse_first() -> None:
         # Odoo rolls a whole load back for one bad record; the adapter then loads the
@@ -99,6 +109,7 @@ def rig(sandbox: OdooSandbox, port: int, stocked: Any, mappings: dict[str, Compi
         target=target,
         probe=probe,
         held=held,
+        rebuild=build,
         refuse_first=refuse_first,
         fail_transiently=lambda: fail_transiently(sandbox, subscriptions),
         revoke=revoke,

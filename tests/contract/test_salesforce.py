@@ -41,12 +41,17 @@ def rig(
     mappings: dict[str, CompiledMapping],
 ) -> Iterator[Rig]:
     probe = CallProbe()
-    target: SalesforceTarget = new_target(
-        settings_for(sandbox, sf_server, sf_certs), mappings["salesforce"]
-    )
-    http = target.session.http
-    # Every request the adapter makes (logins included) goes through Session.request.
-    http.request = probe.wrap(http.request)  # type: ignore[method-assign]
+    built: list[SalesforceTarget] = []
+
+    def build() -> SalesforceTarget:
+        made = new_target(settings_for(sandbox, sf_server, sf_certs), mappings["salesforce"])
+        http = made.session.http
+        # Every request the adapter makes (logins included) goes through Session.request.
+        http.request = probe.wrap(http.request)  # type: ignore[method-assign]
+        built.append(made)
+        return made
+
+    target = build()
     sobjects = {obj.name: obj.target for obj in target.mapping.ordered()}
     subscriptions = target.mapping.ordered()[-1].target
 
@@ -69,11 +74,13 @@ def rig(
         target=target,
         probe=probe,
         held=lambda: {name: len(sandbox.state.records(s)) for name, s in sobjects.items()},
+        rebuild=build,
         refuse_first=refuse_first,
         fail_transiently=lambda: fail_transiently(sandbox),
         revoke=revoke,
     )
-    http.close()
+    for made in built:
+        made.session.http.close()
 
 
 class TestSalesforceTarget(TargetContract):
