@@ -49,28 +49,6 @@ def test_validation_refusal_is_reported_while_the_rest_of_the_batch_lands(
     assert target.calls.by_label["write subscription"] == 1
 
 
-def test_refusal_becomes_a_dead_letter_with_salesforces_message(
-    target: SalesforceTarget, sandbox: SalesforceSandbox
-) -> None:
-    store = SqliteStore(":memory:")
-    rec = Reconciler(MemorySource([subscription(n) for n in range(5)]), [target], store)
-    sandbox.injector.add_rule(
-        FaultRule(
-            kind=FaultKind.REJECT_RECORD,
-            count=1,
-            path_prefix=SUB_UPSERT,
-            message="Renewal owner must be an active user",
-        )
-    )
-    report = rec.reconcile_all()
-    assert report.dead_letters == 1
-    assert len(sandbox.state.records("Subscription__c")) == 4
-    # The next run writes the refused record, and the dead letter resolves.
-    again = rec.reconcile_all()
-    assert again.status == "clean", again.summary()
-    assert len(sandbox.state.records("Subscription__c")) == 5
-
-
 @pytest.mark.parametrize(
     "rule",
     [
