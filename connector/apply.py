@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from adapters.base import Target
-from connector.errors import FatalAdapterError
+from connector.errors import FatalAdapterError, PartialWriteError
 from connector.planner import RecordAction, RecordPlan, SubscriptionPlan
 from connector.records import WriteError, WriteRequest, WriteResult
 from connector.redaction import redact_text
@@ -88,11 +88,20 @@ def apply_plans(
                 try:
                     results: Sequence[WriteResult] = target.write(obj.name, requests)
                 except FatalAdapterError as exc:
-                    # Not these records' fault: the system is down for every record.
+                    # Not these records' fault: the system is down for every record, but
+                    # answers it gave before going down stand (a write that landed counts).
                     fatal = WriteError(
                         exc.code, redact_text(exc.message), retryable=True, system_down=True
                     )
-                    results = [WriteResult(r.key, False, error=fatal) for r in requests]
+                    answered: Sequence[WriteResult | None] = (
+                        exc.answered
+                        if isinstance(exc, PartialWriteError) and len(exc.answered) == len(requests)
+                        else [None] * len(requests)
+                    )
+                    results = [
+                        answer if answer is not None else WriteResult(r.key, False, error=fatal)
+                        for r, answer in zip(requests, answered, strict=True)
+                    ]
                 except Exception as exc:  # one failed call must not stop the run
                     error = _batch_failure(exc)
                     results = [WriteResult(r.key, False, error=error) for r in requests]

@@ -8,6 +8,7 @@
     └── AdapterError             a system could not be used
         ├── RetryableAdapterError   gave up after retries (429, 5xx, timeouts); try again later
         └── FatalAdapterError       authentication, permissions, quota: stop using the system
+            └── PartialWriteError       ... after a batch's write had answers for some records
 
 Mapping problems raise :class:`connector.mapping.MappingError`, which names file and line.
 A tripped safety valve is not an exception either: the run ends with status
@@ -16,6 +17,12 @@ A tripped safety valve is not an exception either: the run ends with status
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from connector.records import WriteResult
 
 
 class ConnectorError(Exception):
@@ -40,6 +47,24 @@ class RetryableAdapterError(AdapterError):
 
 class FatalAdapterError(AdapterError):
     pass
+
+
+class PartialWriteError(FatalAdapterError):
+    """The system went down in the middle of a batch's write.
+
+    ``answered`` has one entry per request of the batch, in order: the result the system
+    already gave for it (it counts: the record was written, or refused, whatever follows),
+    or None for a record still unanswered, which waits for the system like the rest."""
+
+    def __init__(
+        self,
+        system: str,
+        message: str,
+        code: str,
+        answered: Sequence[WriteResult | None],
+    ) -> None:
+        super().__init__(system, message, code)
+        self.answered = list(answered)
 
 
 class MappingContractError(ConfigError):

@@ -93,6 +93,10 @@ def _transient(exc: RetryableAdapterError) -> WriteError:
     return WriteError(exc.code, redact_text(exc.message), retryable=True)
 
 
+def _failure(exc: OdooRefused | RetryableAdapterError) -> WriteError:
+    return _refused(exc) if isinstance(exc, OdooRefused) else _transient(exc)
+
+
 class OdooWriter:
     def __init__(
         self,
@@ -112,6 +116,18 @@ class OdooWriter:
 
     def write(self, obj: ObjectInfo, requests: Sequence[WriteRequest]) -> list[WriteResult]:
         items = [_Item(r, xmlids.record_name(obj.name, r.key)) for r in requests]
+        self._write_items(obj, items)
+        out: list[WriteResult] = []
+        for item in items:
+            if item.result is None:  # defensive: every path sets a result
+                item.fail(WriteError("NOT_WRITTEN", "no outcome", retryable=True))
+            assert item.result is not None
+            out.append(item.result)
+        return out
+
+    def _write_items(self, obj: ObjectInfo, items: list[_Item]) -> None:
+        """Write ``items``; a call of several records that runs out of retries leaves them
+        pending, and they go on one by one (:meth:`_alone`)."""
         rules = rules_for(obj.model, self.client, frozenset(f.target for f in obj.fields))
         resolved: dict[tuple[str, str], dict[str, int]] = {}
         try:
@@ -120,29 +136,46 @@ class OdooWriter:
             for item in items:
                 self._prepare(obj, item, refs, found, resolved)
             self._drop_stale_ids(obj, [i for i in items if i.pending and i.record_id is not None])
-        except (OdooRefused, RetryableAdapterError) as exc:
-            error = _refused(exc) if isinstance(exc, OdooRefused) else _transient(exc)
+        except OdooRefused as exc:
             for item in items:
                 if item.pending:
-                    item.fail(error)
+                    item.fail(_refused(exc))
+        except RetryableAdapterError as exc:
+            self._alone(obj, [i for i in items if i.pending], exc, shared=len(items) > 1)
+            return
         creates = [i for i in items if i.pending and i.record_id is None]
         updates = [i for i in items if i.pending and i.record_id is not None]
         for phase, batch in ((self._create, creates), (self._update, updates)):
             if not batch:
                 continue
+            lost: RetryableAdapterError | None = None
             try:
                 phase(obj, batch, rules, resolved)
             except RetryableAdapterError as exc:
-                for item in batch:
-                    if item.pending:
-                        item.fail(_transient(exc))
-        out: list[WriteResult] = []
-        for item in items:
-            if item.result is None:  # defensive: every path sets a result
-                item.fail(WriteError("NOT_WRITTEN", "no outcome", retryable=True))
-            assert item.result is not None
-            out.append(item.result)
-        return out
+                lost = exc
+            # Records a lost call of several left pending have had no call of their own yet.
+            pending = [item for item in batch if item.pending]
+            if pending:
+                error = lost or RetryableAdapterError(
+                    self.client.system, "a call of its batch ran out of retries", "NOT_WRITTEN"
+                )
+                self._alone(obj, pending, error, shared=len(items) > 1)
+
+    def _alone(
+        self, obj: ObjectInfo, pending: list[_Item], exc: RetryableAdapterError, *, shared: bool
+    ) -> None:
+        """Pending records after a call ran out of retries: when that call carried other
+        records too, each one goes on in calls of its own (every step is idempotent: load by
+        external id, writes of values, line commands computed again from what Odoo holds);
+        a record is failed only when a call of its own is lost."""
+        if not shared:
+            for item in pending:
+                item.fail(_transient(exc))
+            return
+        for item in pending:
+            fresh = _Item(item.request, item.name)
+            self._write_items(obj, [fresh])
+            item.record_id, item.result = fresh.record_id, fresh.result
 
     # -- resolving ids, references and look-ups --------------------------------------
 
@@ -365,6 +398,12 @@ class OdooWriter:
                 for item, _block in group:
                     item.fail(_refused(exc))
                 continue
+            except RetryableAdapterError as exc:
+                # Atomic, so nothing of the group was saved: the other groups go on, and
+                # a group of several records is left pending to be loaded record by record.
+                if len(group) == 1:
+                    group[0][0].fail(_transient(exc))
+                continue
             for index, ((item, _block), outcome) in enumerate(zip(group, outcomes, strict=True)):
                 if isinstance(outcome, Refusal):
                     message = redact_text(outcome.message)
@@ -394,8 +433,16 @@ class OdooWriter:
         for item in items:
             item.vals, item.commands = {}, {}
         line_specs = list(obj.lines())
-        headers = self._headers(obj, items, {spec.target for spec in line_specs})
-        current = self._current_lines(obj, items, line_specs, headers)
+        try:
+            headers = self._headers(obj, items, {spec.target for spec in line_specs})
+            current = self._current_lines(obj, items, line_specs, headers)
+        except RetryableAdapterError as exc:
+            if len(items) == 1:
+                items[0].result = WriteResult(items[0].request.key, False, error=_transient(exc))
+                return
+            for item in items:  # a lost read of several records: each one on its own
+                self._restore_lines(obj, [item], rules, resolved)
+            return
         for item in items:
             assert item.record_id is not None
             for spec in line_specs:
@@ -558,11 +605,13 @@ class OdooWriter:
         for ids, vals in group_by_vals(plain):
             try:
                 self.client.write(obj.model, ids, vals)
-            except OdooRefused as exc:
+            except (OdooRefused, RetryableAdapterError) as exc:
                 if len(ids) == 1:
-                    by_id[ids[0]].fail(_refused(exc))
+                    by_id[ids[0]].fail(_failure(exc))
                 else:
-                    singles.extend(by_id[i] for i in ids)  # find the record Odoo refuses
+                    # Find the record Odoo refuses; a lost call is not any one record's:
+                    # each is written with a call of its own.
+                    singles.extend(by_id[i] for i in ids)
         for item in singles:
             assert item.record_id is not None
             lines = {
@@ -580,8 +629,8 @@ class OdooWriter:
             try:
                 for vals in calls:
                     self.client.write(obj.model, [item.record_id], vals)
-            except OdooRefused as exc:
-                item.fail(_refused(exc))
+            except (OdooRefused, RetryableAdapterError) as exc:
+                item.fail(_failure(exc))
 
     def _name_new_lines(self, obj: ObjectInfo, items: Sequence[_Item]) -> None:
         adding = [i for i in items if any(c.new_keys for c in i.commands.values())]
@@ -609,9 +658,15 @@ class OdooWriter:
                 self._release_names([str(row["name"]) for row in rows])
                 self.client.create(IMD, rows)
         except (OdooRefused, RetryableAdapterError) as exc:
+            if isinstance(exc, RetryableAdapterError) and len(adding) > 1:
+                # A lost call of several records: each names its lines with calls of its
+                # own (names still taken are released first, so sending again is safe).
+                for item in adding:
+                    self._name_new_lines(obj, [item])
+                return
             # The lines exist without external ids: the next read shows them as foreign,
             # and the next write replaces them. Report the records as not yet in line.
-            error = _refused(exc) if isinstance(exc, OdooRefused) else _transient(exc)
+            error = _failure(exc)
             for item in adding:
                 item.result = WriteResult(
                     item.request.key, False, error=WriteError(error.code, error.message, True)
@@ -651,14 +706,12 @@ class OdooWriter:
         ids = [item.record_id for item in group if item.record_id is not None]
         try:
             self.client.write(obj.model, ids, follow_up.vals)
-        except RetryableAdapterError as exc:
-            for item in group:
-                item.result = WriteResult(item.request.key, False, error=_transient(exc))
-        except OdooRefused as exc:
+        except (OdooRefused, RetryableAdapterError) as exc:
             if len(group) == 1:
-                group[0].result = WriteResult(group[0].request.key, False, error=_refused(exc))
+                group[0].result = WriteResult(group[0].request.key, False, error=_failure(exc))
                 return
-            # Odoo refused the group: write one by one, so only the refused record fails.
+            # Odoo refused the group, or the call was lost: write one by one, so only a
+            # record whose own call fails is failed.
             for item in group:
                 self._follow_up_group(obj, follow_up, [item])
 

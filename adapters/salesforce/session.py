@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 
 import requests
@@ -44,6 +45,12 @@ from connector.redaction import SECRETS
 
 T = TypeVar("T")
 Login = Callable[[], tuple[str, str]]
+
+# New sessions to try within one call before the session is judged unusable. A session can
+# end at any moment (timeout, a logout elsewhere, an admin revoking it: 401
+# INVALID_SESSION_ID), so one expiry right after a login can be bad luck; a session refused
+# after every one of several fresh logins is the user's session policy or API access.
+SESSION_RENEWALS = 3
 
 
 class TimeoutSession(requests.Session):
@@ -229,19 +236,20 @@ class SalesforceSession:
 
     def _attempt(self, op: Callable[[Salesforce], T]) -> T:
         client = self.client
+        for _renewal in range(SESSION_RENEWALS):
+            try:
+                return self._translate(partial(self._expiring, op, client))
+            except _Expired:
+                client = self._relogin(client)
         try:
             return self._translate(lambda: self._expiring(op, client))
-        except _Expired:
-            renewed = self._relogin(client)
-            try:
-                return self._translate(lambda: self._expiring(op, renewed))
-            except _Expired as exc:
-                raise FatalAdapterError(
-                    self.system,
-                    "the session expired again right after logging in: "
-                    "check the user's session policy and API access",
-                    "INVALID_SESSION_ID",
-                ) from exc
+        except _Expired as exc:
+            raise FatalAdapterError(
+                self.system,
+                "the session expired again right after logging in: "
+                "check the user's session policy and API access",
+                "INVALID_SESSION_ID",
+            ) from exc
 
     @staticmethod
     def _expiring(op: Callable[[Salesforce], T], client: Salesforce) -> T:

@@ -68,7 +68,12 @@ from adapters.salesforce.values import (
     field_from_wire,
     field_to_wire,
 )
-from connector.errors import ConfigError, FatalAdapterError, RetryableAdapterError
+from connector.errors import (
+    ConfigError,
+    FatalAdapterError,
+    PartialWriteError,
+    RetryableAdapterError,
+)
 from connector.mapping import CompiledMapping, CompiledObject
 from connector.mapping.spec import load_spec
 from connector.records import (
@@ -217,11 +222,20 @@ class SalesforceTarget(MappedTarget):
             except ValueConversionError as exc:
                 error = WriteError("INVALID_VALUE", str(exc), fields=(exc.field,))
                 results[index] = WriteResult(request.key, False, error=error)
-        for start in range(0, len(sendable), COLLECTION_LIMIT):
-            batch = sendable[start : start + COLLECTION_LIMIT]
-            answers = self._upsert_with_lock_retries(layout, [(k, b) for _, k, b in batch])
-            for (index, _key, _body), result in zip(batch, answers, strict=True):
-                results[index] = result
+        try:
+            for start in range(0, len(sendable), COLLECTION_LIMIT):
+                batch = sendable[start : start + COLLECTION_LIMIT]
+                answers: list[WriteResult | None] = [None] * len(batch)
+                try:
+                    self._upsert_with_lock_retries(layout, [(k, b) for _, k, b in batch], answers)
+                finally:
+                    for (index, _key, _body), answer in zip(batch, answers, strict=True):
+                        if answer is not None:
+                            results[index] = answer
+        except FatalAdapterError as exc:
+            # Salesforce went down mid-batch (e.g. a session that cannot be renewed): what
+            # it already answered stands, only the unanswered records wait.
+            raise PartialWriteError(exc.system, exc.message, exc.code, results) from exc
         return [result for result in results if result is not None]
 
     # -- contract --------------------------------------------------------------------------
@@ -408,23 +422,38 @@ class SalesforceTarget(MappedTarget):
         return body
 
     def _upsert_with_lock_retries(
-        self, layout: Layout, records: Sequence[tuple[str, dict[str, Wire]]]
-    ) -> list[WriteResult]:
-        results = self._upsert(layout, records)
+        self,
+        layout: Layout,
+        records: Sequence[tuple[str, dict[str, Wire]]],
+        answers: list[WriteResult | None],
+    ) -> None:
+        """Fill ``answers`` (one per record, in order) as Salesforce answers."""
+        self._upsert(layout, records, list(range(len(records))), answers)
         for attempt in range(1, self._lock_retries + 1):
-            locked = [i for i, result in enumerate(results) if is_lock_error(result)]
+            locked = [i for i, result in enumerate(answers) if result and is_lock_error(result)]
             if not locked:
                 break
             # Row locks clear when the other transaction commits; wait, then resend just those.
+            # Until the resend answers they are unanswered, not refused: should Salesforce go
+            # down meanwhile, they wait for it rather than being reported locked.
+            for index in locked:
+                answers[index] = None
             self._sleep(self._policy.backoff(attempt, self._rng))
-            again = self._upsert(layout, [records[i] for i in locked])
-            for index, result in zip(locked, again, strict=True):
-                results[index] = result
-        return results
+            self._upsert(layout, [records[i] for i in locked], locked, answers)
 
     def _upsert(
-        self, layout: Layout, records: Sequence[tuple[str, dict[str, Wire]]]
-    ) -> list[WriteResult]:
+        self,
+        layout: Layout,
+        records: Sequence[tuple[str, dict[str, Wire]]],
+        where: Sequence[int],
+        answers: list[WriteResult | None],
+    ) -> None:
+        """Upsert ``records``; the answer for ``records[i]`` goes to ``answers[where[i]]``.
+
+        A call of several records that runs out of retries is not any one record's failure:
+        each record is then sent in a call of its own (an upsert by external id is
+        idempotent, so records the lost call may have written are safe to send again).
+        """
         obj = layout.obj
         keys = [key for key, _ in records]
         path = f"composite/sobjects/{obj.target}/{obj.key_field}"
@@ -435,10 +464,17 @@ class SalesforceTarget(MappedTarget):
                 lambda sf: sf.restful(path, method="PATCH", data=payload.encode("utf-8"))
             )
         except RetryableAdapterError as exc:
-            return failed_all(keys, WriteError(exc.code, exc.message, retryable=True))
+            if len(records) > 1:
+                for record, index in zip(records, where, strict=True):
+                    self._upsert(layout, [record], [index], answers)
+                return
+            results = failed_all(keys, WriteError(exc.code, exc.message, retryable=True))
         except ApiCallError as exc:
-            return failed_all(keys, WriteError(exc.code, exc.message, False, exc.fields))
-        return parse_results(keys, answer)
+            results = failed_all(keys, WriteError(exc.code, exc.message, False, exc.fields))
+        else:
+            results = parse_results(keys, answer)
+        for index, result in zip(where, results, strict=True):
+            answers[index] = result
 
 
 def build_salesforce_target(

@@ -27,7 +27,7 @@ from tests.adapters.odoo.conftest import (
     no_sleep,
     seed_reference_data,
 )
-from tests.adapters.odoo.helpers import count, read_back, rendered
+from tests.adapters.odoo.helpers import count, lines_of, read_back, rendered
 from tests.factories import paused, subscription
 
 SUB_LOAD = "/jsonrpc/object/sale.subscription/load"
@@ -229,3 +229,87 @@ def test_a_load_retried_after_its_answer_was_lost_creates_no_twin(
     assert count(stocked, "ir.model.data", [("name", "=like", "subscription_sub_%")]) == 6
     for sub in subs:
         assert read_back(target, sub) == rendered(target, sub)
+
+
+def test_a_batch_load_that_runs_out_of_retries_goes_on_record_by_record(
+    target: OdooTarget, sandbox: OdooSandbox, stocked: Any
+) -> None:
+    """The batch's load loses every attempt: each record is then loaded in its own call,
+    and none is failed by a call that was not its own."""
+    subs = [subscription(n) for n in range(1, 4)]
+    requests = [
+        WriteRequest("partner", key, "create", values)
+        for key, values in (target.mapping.objects["partner"].render(s) for s in subs)
+    ]
+    attempts = FAST_RETRIES.attempts
+    sandbox.injector.add_rule(
+        FaultRule(
+            kind=FaultKind.SERIALIZATION_FAILURE,
+            path_prefix="/jsonrpc/object/res.partner/load",
+            count=attempts,
+        )
+    )
+    results = target.write("partner", requests)
+    assert [r.ok for r in results] == [True, True, True], [r.error for r in results]
+    assert count(stocked, "res.partner", [("ref", "like", "cus_")]) == 3
+    # The lost batch call (counted once, whatever its attempts), then one call per record.
+    assert target.calls.by_label["load res.partner"] == 1 + 3
+
+
+def test_a_record_alone_that_runs_out_of_retries_is_failed_by_its_own_call(
+    target: OdooTarget, sandbox: OdooSandbox, stocked: Any
+) -> None:
+    """Record by record, a call lost again fails only the record it carried."""
+    subs = [subscription(n) for n in range(1, 4)]
+    requests = [
+        WriteRequest("partner", key, "create", values)
+        for key, values in (target.mapping.objects["partner"].render(s) for s in subs)
+    ]
+    attempts = FAST_RETRIES.attempts
+    sandbox.injector.add_rule(
+        FaultRule(
+            kind=FaultKind.SERIALIZATION_FAILURE,
+            path_prefix="/jsonrpc/object/res.partner/load",
+            count=2 * attempts,  # the batch's call, then the first record's own call
+        )
+    )
+    results = target.write("partner", requests)
+    assert [r.ok for r in results] == [False, True, True]
+    error = results[0].error
+    assert error is not None
+    assert error.retryable
+    assert count(stocked, "res.partner", [("ref", "like", "cus_")]) == 2
+
+
+def test_a_batch_update_that_loses_its_read_goes_on_record_by_record(
+    target: OdooTarget, sandbox: OdooSandbox, stocked: Any
+) -> None:
+    """Updates read the current headers for the whole batch; that read lost, each record
+    is updated on its own."""
+    subs = [subscription(n) for n in range(1, 4)]
+    for name in ("partner", "subscription"):
+        obj = target.mapping.objects[name]
+        created = target.write(
+            name, [WriteRequest(name, *obj.render(s)[:1], "create", obj.render(s)[1]) for s in subs]
+        )
+        assert all(r.ok for r in created), [r.error for r in created]
+    obj = target.mapping.objects["subscription"]
+    updates = []
+    for sub in subs:
+        key, values = obj.render(sub)
+        lines = values["sale_subscription_line_ids"]
+        assert isinstance(lines, list)
+        assert isinstance(lines[0], dict)
+        lines[0]["product_uom_qty"] = 7
+        updates.append(WriteRequest("subscription", key, "update", values))
+    sandbox.injector.add_rule(
+        FaultRule(
+            kind=FaultKind.SERIALIZATION_FAILURE,
+            path_prefix="/jsonrpc/object/sale.subscription/search_read",
+            count=FAST_RETRIES.attempts,
+        )
+    )
+    results = target.write("subscription", updates)
+    assert [r.ok for r in results] == [True, True, True], [r.error for r in results]
+    for sub in subs:
+        assert [line["product_uom_qty"] for line in lines_of(stocked, sub.id)] == [7]

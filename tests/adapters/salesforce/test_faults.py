@@ -6,12 +6,14 @@ import pytest
 
 from adapters.memory import MemorySource
 from adapters.salesforce import SalesforceTarget
+from adapters.salesforce.session import SESSION_RENEWALS
 from connector.errors import FatalAdapterError
+from connector.mapping import CompiledMapping
 from connector.reconciler import Reconciler
 from connector.sandbox.common import FaultKind, FaultRule
 from connector.sandbox.salesforce import SalesforceSandbox
 from connector.store import SqliteStore
-from tests.adapters.salesforce.helpers import MakeTarget, requests_for, write_all
+from tests.adapters.salesforce.helpers import FAST, MakeTarget, requests_for, write_all
 from tests.factories import subscription
 
 SUB_UPSERT = "/services/data/v59.0/composite/sobjects/Subscription__c"
@@ -115,6 +117,16 @@ def test_expired_session_logs_in_again_once(
     assert target.session.logins == 2
 
 
+def test_a_session_expiring_again_right_after_a_login_is_renewed_again(
+    target: SalesforceTarget, sandbox: SalesforceSandbox
+) -> None:
+    """Two expiries in a row on one call (each new session refused once) are transient."""
+    write_all(target, [subscription(1)])
+    sandbox.injector.add_rule(FaultRule(kind=FaultKind.EXPIRED_SESSION, count=2))
+    assert set(target.read("subscription", ["sub_00001"])) == {"sub_00001"}
+    assert target.session.logins == 3
+
+
 def test_session_that_keeps_expiring_is_fatal(
     target: SalesforceTarget, sandbox: SalesforceSandbox
 ) -> None:
@@ -122,7 +134,8 @@ def test_session_that_keeps_expiring_is_fatal(
     with pytest.raises(FatalAdapterError) as info:
         target.read("subscription", ["sub_00001"])
     assert info.value.code == "INVALID_SESSION_ID"
-    assert sandbox.stats.snapshot()["POST login/soap"] == 2  # first login + one re-login
+    # The first login, then a re-login for each renewal.
+    assert sandbox.stats.snapshot()["POST login/soap"] == 1 + SESSION_RENEWALS
 
 
 def test_given_session_cannot_be_renewed(
@@ -164,3 +177,42 @@ def test_exhausted_retries_fail_the_batch_retryably(
     results = target.write("account", requests_for(target.mapping, "account", subs))
     assert all(not r.ok and r.error is not None and r.error.retryable for r in results)
     assert sandbox.state.records("Account") == []
+
+
+def test_a_lost_batch_upsert_goes_on_record_by_record(
+    target: SalesforceTarget, sandbox: SalesforceSandbox
+) -> None:
+    """An upsert of several records that runs out of retries is sent again record by record:
+    no record is failed by a call that was not its own."""
+    subs = [subscription(n) for n in range(3)]
+    target.read("account", ["cus_00000"])  # describe and log in before the faults
+    sandbox.injector.add_rule(
+        FaultRule(kind=FaultKind.HTTP_503, method="PATCH", count=FAST.attempts + 1)
+    )
+    results = target.write("account", requests_for(target.mapping, "account", subs))
+    # The batch's call lost every attempt; the first record's own call lost one more.
+    assert [r.ok for r in results] == [True, True, True], [r.error for r in results]
+    assert target.calls.by_label["write account"] == 1 + 3
+    assert len(sandbox.state.records("Account")) == 3
+
+
+def test_writes_answered_before_the_session_is_lost_count(
+    make_target: MakeTarget, sandbox: SalesforceSandbox, mappings: dict[str, CompiledMapping]
+) -> None:
+    """The session dies for good between a batch's upsert and the resend of its locked
+    record: the records Salesforce already answered for count as written, and only the
+    unanswered one waits for Salesforce to come back."""
+
+    def session_dies(_seconds: float) -> None:  # the pause before resending locked rows
+        sandbox.injector.add_rule(FaultRule(kind=FaultKind.EXPIRED_SESSION))
+
+    subs = [subscription(n) for n in range(3)]
+    settings = make_target().settings
+    target = SalesforceTarget(settings, mappings["salesforce"], policy=FAST, sleep=session_dies)
+    sandbox.injector.add_rule(FaultRule(kind=FaultKind.LOCK_ROW, count=1, path_prefix=SUB_UPSERT))
+    report = Reconciler(MemorySource(subs), [target], SqliteStore(":memory:")).reconcile_all()
+    assert report.applied["salesforce.ok"] == 3 + 2, report.summary()  # accounts, then 2 of 3
+    assert report.applied["salesforce.failed"] == 1
+    assert report.dead_letters == 0
+    assert "salesforce" in report.systems_down
+    assert len(sandbox.state.records("Subscription__c")) == 2
