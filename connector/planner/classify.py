@@ -38,7 +38,7 @@ def _shown(subscription: Subscription, name: str) -> JsonValue:
 
 
 def field_changes(
-    previous: Subscription | None, current: Subscription | None
+    *, previous: Subscription | None, current: Subscription | None
 ) -> tuple[CanonicalChange, ...]:
     """The watched canonical fields that differ, with before and after values."""
     if previous is None or current is None:
@@ -85,7 +85,9 @@ def _priced_items(subscription: Subscription) -> dict[str, tuple[str, int, str, 
     }
 
 
-def classify(previous: Subscription | None, current: Subscription | None) -> tuple[ChangeKind, ...]:
+def classify(
+    *, previous: Subscription | None, current: Subscription | None
+) -> tuple[ChangeKind, ...]:
     """Name the changes from ``previous`` (last synced) to ``current`` (the billing truth).
 
     ``current`` is None when the subscription has disappeared from the billing system, which
