@@ -97,7 +97,15 @@ def run(
         fresh = {key: fingerprint_of(sub) for key, sub in current.items()}
         previous = {k: previous_all[k] for k in current if fresh[k] != stored[k]}
         result = plan_chunk(
-            current, [], fresh, stored, previous, states, history, PlanPolicy(), NOW
+            current=current,
+            missing=[],
+            fresh=fresh,
+            stored=stored,
+            previous=previous,
+            states=states,
+            history=history,
+            policy=PlanPolicy(),
+            now=NOW,
         )
         elapsed += time.perf_counter() - begin
         planned += len(result.plans)

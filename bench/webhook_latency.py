@@ -611,20 +611,21 @@ def _profile_phases(
 
     batch = max(1, batch)
     original_apply = getattr(module, "apply_plans")  # noqa: B009 - not exported, but patched
+    original_read_back = getattr(module, "read_back")  # noqa: B009 - likewise
     with _stripe_client(stripe_url) as client, open_runtime(settings) as runtime:
         items = {key: (item, quantity) for key, item, quantity in _active_items(client)}
         reconciler: Any = runtime.reconciler
         reconciler._plan_keys = timed("plan", reconciler._plan_keys)
         reconciler.source.get = timed("plan_stripe_reads", reconciler.source.get)
-        read_target = reconciler._read_target
+        read_target = reconciler.reader.read_target
 
         def read_target_timed(target: Any, present: Any) -> Any:
             return timed(f"plan_{target.system}_reads", read_target)(target, present)
 
-        reconciler._read_target = read_target_timed
-        reconciler._verify = timed("verify", reconciler._verify)
+        reconciler.reader.read_target = read_target_timed
         reconciler._record = timed("record", reconciler._record)
         setattr(module, "apply_plans", timed("apply", original_apply))  # noqa: B010
+        setattr(module, "read_back", timed("verify", original_read_back))  # noqa: B010
         try:
             totals: list[float] = []
             for number in range(PROFILE_BATCHES):
@@ -642,6 +643,7 @@ def _profile_phases(
                 totals.append(time.perf_counter() - begin)
         finally:
             setattr(module, "apply_plans", original_apply)  # noqa: B010
+            setattr(module, "read_back", original_read_back)  # noqa: B010
     figures = {"profile_batch_keys": float(batch), "profile_batches": float(len(totals))}
     figures.update(_ms(totals, "profile_total"))
     for name, values in timings.items():

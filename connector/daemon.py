@@ -25,7 +25,7 @@ from connector.metrics import Metrics
 from connector.poller import Poller
 from connector.queue import QueuePolicy, WorkQueue
 from connector.runtime import open_runtime
-from connector.store import open_store
+from connector.store import StateStore, open_store
 from connector.webhooks.app import create_webhook_app
 from connector.worker import Doorbell, Worker
 
@@ -88,59 +88,18 @@ class Daemon:
             signal.signal(signal.SIGTERM, self._on_signal)
             signal.signal(signal.SIGINT, self._on_signal)
         policy = queue_policy(self.settings)
-        threads: list[threading.Thread] = []
         with ExitStack() as stack:
             store = open_store(self.settings.store_url)
             stack.callback(store.close)
             self.metrics.watch_store(lambda: store)
-            for number in range(self.worker_count):
-                runtime = stack.enter_context(open_runtime(self.settings))
-                worker = Worker(
-                    f"{_host()}-{number}",
-                    WorkQueue(runtime.store, policy),
-                    runtime.reconciler,
-                    batch=self.settings.daemon.batch_size,
-                    idle_seconds=self.settings.daemon.idle_seconds,
-                    metrics=self.metrics,
-                    stop=self.stop,
-                    doorbell=self.doorbell,
-                )
-                threads.append(self._thread(f"worker-{number}", worker.run))
+            threads = self._start_workers(stack, policy)
             if self.poll:
-                runtime = stack.enter_context(open_runtime(self.settings))
-                poller = Poller(
-                    runtime.source,
-                    WorkQueue(runtime.store, policy),
-                    runtime.store,
-                    interval=self.settings.daemon.poll_interval_seconds,
-                    sweep_interval=self.settings.daemon.sweep_interval_seconds,
-                    stop=self.stop,
-                )
-                threads.append(self._thread("poller", poller.run))
+                threads.append(self._start_poller(stack, policy))
             # The receiver starts last: once it answers (its probes included), every worker
             # and the poller hold their connections, so a probe never sees a daemon still
             # starting up.
             if self.serve:
-                secrets = self.settings.webhook.secret_values()
-                app = create_webhook_app(
-                    store,
-                    secrets,
-                    metrics=self.metrics,
-                    tolerance=self.settings.webhook.tolerance_seconds,
-                    max_body_bytes=self.settings.webhook.max_body_bytes,
-                    expected_schema=store.schema_version(),
-                    on_queued=self.doorbell.ring,
-                )
-                config = uvicorn.Config(
-                    app,
-                    host=self.settings.webhook.host,
-                    port=self.settings.webhook.port,
-                    log_level="warning",
-                    access_log=False,
-                    lifespan="off",
-                )
-                self._server = uvicorn.Server(config)
-                threads.append(self._thread("webhooks", self._server.run))
+                threads.append(self._start_receiver(store))
             self.log.info(
                 "daemon.started",
                 workers=self.worker_count,
@@ -149,17 +108,7 @@ class Daemon:
                 else None,
                 poller=self.poll,
             )
-            while not self.stop.wait(0.5):
-                dead = [t.name for t in threads if not t.is_alive()]
-                if dead:
-                    # Exit non-zero, so that a supervisor restarting on failure restarts us.
-                    self.log.error("daemon.component_died", components=dead)
-                    self._failed = True
-                    self.request_stop()
-            deadline = time.monotonic() + self.settings.daemon.shutdown_grace_seconds
-            for thread in threads:
-                thread.join(timeout=max(0.0, deadline - time.monotonic()))
-            stuck = [t.name for t in threads if t.is_alive()]
+            stuck = self._watch(threads)
         if stuck:
             self.log.error("daemon.stopped_with_work_in_hand", threads=stuck)
             return 1
@@ -168,6 +117,73 @@ class Daemon:
             return 1
         self.log.info("daemon.stopped")
         return 0
+
+    def _start_workers(self, stack: ExitStack, policy: QueuePolicy) -> list[threading.Thread]:
+        """One worker per runtime: each has its own store connection and adapters."""
+        threads: list[threading.Thread] = []
+        for number in range(self.worker_count):
+            runtime = stack.enter_context(open_runtime(self.settings))
+            worker = Worker(
+                f"{_host()}-{number}",
+                WorkQueue(runtime.store, policy),
+                runtime.reconciler,
+                batch=self.settings.daemon.batch_size,
+                idle_seconds=self.settings.daemon.idle_seconds,
+                metrics=self.metrics,
+                stop=self.stop,
+                doorbell=self.doorbell,
+            )
+            threads.append(self._thread(f"worker-{number}", worker.run))
+        return threads
+
+    def _start_poller(self, stack: ExitStack, policy: QueuePolicy) -> threading.Thread:
+        runtime = stack.enter_context(open_runtime(self.settings))
+        poller = Poller(
+            runtime.source,
+            WorkQueue(runtime.store, policy),
+            runtime.store,
+            interval=self.settings.daemon.poll_interval_seconds,
+            sweep_interval=self.settings.daemon.sweep_interval_seconds,
+            stop=self.stop,
+        )
+        return self._thread("poller", poller.run)
+
+    def _start_receiver(self, store: StateStore) -> threading.Thread:
+        """The webhook receiver, served by uvicorn in a thread of its own."""
+        secrets = self.settings.webhook.secret_values()
+        app = create_webhook_app(
+            store,
+            secrets,
+            metrics=self.metrics,
+            tolerance=self.settings.webhook.tolerance_seconds,
+            max_body_bytes=self.settings.webhook.max_body_bytes,
+            expected_schema=store.schema_version(),
+            on_queued=self.doorbell.ring,
+        )
+        config = uvicorn.Config(
+            app,
+            host=self.settings.webhook.host,
+            port=self.settings.webhook.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
+        self._server = uvicorn.Server(config)
+        return self._thread("webhooks", self._server.run)
+
+    def _watch(self, threads: list[threading.Thread]) -> list[str]:
+        """Wait for a stop; return the threads still working once the grace period ends."""
+        while not self.stop.wait(0.5):
+            dead = [t.name for t in threads if not t.is_alive()]
+            if dead:
+                # Exit non-zero, so that a supervisor restarting on failure restarts us.
+                self.log.error("daemon.component_died", components=dead)
+                self._failed = True
+                self.request_stop()
+        deadline = time.monotonic() + self.settings.daemon.shutdown_grace_seconds
+        for thread in threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        return [t.name for t in threads if t.is_alive()]
 
 
 def _host() -> str:

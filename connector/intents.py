@@ -123,3 +123,15 @@ def _landed(intent: AuditIntent, targets: Mapping[str, Target], log: Any) -> boo
         if any(actual.get(field) != value for field, value in values.items()):
             return False
     return True
+
+
+def settle_dead_runs(
+    store: StateStore, targets: Mapping[str, Target], now: dt.datetime, log: Any
+) -> None:
+    """Runs whose process died are shown aborted; what they wrote gets its audit."""
+    aborted = store.abort_dead_runs(now, this_host(), pid_alive, RUN_STALE)
+    if aborted:
+        log.warning("run.aborted_runs_found", runs=aborted)
+    settled = settle_orphans(store, targets, log)
+    if settled:
+        log.warning("run.intents_settled", entries=settled)

@@ -51,6 +51,7 @@ class ChunkResult:
 
 
 def plan_chunk(
+    *,
     current: Mapping[str, Subscription],
     missing: Sequence[str],
     fresh: Mapping[str, str],
@@ -108,7 +109,9 @@ def plan_chunk(
             result.add_mrr(sub)
             continue
         before = previous.get(key, sub if key in stored else None)
-        plan = plan_subscription(key, sub, before, full, policy, now)
+        plan = plan_subscription(
+            key=key, current=sub, previous=before, targets=full, policy=policy, now=now
+        )
         plan.canonical_stale = sub is not None and fresh[key] != stored.get(key)
         if plan.current is not None:
             result.add_mrr(plan.current)

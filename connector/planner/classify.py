@@ -38,7 +38,7 @@ def _shown(subscription: Subscription, name: str) -> JsonValue:
 
 
 def field_changes(
-    previous: Subscription | None, current: Subscription | None
+    *, previous: Subscription | None, current: Subscription | None
 ) -> tuple[CanonicalChange, ...]:
     """The watched canonical fields that differ, with before and after values."""
     if previous is None or current is None:
@@ -85,7 +85,9 @@ def _priced_items(subscription: Subscription) -> dict[str, tuple[str, int, str, 
     }
 
 
-def classify(previous: Subscription | None, current: Subscription | None) -> tuple[ChangeKind, ...]:
+def classify(
+    *, previous: Subscription | None, current: Subscription | None
+) -> tuple[ChangeKind, ...]:
     """Name the changes from ``previous`` (last synced) to ``current`` (the billing truth).
 
     ``current`` is None when the subscription has disappeared from the billing system, which
@@ -100,14 +102,7 @@ def classify(previous: Subscription | None, current: Subscription | None) -> tup
     before, after = previous.status, current.status
     if before != after:
         kinds.append(_status_change(before, after))
-    if after is not _S.CANCELLED and before is not _S.CANCELLED:
-        scheduled_before = previous.cancel_at_period_end or previous.cancel_at is not None
-        scheduled_after = current.cancel_at_period_end or current.cancel_at is not None
-        if scheduled_after and not scheduled_before:
-            kinds.append(ChangeKind.CANCELLATION_SCHEDULED)
-        elif scheduled_before and not scheduled_after:
-            # Stripe calls it "reactivating", but nothing had stopped: no reactivation.
-            kinds.append(ChangeKind.CANCELLATION_WITHDRAWN)
+    kinds.extend(_scheduling_change(previous, current))
     if previous.currency != current.currency:
         kinds.append(ChangeKind.CURRENCY_CHANGED)
     if previous.interval != current.interval:
@@ -121,22 +116,48 @@ def classify(previous: Subscription | None, current: Subscription | None) -> tup
         kinds.append(ChangeKind.PLAN_CHANGED)
     if previous.total_quantity != current.total_quantity:
         kinds.append(ChangeKind.QUANTITY_CHANGED)
+    kinds.extend(_price_change(previous, current))
+    if before == after and _renewed(previous, current):
+        kinds.append(ChangeKind.RENEWED)
+    return tuple(dict.fromkeys(kinds))
+
+
+def _scheduling_change(previous: Subscription, current: Subscription) -> tuple[ChangeKind, ...]:
+    """A cancellation scheduled or withdrawn, while neither state is cancelled."""
+    if current.status is _S.CANCELLED or previous.status is _S.CANCELLED:
+        return ()
+    scheduled_before = previous.cancel_at_period_end or previous.cancel_at is not None
+    scheduled_after = current.cancel_at_period_end or current.cancel_at is not None
+    if scheduled_after and not scheduled_before:
+        return (ChangeKind.CANCELLATION_SCHEDULED,)
+    if scheduled_before and not scheduled_after:
+        # Stripe calls it "reactivating", but nothing had stopped: no reactivation.
+        return (ChangeKind.CANCELLATION_WITHDRAWN,)
+    return ()
+
+
+def _price_change(previous: Subscription, current: Subscription) -> tuple[ChangeKind, ...]:
+    """Upgraded or downgraded: the priced items or discounts changed, and list MRR with them
+    (compared only within one currency)."""
     priced_changed = (
         _priced_items(previous) != _priced_items(current)
         or previous.discounts != current.discounts
         or _discount_ids(previous) != _discount_ids(current)
     )
-    if priced_changed and previous.currency == current.currency:
-        delta = current.list_mrr.amount - previous.list_mrr.amount
-        if delta > 0:
-            kinds.append(ChangeKind.UPGRADED)
-        elif delta < 0:
-            kinds.append(ChangeKind.DOWNGRADED)
-    if (
-        before == after
-        and previous.current_period_start is not None
+    if not priced_changed or previous.currency != current.currency:
+        return ()
+    delta = current.list_mrr.amount - previous.list_mrr.amount
+    if delta > 0:
+        return (ChangeKind.UPGRADED,)
+    if delta < 0:
+        return (ChangeKind.DOWNGRADED,)
+    return ()
+
+
+def _renewed(previous: Subscription, current: Subscription) -> bool:
+    """A new billing period started."""
+    return (
+        previous.current_period_start is not None
         and current.current_period_start is not None
         and current.current_period_start > previous.current_period_start
-    ):
-        kinds.append(ChangeKind.RENEWED)
-    return tuple(dict.fromkeys(kinds))
+    )

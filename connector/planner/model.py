@@ -73,7 +73,7 @@ class FieldDiff:
     resolution: Resolution
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RecordPlan:
     """One target record: what to write, why, and the snapshot to keep once it is accepted."""
 

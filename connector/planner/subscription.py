@@ -86,6 +86,7 @@ def cancelled_copy(previous: Subscription, now: dt.datetime) -> Subscription:
 
 
 def plan_subscription(
+    *,
     key: str,
     current: Subscription | None,
     previous: Subscription | None,
@@ -113,8 +114,8 @@ def plan_subscription(
     if effective is None:
         plan.errors["billing"] = "not found in the billing system and never synced"
         return plan
-    plan.changes = classify(previous, effective)
-    plan.field_changes = field_changes(previous, effective)
+    plan.changes = classify(previous=previous, current=effective)
+    plan.field_changes = field_changes(previous=previous, current=effective)
     new_in_billing = _new_in_billing(effective, policy.history_opened_at)
     plan.movements = derive_movements(previous, effective, new_in_billing=new_in_billing)
     skip_new = (
@@ -134,15 +135,15 @@ def plan_subscription(
             if found is None and skip_new:
                 continue
             record = plan_record(
-                system,
-                obj,
-                record_key,
-                desired,
-                obj.normalise(found.fields) if found is not None else None,
-                state.snapshots.get(name, {}).get(record_key),
-                (found.remote_id if found is not None else None)
+                system=system,
+                obj=obj,
+                key=record_key,
+                desired=desired,
+                actual=obj.normalise(found.fields) if found is not None else None,
+                last=state.snapshots.get(name, {}).get(record_key),
+                remote_id=(found.remote_id if found is not None else None)
                 or state.bindings.get(name, {}).get(record_key),
-                found.modstamp if found is not None else None,
+                modstamp=found.modstamp if found is not None else None,
             )
             if record.agreed_modstamp is not None and not record.snapshot_stale:
                 agreed = state.agreements.get(name, {}).get(record_key)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from connector.mapping import CompiledObject, DriftPolicy, Owner
+from connector.mapping import CompiledField, CompiledObject, DriftPolicy, Owner
 from connector.planner.model import DiffReason, FieldDiff, RecordAction, RecordPlan, Resolution
 from connector.records import FieldValues, JsonValue
 
@@ -34,7 +34,49 @@ def _decide(policy: DriftPolicy) -> Resolution:
     return Resolution.REPORT
 
 
+def _judge(
+    drift: DriftPolicy, first_sight: bool, billing_changed: bool, target_changed: bool
+) -> tuple[DiffReason, Resolution]:
+    """Why a field differs and what to do about it: the decision table above."""
+    if not first_sight and billing_changed and not target_changed:
+        return DiffReason.SOURCE_CHANGED, Resolution.WRITE
+    if first_sight or not billing_changed:
+        return DiffReason.DRIFT, _decide(drift)
+    return (
+        DiffReason.CONFLICT,
+        Resolution.REPORT if drift is DriftPolicy.REPORT else Resolution.WRITE,
+    )
+
+
+def _field_diff(
+    spec: CompiledField, want: JsonValue, have: JsonValue, last: Mapping[str, JsonValue] | None
+) -> tuple[FieldDiff | None, bool, JsonValue]:
+    """The difference of one field, if it is one to show; whether its snapshot keeps a value,
+    and which."""
+    name = spec.target
+    previous: object = _ABSENT if last is None else last.get(name, _ABSENT)
+    shown_last: JsonValue = None if last is None else last.get(name)
+    billing_changed = previous is _ABSENT or want != previous
+    target_changed = previous is _ABSENT or have != previous
+    if spec.owner is Owner.TARGET:
+        if previous is not _ABSENT and want != previous:
+            owned = FieldDiff(
+                name, have, want, shown_last, DiffReason.TARGET_OWNED, Resolution.KEEP_TARGET
+            )
+            return owned, True, have
+        return None, True, have
+    reason, resolution = _judge(spec.drift, previous is _ABSENT, billing_changed, target_changed)
+    diff = FieldDiff(name, have, want, shown_last, reason, resolution)
+    if resolution is Resolution.WRITE:
+        return diff, True, want
+    if resolution is Resolution.KEEP_TARGET:
+        return diff, True, have
+    # Reported: the snapshot keeps the last value agreed, if there was one.
+    return diff, previous is not _ABSENT, shown_last
+
+
 def plan_record(
+    *,
     system: str,
     obj: CompiledObject,
     key: str,
@@ -47,11 +89,28 @@ def plan_record(
     """Plan one target record. ``actual`` is None when the target has no such record."""
     if actual is None:
         initial: FieldValues = {name: value for name, value in desired.items() if value is not None}
-        return RecordPlan(system, obj.name, key, RecordAction.CREATE, initial, (), dict(desired))
+        return RecordPlan(
+            system=system,
+            object_name=obj.name,
+            key=key,
+            action=RecordAction.CREATE,
+            writes=initial,
+            diffs=(),
+            synced=dict(desired),
+        )
     if actual == desired:
         stale = last is None or last != desired
         return RecordPlan(
-            system, obj.name, key, RecordAction.NOOP, {}, (), desired, remote_id, stale, modstamp
+            system=system,
+            object_name=obj.name,
+            key=key,
+            action=RecordAction.NOOP,
+            writes={},
+            diffs=(),
+            synced=desired,
+            remote_id=remote_id,
+            snapshot_stale=stale,
+            agreed_modstamp=modstamp,
         )
     writes: FieldValues = {}
     synced: FieldValues = {}
@@ -63,44 +122,29 @@ def plan_record(
         if want == have:
             synced[name] = want
             continue
-        previous: object = _ABSENT if last is None else last.get(name, _ABSENT)
-        shown_last: JsonValue = None if last is None else last.get(name)
-        billing_changed = previous is _ABSENT or want != previous
-        target_changed = previous is _ABSENT or have != previous
-        if spec.owner is Owner.TARGET:
-            synced[name] = have
-            if previous is not _ABSENT and want != previous:
-                diffs.append(
-                    FieldDiff(
-                        name,
-                        have,
-                        want,
-                        shown_last,
-                        DiffReason.TARGET_OWNED,
-                        Resolution.KEEP_TARGET,
-                    )
-                )
-            continue
-        if previous is not _ABSENT and billing_changed and not target_changed:
-            reason, resolution = DiffReason.SOURCE_CHANGED, Resolution.WRITE
-        elif previous is _ABSENT or not billing_changed:
-            reason, resolution = DiffReason.DRIFT, _decide(spec.drift)
-        else:
-            reason = DiffReason.CONFLICT
-            resolution = Resolution.REPORT if spec.drift is DriftPolicy.REPORT else Resolution.WRITE
-        diffs.append(FieldDiff(name, have, want, shown_last, reason, resolution))
-        if resolution is Resolution.WRITE:
-            writes[name] = want
-            synced[name] = want
-        elif resolution is Resolution.KEEP_TARGET:
-            synced[name] = have
-        elif previous is not _ABSENT:
-            synced[name] = shown_last
-    if writes:
-        action = RecordAction.UPDATE
-    elif any(d.resolution is Resolution.REPORT for d in diffs):
-        action = RecordAction.CONFLICT
-    else:
-        action = RecordAction.NOOP
+        diff, keeps, kept = _field_diff(spec, want, have, last)
+        if diff is not None:
+            diffs.append(diff)
+            if diff.resolution is Resolution.WRITE:
+                writes[name] = want
+        if keeps:
+            synced[name] = kept
+    action = (
+        RecordAction.UPDATE
+        if writes
+        else RecordAction.CONFLICT
+        if any(d.resolution is Resolution.REPORT for d in diffs)
+        else RecordAction.NOOP
+    )
     stale = last is None or dict(last) != synced
-    return RecordPlan(system, obj.name, key, action, writes, tuple(diffs), synced, remote_id, stale)
+    return RecordPlan(
+        system=system,
+        object_name=obj.name,
+        key=key,
+        action=action,
+        writes=writes,
+        diffs=tuple(diffs),
+        synced=synced,
+        remote_id=remote_id,
+        snapshot_stale=stale,
+    )

@@ -56,3 +56,15 @@ def record_opening_balances(
         store.append_audit(entries)
         recorded += len(entries)
     return recorded
+
+
+def open_ledger(
+    store: StateStore, run_id: str, mapping_version: str, at: dt.datetime
+) -> int | None:
+    """Record the opening balances of a store from before the ledger, if it is one.
+
+    Returns how many were recorded, or None when the store needed none.
+    """
+    if not needs_opening_balances(store):
+        return None
+    return record_opening_balances(store, run_id, mapping_version, at)

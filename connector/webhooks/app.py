@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -51,6 +51,49 @@ async def _body(request: Request, limit: int) -> bytes:
             raise _TooLarge
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+async def _healthz(_request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def _readyz(store: StateStore, expected_schema: int | None) -> Endpoint:
+    """Ready once the store answers with the expected schema."""
+
+    async def readyz(_request: Request) -> Response:
+        try:
+            version = await run_in_threadpool(store.schema_version)
+        except Exception as exc:
+            return JSONResponse(
+                {"status": "store unreachable", "error": redact_text(str(exc))}, status_code=503
+            )
+        if expected_schema is not None and version != expected_schema:
+            return JSONResponse(
+                {"status": "migrations pending", "schema": version, "expected": expected_schema},
+                status_code=503,
+            )
+        down = await run_in_threadpool(store.systems_down)
+        # Still ready: webhooks are queued while a target is paused, and applied after.
+        return JSONResponse(
+            {
+                "status": "ready",
+                "schema": version,
+                "systems_down": {d.system: d.reason for d in down},
+            }
+        )
+
+    return readyz
+
+
+def _metrics_endpoint(meters: Metrics) -> Endpoint:
+    async def metrics_endpoint(_request: Request) -> Response:
+        body: Any = await run_in_threadpool(generate_latest, meters.registry)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    return metrics_endpoint
 
 
 def create_webhook_app(
@@ -101,41 +144,12 @@ def create_webhook_app(
             meters.webhook_lag.observe(max(0.0, clock() - ref.created))
         return JSONResponse({"received": True, "duplicate": not fresh, "keys": queued})
 
-    async def healthz(_request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
-    async def readyz(_request: Request) -> Response:
-        try:
-            version = await run_in_threadpool(store.schema_version)
-        except Exception as exc:
-            return JSONResponse(
-                {"status": "store unreachable", "error": redact_text(str(exc))}, status_code=503
-            )
-        if expected_schema is not None and version != expected_schema:
-            return JSONResponse(
-                {"status": "migrations pending", "schema": version, "expected": expected_schema},
-                status_code=503,
-            )
-        down = await run_in_threadpool(store.systems_down)
-        # Still ready: webhooks are queued while a target is paused, and applied after.
-        return JSONResponse(
-            {
-                "status": "ready",
-                "schema": version,
-                "systems_down": {d.system: d.reason for d in down},
-            }
-        )
-
-    async def metrics_endpoint(_request: Request) -> Response:
-        body: Any = await run_in_threadpool(generate_latest, meters.registry)
-        return Response(body, media_type=CONTENT_TYPE_LATEST)
-
     app = Starlette(
         routes=[
             Route(STRIPE_PATH, stripe_webhook, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-            Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route("/healthz", _healthz, methods=["GET"]),
+            Route("/readyz", _readyz(store, expected_schema), methods=["GET"]),
+            Route("/metrics", _metrics_endpoint(meters), methods=["GET"]),
         ]
     )
     app.state.intake = intake

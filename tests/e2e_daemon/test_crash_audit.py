@@ -75,3 +75,4 @@ def test_kill_9_after_the_writes_then_restart_audits_each_record_once(
     assert per_key == Counter(dict.fromkeys(keys, 1))
     assert all(entry.run_id == dead.id for entry in entries)
     assert all(entry.detail.get("settled_after_crash") for entry in entries)
+    assert {entry.outcome for entry in entries} == {"applied"}

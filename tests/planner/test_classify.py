@@ -91,14 +91,14 @@ CASES: list[tuple[str, Subscription, Subscription, set[ChangeKind]]] = [
 )
 def test_change_class(before: Subscription, after: Subscription, expected: set[ChangeKind]) -> None:
     """The classification names exactly the changes made."""
-    assert set(classify(before, after)) == expected
+    assert set(classify(previous=before, current=after)) == expected
 
 
 def test_no_change_no_class() -> None:
     """An identical subscription has no change class."""
-    assert classify(BASE, BASE) == ()
+    assert classify(previous=BASE, current=BASE) == ()
 
 
 def test_vanished_subscription_is_cancelled() -> None:
     """A subscription billing no longer has counts as cancelled."""
-    assert classify(BASE, None) == (ChangeKind.CANCELLED,)
+    assert classify(previous=BASE, current=None) == (ChangeKind.CANCELLED,)

@@ -40,7 +40,9 @@ BASE: FieldValues = {"Plan": "pro", "Mrr": "99", "Note": "n1", "Owner": "ann", "
 def _plan(
     obj: CompiledObject, desired: FieldValues, actual: FieldValues | None, last: FieldValues | None
 ) -> RecordPlan:
-    return plan_record("crm", obj, "sub_1", desired, actual, last)
+    return plan_record(
+        system="crm", obj=obj, key="sub_1", desired=desired, actual=actual, last=last
+    )
 
 
 def test_missing_record_is_created_with_every_field(obj: CompiledObject) -> None:

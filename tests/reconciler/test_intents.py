@@ -44,6 +44,7 @@ def test_a_run_that_died_after_writing_is_settled_by_the_next_one(world: World) 
     assert _entries(world) == Counter({"sub_00001": 1, "sub_00002": 1, "sub_00003": 1})
     settled = world.store.query_audit(AuditQuery(subscription_id="sub_00001"))
     assert settled[0].detail["settled_after_crash"] is True
+    assert settled[0].outcome == "applied"
     assert world.store.recent_runs()[-1].status == "aborted"
 
 

@@ -174,7 +174,7 @@ def test_billing_change_label_and_movement(
     movements: tuple[Movement, ...],
 ) -> None:
     """Each billing change has its own name (never drift_corrected) and its movements."""
-    assert set(classify(before, after)) == labels
+    assert set(classify(previous=before, current=after)) == labels
     assert _C.DRIFT_CORRECTED not in labels
     assert derive_movements(before, after, new_in_billing=False) == movements
     assert sum(m.amount for m in movements if m.currency == "EUR") == (
@@ -186,7 +186,14 @@ def _plan(previous: Subscription | None, current: Subscription, opened: dt.datet
     crm = MemoryTarget(compile_mapping(MAPPINGS / "salesforce.yaml"))
     state = TargetState(mapping=crm.mapping, records={})
     policy = PlanPolicy(history_opened_at=opened)
-    return plan_subscription(current.id, current, previous, {"crm": state}, policy, FEB)
+    return plan_subscription(
+        key=current.id,
+        current=current,
+        previous=previous,
+        targets={"crm": state},
+        policy=policy,
+        now=FEB,
+    )
 
 
 def test_first_sight_of_an_existing_subscription_is_a_baseline() -> None:
@@ -223,6 +230,13 @@ def test_a_mapping_change_is_named_and_moves_no_revenue() -> None:
         records={"subscription": {key: TargetRecord(key=key, fields=old, modstamp="1")}},
         snapshots={"subscription": {key: old}},
     )
-    plan = plan_subscription(BASE.id, BASE, BASE, {"crm": state}, PlanPolicy(), FEB)
+    plan = plan_subscription(
+        key=BASE.id,
+        current=BASE,
+        previous=BASE,
+        targets={"crm": state},
+        policy=PlanPolicy(),
+        now=FEB,
+    )
     assert plan.changes == (_C.MAPPING_CHANGED,)
     assert plan.movements == ()

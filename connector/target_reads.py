@@ -1,0 +1,104 @@
+"""Reading the targets' side of a chunk: stamp scans, records, snapshots and bindings.
+
+A full run first scans every target that can list its records' keys and modstamps (a
+``StampScanner``): objects covered by that stamp index are not read record by record while
+planning; the stamps decide which subscriptions are settled, and whole records are read only
+for the others (``history``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import partial
+
+from adapters.base import StampScanner, Target
+from connector.lanes import Lanes
+from connector.planner import TargetState
+from connector.planner.chunk import History
+from connector.records import TargetRecord
+from connector.schema import Subscription
+from connector.store import StateStore
+
+# object -> key -> (modstamp, remote id), from a target's stamp scan
+StampIndex = dict[str, dict[str, tuple[str | None, str | None]]]
+
+
+def scan_stamps(target: Target) -> StampIndex:
+    """Every record's key and modstamp, per object, from a target that can list them."""
+    assert isinstance(target, StampScanner)
+    index: StampIndex = {}
+    for obj in target.mapping.ordered():
+        stamps: dict[str, tuple[str | None, str | None]] = {}
+        for page in target.scan_stamps(obj.name):
+            stamps.update(page)
+        index[obj.name] = stamps
+    return index
+
+
+def read_whole(target: Target, object_name: str, keys: list[str]) -> dict[str, TargetRecord]:
+    """Whole records of these keys, in the target's read batches."""
+    whole: dict[str, TargetRecord] = {}
+    size = target.read_batch_size(object_name)
+    for start in range(0, len(keys), size):
+        whole.update(target.read(object_name, keys[start : start + size]))
+    return whole
+
+
+def target_state(
+    target: Target, subscriptions: Iterable[Subscription], index: StampIndex, store: StateStore
+) -> TargetState:
+    """The target's records of these subscriptions, and when they last agreed.
+
+    Objects covered by the stamp index (a full run's) are not read here at all: their stamps
+    stand for the records until :func:`history` reads the ones that need a full diff.
+    """
+    subs = list(subscriptions)
+    records: dict[str, dict[str, TargetRecord]] = {}
+    agreements: dict[str, dict[str, tuple[str, str]]] = {}
+    for obj in target.mapping.ordered():
+        record_keys = list(dict.fromkeys(k for k in (obj.key_of(s) for s in subs) if k))
+        stamps = index.get(obj.name)
+        if stamps is not None:
+            records[obj.name] = _stamp_only(stamps, record_keys)
+        else:
+            records[obj.name] = read_whole(target, obj.name, record_keys)
+        agreements[obj.name] = store.load_agreements(target.system, obj.name, record_keys)
+    return TargetState(target.mapping, records, agreements=agreements)
+
+
+def _stamp_only(
+    stamps: dict[str, tuple[str | None, str | None]], keys: Sequence[str]
+) -> dict[str, TargetRecord]:
+    """Records known by their stamp alone: no fields, a remote id and a modstamp."""
+    found: dict[str, TargetRecord] = {}
+    for key in keys:
+        entry = stamps.get(key)
+        if entry is not None:
+            found[key] = TargetRecord(key, {}, entry[1], entry[0])
+    return found
+
+
+def history(
+    target: Target,
+    subscriptions: Sequence[Subscription],
+    index: StampIndex,
+    store: StateStore,
+    lanes: Lanes,
+) -> History:
+    """Snapshots, bindings and (after a stamp scan) whole records of the subscriptions that
+    need a full diff."""
+    system = target.system
+    found = History()
+    for obj in target.mapping.ordered():
+        record_keys = list(dict.fromkeys(k for k in (obj.key_of(s) for s in subscriptions) if k))
+        if not record_keys:
+            continue
+        found.snapshots[obj.name] = store.load_snapshots(system, obj.name, record_keys)
+        found.bindings[obj.name] = store.load_bindings(system, obj.name, record_keys)
+        if obj.name in index:
+            present = [k for k in record_keys if k in index[obj.name]]
+            # On the target's lane: it may be reading the next chunk right now.
+            found.records[obj.name] = lanes.submit(
+                system, partial(read_whole, target, obj.name, present)
+            ).result()
+    return found
