@@ -436,7 +436,10 @@ def dlq_replay(
         if not keys:
             out.print("nothing to replay")
             return
+        # Like any run outside the queue: under the keys' leases (a key a worker holds is
+        # left to it), then what is ready in the queue is worked before exiting.
         report = runtime.reconciler.reconcile(keys, RunOptions(kind="replay"))
+        drain(runtime.store, runtime.reconciler, queue_policy(settings), settings.daemon.batch_size)
     if as_json:
         sys.stdout.write(report_json(report) + "\n")
     else:
