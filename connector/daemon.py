@@ -175,7 +175,9 @@ class Daemon:
         """Wait for a stop; return the threads still working once the grace period ends."""
         while not self.stop.wait(0.5):
             dead = [t.name for t in threads if not t.is_alive()]
-            if dead:
+            # Checked after: a component that stopped because a stop was asked meanwhile
+            # has not died.
+            if dead and not self.stop.is_set():
                 # Exit non-zero, so that a supervisor restarting on failure restarts us.
                 self.log.error("daemon.component_died", components=dead)
                 self._failed = True
