@@ -12,7 +12,10 @@ queue's table as it plans them and holds them until it has written and recorded 
 
 The audit mark is the highest audit id when the run starts. A writer finishes recording its
 audit before it gives its lease back, so any write the run must not overwrite is committed,
-with a higher id, before the run can claim that key.
+with a higher id, before the run can claim that key. (On PostgreSQL an id can be taken by a
+transaction still in flight when the mark is read, and commit later below the mark; such a
+writer was already past its own billing read when this run started, so this run's read is
+no older than its write: not the lost update this guards against.)
 """
 
 from __future__ import annotations
