@@ -29,6 +29,9 @@ class SystemPauses:
     cap: float = DEFAULT_PAUSE_CAP
     _streaks: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Systems the last look at the store found down: a batch that goes through only has
+    # something to resume when there were any (one query less per batch otherwise).
+    _seen_down: tuple[str, ...] = ()
 
     def pause(self, system: str, reason: str) -> float:
         """Record ``system`` down; return how long to wait before probing it again."""
@@ -43,18 +46,20 @@ class SystemPauses:
     def wait_seconds(self) -> float:
         """How long until every paused system may be probed (0: none is paused)."""
         now = self.clock()
-        waits = [
-            (down.resume_at - now).total_seconds()
-            for down in self.store.systems_down()
-            if down.resume_at is not None
-        ]
+        down = self.store.systems_down()
+        self._seen_down = tuple(d.system for d in down)
+        waits = [(d.resume_at - now).total_seconds() for d in down if d.resume_at is not None]
         return max([0.0, *waits])
 
     def resume_all(self) -> None:
         """A batch went through every system: whatever was recorded down works again
         (whichever process paused it)."""
         with self._lock:
+            paused_here = bool(self._streaks)
             self._streaks.clear()
+        if not paused_here and not self._seen_down:
+            return
         now = self.clock()
         for down in self.store.systems_down():
             self.store.set_system_up(down.system, now)
+        self._seen_down = ()
