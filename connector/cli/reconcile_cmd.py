@@ -1,0 +1,98 @@
+"""`connector reconcile`: bring the CRM and the ERP in line with billing."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from connector.burst import drain
+from connector.cli.common import (
+    ConfigOption,
+    JsonOption,
+    exits_for,
+    fail_usage,
+    out,
+    settings_for,
+)
+from connector.cli.progress import progress_reporter
+from connector.cli.render import (
+    print_report,
+    report_json,
+)
+from connector.daemon import queue_policy
+from connector.logs import get_logger
+from connector.reconciler import RunOptions
+from connector.runtime import open_runtime
+
+
+def reconcile(
+    config: ConfigOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Plan and show, write nothing.")
+    ] = False,
+    subscription: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--subscription",
+            "-s",
+            help="Only these subscription ids (repeatable). An id billing does not have and "
+            "that was never synced is a usage error (exit 2).",
+        ),
+    ] = None,
+    allow_mass_changes: Annotated[
+        bool,
+        typer.Option("--allow-mass-changes", help="Apply even if the safety valve trips."),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Bring the CRM and the ERP in line with billing (all subscriptions, or some)."""
+    settings = settings_for(config)
+    logger = get_logger("connector.cli")
+    options = RunOptions(
+        dry_run=dry_run,
+        allow_mass_changes=allow_mass_changes,
+        kind="reconcile" if subscription else "full",
+    )
+    with (
+        exits_for("run failed"),
+        progress_reporter(logger, enabled=not as_json) as progress,
+        open_runtime(settings, progress) as runtime,
+    ):
+        if subscription:
+            unknown = runtime.reconciler.unknown_keys(subscription)
+            if unknown:
+                raise fail_usage(ValueError(_unknown_keys_message(unknown)))
+            report = runtime.reconciler.reconcile(subscription, options)
+        else:
+            report = runtime.reconciler.reconcile_all(options)
+        worked = 0
+        if not dry_run and report.status != "stopped_by_safety_valve":
+            worked = drain(
+                runtime.store,
+                runtime.reconciler,
+                queue_policy(settings),
+                settings.daemon.batch_size,
+            )
+    if as_json:
+        sys.stdout.write(report_json(report) + "\n")
+    else:
+        print_report(out, report)
+        if worked or report.deferred:
+            out.print(
+                f"queue: {report.deferred} keys left to the queue by this run (another worker "
+                f"held them or wrote them meanwhile); {worked} queued keys worked before exiting"
+            )
+    raise typer.Exit(report.exit_code)
+
+
+def _unknown_keys_message(keys: list[str]) -> str:
+    """A mistyped id is the operator's to fix, not a record to dead-letter: say which, and how."""
+    named = ", ".join(escape(key) for key in keys)
+    noun = "subscription" if len(keys) == 1 else "subscriptions"
+    return (
+        f"billing has no {noun} {named} and none was ever synced: "
+        "check the id given to --subscription"
+    )
