@@ -9,7 +9,7 @@ Each step is a part of its own; this module only runs them in order:
 
 - reading chunks (billing, the store, the targets, the keys' leases): connector.chunk_reader
 - planning (pure): connector.planner, and connector.planning for the report's tallies
-- applying and reading back: connector.apply, connector.read_back
+- applying and reading back, wave by wave: connector.waves, connector.apply, connector.read_back
 - what the store records (pure): connector.recording; the store write: connector.saving
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
@@ -30,11 +30,10 @@ from connector.contracts import ContractCheck
 from connector.heartbeat import beating
 from connector.intents import intents_for, settle_dead_runs
 from connector.logs import get_logger
-from connector.outcome import KeyOutcome
 from connector.planner import PlanPolicy, SubscriptionPlan
 from connector.planning import count_planned, plan_prepared
-from connector.read_back import Verification, read_back
-from connector.recording import RunFacts, audit_outcome, what_to_record
+from connector.read_back import read_back
+from connector.recording import RunFacts, what_to_record
 from connector.redaction import redact_text
 from connector.report import RunReport
 from connector.revenue.opening import open_ledger
@@ -42,6 +41,7 @@ from connector.run_book import CallCounts, call_counts, finish_run, start_run, s
 from connector.safety import SafetySettings, check
 from connector.saving import save
 from connector.store import StateStore, utcnow
+from connector.waves import waves
 
 DEFAULT_CHUNK = 5000
 Progress = Callable[[int, int | None], None]
@@ -113,12 +113,8 @@ class Reconciler:
         return self._run(opts, self._plan_everything, None, full=True)
 
     def unknown_keys(self, keys: Sequence[str]) -> list[str]:
-        """Keys billing does not have and the store never synced nor dead-lettered.
-
-        A run skips them too (nothing to bring in line, nothing to dead-letter); this asks
-        before a run, so that a mistyped id can be refused with nothing run. Billing is read
-        only for keys the store does not know.
-        """
+        """Keys billing does not have and the store never synced nor dead-lettered: asked
+        before a run, so that a mistyped id is refused with nothing run."""
         return self.reader.unknown_keys(list(dict.fromkeys(keys)))
 
     def check_contracts(self, *, force: bool = False) -> None:
@@ -191,27 +187,11 @@ class Reconciler:
         population = max(report.subscriptions, self.store.count_known())
         report.verdict = check(plans, population, self.safety)
         count_planned(report, self.targets)
-        outcomes: dict[RecordId, RecordOutcome] = {}
         stopped = report.verdict.tripped and not options.allow_mass_changes
         if stopped:
             log.warning("run.safety_valve", reasons=list(report.verdict.reasons))
-        elif not options.dry_run:
-            # What each subscription's audit entry will be, kept before anything is written:
-            # a crash after the writes cannot lose it (see connector.intents).
-            self.store.add_intents(
-                intents_for(
-                    plans,
-                    run_id=report.run_id,
-                    correlation_id=correlation,
-                    mapping_version=self.mapping_version,
-                    at=self.clock(),
-                    # as recorded when every write lands: judged with no failure
-                    outcome_of=lambda plan: audit_outcome(plan, KeyOutcome(), False, False),
-                )
-            )
-            outcomes = apply_plans(plans, self.targets)
-        checks = read_back(plans, outcomes, self.targets, self.log) if self.verify_writes else None
-        self._record(report, plans, outcomes, options, correlation, stopped, checks)
+        for wave in waves(plans):
+            self._apply_record(report, wave, options, correlation, stopped)
 
     def _finish(self, report: RunReport, calls_before: CallCounts) -> None:
         finish_run(self.store, report, calls_before, call_counts(self.source, self.targets))
@@ -272,16 +252,29 @@ class Reconciler:
 
     # -- apply, read back, record ------------------------------------------------------
 
-    def _record(
+    def _apply_record(
         self,
         report: RunReport,
-        plans: Sequence[SubscriptionPlan],
-        outcomes: Mapping[RecordId, RecordOutcome],
+        plans: list[SubscriptionPlan],
         options: RunOptions,
         correlation: str,
         stopped: bool,
-        checks: Verification | None = None,
     ) -> None:
+        """One wave: its intents (each key's audit entry, kept before anything is written, so
+        a crash after the writes cannot lose it), its writes, the read-back, the record."""
+        outcomes: dict[RecordId, RecordOutcome] = {}
+        if not stopped and not options.dry_run:
+            self.store.add_intents(
+                intents_for(
+                    plans,
+                    run_id=report.run_id,
+                    correlation_id=correlation,
+                    mapping_version=self.mapping_version,
+                    at=self.clock(),
+                )
+            )
+            outcomes = apply_plans(plans, self.targets)
+        checks = read_back(plans, outcomes, self.targets, self.log) if self.verify_writes else None
         facts = RunFacts(
             run_id=report.run_id,
             correlation_id=correlation,
