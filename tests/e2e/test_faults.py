@@ -280,6 +280,7 @@ def test_one_run_converges_under_ten_percent_transient_faults(
     # Salesforce answers queries in pages of up to 2,000 records, fewer when it chooses
     # (REST API guide, "Query Options Header"): pages of 500 make the run follow query
     # cursors, so that an expired one (INVALID_QUERY_LOCATOR) can be drawn too.
+    assert e2e.box.salesforce is not None
     state = e2e.box.salesforce.state
     monkeypatch.setattr(state, "config", state.config.model_copy(update={"query_batch_size": 500}))
     e2e.clear_stats()
