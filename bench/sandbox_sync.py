@@ -7,9 +7,10 @@ through the systems' own APIs); a full reconcile repairs them (timed); then 1 % 
 subscriptions change in Stripe through its API and an incremental run, driven by Stripe's
 event feed as the daemon's poller does, brings them over (timed).
 
-Printed per timed run: wall time, CPU seconds of the connector and of the sandbox, API calls per system (reads and writes, as the connector
-counted them), and the ratios the goals are stated in: Salesforce write calls against
-ceil(records written / 200) per object, and reads against ceil(records / page size).
+Printed per timed run: wall time, CPU seconds of the connector and of the sandbox, API calls
+per system (reads and writes, as the connector counted them), and the ratios the goals are
+stated in: Salesforce write calls against ceil(records written / 200) per object, and reads
+against ceil(records / page size).
 
 Run: ``python -m bench.sandbox_sync [--subscriptions N] [--drift 0.01]``
 """
@@ -48,26 +49,40 @@ SF_QUERY_PAGE = 2000
 
 
 def _start_sandbox(directory: Path) -> tuple[subprocess.Popen[bytes], SandboxEndpoints, Path]:
-    base = free_port()
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("connector")),
-            "sandbox",
-            "up",
-            "--dir",
-            str(directory),
-            "--port-base",
-            str(base),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    """Start the sandbox on free ports; tried again on other ports when another process took
+    one of its four between the pick and the bind (tests may run beside a benchmark)."""
+    for _attempt in range(3):
+        started = _try_sandbox(directory, free_port())
+        if started is not None:
+            return started
+    log = (directory / "sandbox.log").read_text(errors="replace")[-2000:]
+    raise RuntimeError(f"the sandbox did not start:\n{log}")
+
+
+def _try_sandbox(
+    directory: Path, base: int
+) -> tuple[subprocess.Popen[bytes], SandboxEndpoints, Path] | None:
+    with (directory / "sandbox.log").open("wb") as log:
+        process = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("connector")),
+                "sandbox",
+                "up",
+                "--dir",
+                str(directory),
+                "--port-base",
+                str(base),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 60
     info_path = directory / "sandbox.json"
     while not info_path.exists():
         if time.monotonic() > deadline or process.poll() is not None:
             process.kill()
-            raise RuntimeError("the sandbox did not start")
+            process.wait()
+            return None
         time.sleep(0.2)
     info = json.loads(info_path.read_text())
     endpoints = SandboxEndpoints(
