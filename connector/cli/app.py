@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from connector.cli.apply_cmd import apply
 from connector.cli.audit_cmd import audit
 from connector.cli.common import out
 from connector.cli.daemon_cmd import run, serve
@@ -28,6 +29,7 @@ app.add_typer(mappings_app, name="mappings")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(dlq_app, name="dlq")
 app.command()(reconcile)
+app.command()(apply)
 app.command()(audit)
 app.command()(mrr)
 app.command()(status)
