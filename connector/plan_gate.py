@@ -7,7 +7,9 @@ and the fresh plan writes exactly what the reviewed one does:
 - billing's subscription has the fingerprint the plan recorded;
 - every target record has the fingerprint the plan recorded (its mapped fields, or its
   absence);
-- the same records, with the same actions and the same values to write.
+- the same records, with the same actions and the same values to write (a subscription gone
+  from billing is cancelled as of the moment it is written, so its plan holds only when
+  applied within the same second: otherwise it is refused, saying how to write it).
 
 Otherwise the whole subscription is refused (its records go together: writing the account
 and not the subscription would leave a half-applied change), with one line saying why. A
@@ -88,7 +90,18 @@ class PlanGate:
         if plan.errors != planned_errors:
             problems = "; ".join(f"{system}: {why}" for system, why in sorted(plan.errors.items()))
             return f"cannot be planned as it was: {problems or 'the errors it had are gone'}"
-        return _records_moved(records, plan.records) or _writes_differ(records, plan.records)
+        moved = _records_moved(records, plan.records)
+        if moved is not None:
+            return moved
+        differ = _writes_differ(records, plan.records)
+        if differ is not None and plan.source_missing:
+            # Its cancellation is dated when the connector finds it gone: a plan cannot hold
+            # the date a later run will write.
+            return (
+                "billing no longer has it, and its cancellation is dated when it is written, "
+                f"not as planned: write it with `connector reconcile --subscription {key}`"
+            )
+        return differ
 
 
 def _name(system: str, object_name: str, key: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from connector.worker import Worker
 from tests.conftest import World
 from tests.factories import MAPPINGS
 from tests.plans.helpers import crm_field, saved_plan, set_seats
+
+T0 = dt.datetime.now(dt.UTC)
 
 
 def _entries(world: World, run_id: str) -> dict[str, str]:
@@ -181,3 +184,20 @@ def test_the_safety_valve_guards_an_applied_plan(synced_world: World, tmp_path: 
     applied = apply_plan(document, world.reconciler, allow_mass_changes=True)
     assert applied.exit_code is ExitCode.CLEAN
     assert crm_field(world, "sub_00001", "Plan__c") == "pro"
+
+
+def test_a_cancellation_of_a_subscription_gone_from_billing_says_how_to_write_it(
+    synced_world: World, tmp_path: Path
+) -> None:
+    """Its cancellation is dated when written: a plan cannot hold that date."""
+    world = synced_world
+    world.source.delete("sub_00003")
+    world.reconciler.clock = lambda: T0
+    document, _ = saved_plan(world, tmp_path / "plan.json")
+    world.reconciler.clock = lambda: T0 + dt.timedelta(minutes=5)
+    applied = apply_plan(document, world.reconciler)
+    assert [r.line() for r in applied.refused] == [
+        "sub_00003: billing no longer has it, and its cancellation is dated when it is "
+        "written, not as planned: write it with `connector reconcile --subscription sub_00003`"
+    ]
+    assert crm_field(world, "sub_00003", "Status__c") == "Active"

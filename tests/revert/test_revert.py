@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from typing import Any
 
@@ -154,3 +155,41 @@ def test_a_run_that_wrote_nothing_cannot_be_reverted(synced_world: World) -> Non
     dry = world.reconciler.reconcile_all(RunOptions(dry_run=True))
     with pytest.raises(RevertError, match="was a dry run"):
         revert_run(world.reconciler, dry.run_id)
+
+
+class Killed(BaseException):
+    """Stands for the process dying: nothing after it runs, not even the run's clean-up."""
+
+
+def test_a_revert_that_died_after_writing_is_audited_once_by_the_next_run(
+    synced_world: World,
+) -> None:
+    """Its intents are settled like a run's: one entry per subscription, never two."""
+    world = synced_world
+    run_id = _bad_run(world)
+
+    def killed(*_args: object, **_kwargs: object) -> None:
+        raise Killed
+
+    world.reconciler.audit.record = killed  # type: ignore[method-assign]
+    with pytest.raises(Killed):
+        revert_run(world.reconciler, run_id)
+    assert crm_field(world, "sub_00003", "Quantity__c") == 1  # the writes landed
+    del world.reconciler.audit.record  # the next process runs the real code
+    world.reconciler.clock = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
+    world.reconciler.reconcile_all()
+    entries = world.store.query_audit(AuditQuery(event_type="reverted", limit=100))
+    assert sorted(e.subscription_id for e in entries) == sorted(CHANGED)
+    assert all(e.detail["settled_after_crash"] for e in entries)
+    assert {e.detail["reverts_run"] for e in entries} == {run_id}
+
+
+def test_a_revert_can_be_reverted(synced_world: World) -> None:
+    world = synced_world
+    run_id = _bad_run(world)
+    done = revert_run(world.reconciler, run_id)
+    assert done.report is not None
+    assert crm_field(world, "sub_00003", "Quantity__c") == 1
+    again = revert_run(world.reconciler, done.report.run_id)
+    assert again.plan.skipped == []
+    assert crm_field(world, "sub_00003", "Quantity__c") == 4
