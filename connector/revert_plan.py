@@ -63,7 +63,10 @@ class RevertPlan:
 
 
 def shown(value: JsonValue) -> str:
-    text = canonical_json(value)
+    return shown_text(canonical_json(value))
+
+
+def shown_text(text: str) -> str:
     return text if len(text) <= SHOWN_VALUE else text[: SHOWN_VALUE - 3] + "..."
 
 

@@ -37,11 +37,11 @@ def apply(
 ) -> None:
     """Apply exactly a reviewed plan, and nothing else.
 
-    Billing and the targets are read again first. A subscription whose billing state or
-    target records moved since the plan was made is refused (one line each, saying why); the
-    rest is applied like any run: under the keys' leases, through the safety valve, in
-    batches, audited, with dead letters for what a target refuses. A plan made with other
-    mappings is refused whole (exit 2). Exit 5 when some records were refused: plan again.
+    Billing and the targets are read again first.
+    What moved since the plan is refused, one line per subscription saying why.
+    The rest is applied like any run: leases, safety valve, audit, dead letters.
+    A plan made with other mappings is refused whole (exit 2).
+    Exit 5 when some subscriptions were refused: make a new plan to review them.
     """
     settings = settings_for(config)
     try:

@@ -35,13 +35,13 @@ def revert(
 ) -> None:
     """Put back the values a run's writes replaced, as its audit trail recorded them.
 
-    For a wrong mapping or a wrong run, NOT a way to overrule billing: the next reconcile puts
-    billing's truth back (to the connector a revert is an edit made in the target). Stop the
-    daemon and the scheduled runs, or fix the mapping, first if the reverted values must stay.
+    For a wrong mapping or a wrong run, NOT a way to overrule billing:
+    the next reconcile puts billing's truth back (to it, a revert is a hand edit).
+    Stop the daemon and scheduled runs, or fix the mapping, to keep the values.
 
-    Fields changed again since that run are skipped and listed; records that run created are
-    listed and left in place. Writes go under the keys' leases and through the safety valve,
-    and each subscription's revert is audited once, naming the run reverted.
+    Fields changed again since that run are skipped and listed.
+    Records that run created are listed and left in place.
+    Writes go under leases, through the safety valve, audited naming the run.
     """
     settings = settings_for(config)
     with exits_for("revert failed"), open_runtime(settings) as runtime:

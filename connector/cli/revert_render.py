@@ -9,11 +9,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from connector.apply import RecordOutcome
+from connector.plan_basis import canonical_json
 from connector.revert import Reverted
-from connector.revert_plan import shown
+from connector.revert_plan import SHOWN_VALUE, shown_text
 from connector.revert_writes import TouchedRecord
 
 MAX_LINES = 50
+CONTEXT = 12  # characters shown before the first difference of two long values
 
 BILLING_WINS = (
     "The next reconcile puts billing's truth back: to the connector a revert is an edit made in "
@@ -96,6 +98,20 @@ def reverted_json(done: Reverted) -> dict[str, Any]:
     }
 
 
+def _pair(before: Any, after: Any) -> str:
+    """Two values, long ones from a little before where they start to differ."""
+    old, new = canonical_json(before), canonical_json(after)
+    if max(len(old), len(new)) <= SHOWN_VALUE:
+        return f"{old} -> {new}"
+    common = next(
+        (i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b),
+        min(len(old), len(new)),
+    )
+    start = max(0, common - CONTEXT)
+    cut = "..." if start else ""
+    return f"{cut}{shown_text(old[start:])} -> {cut}{shown_text(new[start:])}"
+
+
 def _lines(console: Console, title: str, lines: Sequence[str]) -> None:
     if not lines:
         return
@@ -119,7 +135,7 @@ def print_reverted(console: Console, done: Reverted) -> None:
         f"{verb} {len(rows)} fields in {len(done.plan.fields)} records:",
         [
             f"{r['subscription']}: {r['system']} {r['object']} {r['key']} {r['field']}: "
-            f"{shown(r['from'])} -> {shown(r['to'])}"
+            f"{_pair(r['from'], r['to'])}"
             + ("" if r["result"] in ("ok", "planned") else f" [{r['result']}]")
             for r in rows
         ],

@@ -32,6 +32,7 @@ def test_help_says_billing_wins() -> None:
     text = " ".join(re.sub(r"[│╭╮╰╯─]", " ", result.output).split())
     assert "NOT a way to overrule billing" in text
     assert "the next reconcile puts billing's truth back" in text
+    assert "--dry-run" in text
 
 
 def test_dry_run_shows_what_would_go_back_and_writes_nothing(workdir: Path) -> None:
