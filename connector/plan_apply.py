@@ -1,7 +1,8 @@
 """Apply a reviewed plan: exactly its records, through the path every run takes.
 
-The plan's subscriptions are reconciled like any run outside the queue: billing and the
-targets are read again under the keys' leases (see :mod:`connector.claims`), planned, passed
+The plan's subscriptions are reconciled like any run outside the queue (over a full scan
+when that reads billing in fewer calls, as for a first load): billing and the targets are
+read again under the keys' leases (see :mod:`connector.claims`), planned, passed
 through the plan's gate (:mod:`connector.plan_gate`: what moved since the plan is refused,
 saying why), checked by the safety valve, written in batches, read back, and recorded with
 their audit entries and dead letters. The run's audit entries carry the plan's dry-run id as
@@ -21,6 +22,10 @@ from connector.reconciler import Reconciler, RunOptions
 from connector.report import ExitCode, RunReport
 
 RUN_KIND = "apply"
+# Billing has no multi-get: a run over named keys reads one subscription per call, a full scan
+# a page of 100. A plan of many subscriptions (a first load) is applied over a scan.
+SCAN_ABOVE_KEYS = 200
+SCAN_ABOVE_SHARE = 0.01
 
 
 class PlanRefusedError(ConnectorError):
@@ -74,5 +79,14 @@ def apply_plan(
         correlation_id=document.run_id,
         admit=gate,
     )
-    report = reconciler.reconcile(list(document.by_subscription()), options)
+    keys = list(document.by_subscription())
+    if scan_cheaper(len(keys), reconciler.store.count_known()):
+        report = reconciler.reconcile_all(options)
+    else:
+        report = reconciler.reconcile(keys, options)
     return PlanApplied(report, list(gate.refused))
+
+
+def scan_cheaper(keys: int, known: int) -> bool:
+    """Whether reading every subscription costs fewer billing calls than these keys one by one."""
+    return keys > SCAN_ABOVE_KEYS and keys > SCAN_ABOVE_SHARE * known

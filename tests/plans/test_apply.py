@@ -5,21 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import random
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 from adapters.memory import MemoryTarget
-from connector.mapping import compile_mapping
+from connector.mapping import CompiledMapping, compile_mapping
 from connector.metrics import Metrics
 from connector.plan_apply import PlanRefusedError, apply_plan
 from connector.queue import QueuePolicy, WorkQueue
 from connector.reconciler import Reconciler
 from connector.records import WriteRequest
 from connector.report import ExitCode
-from connector.store import AuditQuery
+from connector.store import AuditQuery, StateStore
 from connector.worker import Worker
-from tests.conftest import World
-from tests.factories import MAPPINGS
+from tests.conftest import World, make_world
+from tests.factories import MAPPINGS, subscription
 from tests.plans.helpers import crm_field, saved_plan, set_seats
 
 T0 = dt.datetime.now(dt.UTC)
@@ -201,3 +202,25 @@ def test_a_cancellation_of_a_subscription_gone_from_billing_says_how_to_write_it
         "written, not as planned: write it with `connector reconcile --subscription sub_00003`"
     ]
     assert crm_field(world, "sub_00003", "Status__c") == "Active"
+
+
+def test_a_first_load_plan_is_applied_over_a_scan(
+    mappings: dict[str, CompiledMapping], store: StateStore, tmp_path: Path
+) -> None:
+    """Billing read a page at a time, not a call per key; still exactly the plan."""
+    world = make_world(mappings, store, count=250)
+    document, _ = saved_plan(world, tmp_path / "plan.json")
+    set_seats(world, "sub_00007", 5)  # billing moved
+    world.source.put(subscription(251))  # new since the plan: not in it
+
+    def keyed(*_args: object, **_kwargs: object) -> NoReturn:
+        raise AssertionError("a plan of 250 subscriptions read key by key")
+
+    world.reconciler.reconcile = keyed  # type: ignore[method-assign]
+    applied = apply_plan(document, world.reconciler)
+    assert [r.line() for r in applied.refused] == [
+        "sub_00007: billing's subscription changed since the plan"
+    ]
+    assert len(world.crm.records["subscription"]) == 249
+    assert "sub_00251" not in world.crm.records["subscription"]
+    assert applied.report.status == "clean"
