@@ -15,7 +15,7 @@ from connector.metrics import Metrics
 from connector.plan_apply import PlanRefusedError, apply_plan
 from connector.queue import QueuePolicy, WorkQueue
 from connector.reconciler import Reconciler
-from connector.records import WriteRequest
+from connector.records import WriteError, WriteRequest
 from connector.report import ExitCode
 from connector.store import AuditQuery, StateStore
 from connector.worker import Worker
@@ -224,3 +224,22 @@ def test_a_first_load_plan_is_applied_over_a_scan(
     assert len(world.crm.records["subscription"]) == 249
     assert "sub_00251" not in world.crm.records["subscription"]
     assert applied.report.status == "clean"
+
+
+def test_a_record_the_target_refuses_is_dead_lettered(synced_world: World, tmp_path: Path) -> None:
+    """Applying a plan files dead letters like any run; the rest lands."""
+    world = synced_world
+    set_seats(world, "sub_00003", 4)
+    set_seats(world, "sub_00005", 4)
+    document, _ = saved_plan(world, tmp_path / "plan.json")
+    world.crm.rejecter = lambda request: (
+        WriteError("FIELD_CUSTOM_VALIDATION_EXCEPTION", "no upgrades on Fridays")
+        if request.key == "sub_00005"
+        else None
+    )
+    applied = apply_plan(document, world.reconciler)
+    assert applied.exit_code is ExitCode.DEAD_LETTERS
+    (letter,) = world.store.list_dead_letters("open")
+    assert (letter.key, letter.system) == ("sub_00005", "salesforce")
+    assert "no upgrades on Fridays" in letter.reason
+    assert crm_field(world, "sub_00003", "Quantity__c") == 4

@@ -10,6 +10,7 @@ import pytest
 
 from connector.queue import QueuePolicy, WorkQueue
 from connector.reconciler import RunOptions
+from connector.records import WriteError
 from connector.revert import RevertError, revert_run
 from connector.store import AuditQuery
 from tests.conftest import World
@@ -193,3 +194,23 @@ def test_a_revert_can_be_reverted(synced_world: World) -> None:
     again = revert_run(world.reconciler, done.report.run_id)
     assert again.plan.skipped == []
     assert crm_field(world, "sub_00003", "Quantity__c") == 4
+
+
+def test_only_what_the_run_wrote_is_put_back(synced_world: World) -> None:
+    """A record the target refused in that run was not written: nothing to put back there."""
+    world = synced_world
+    world.erp.rejecter = lambda request: (
+        WriteError("ValidationError", "closed period") if request.key == "sub_00005" else None
+    )
+    for key in CHANGED:
+        set_seats(world, key, 4)
+    run_id = world.reconciler.reconcile_all().run_id
+    world.erp.rejecter = None
+    done = revert_run(world.reconciler, run_id)
+    put_back = {(system, key) for system, _, key in done.plan.fields}
+    assert put_back == {
+        ("salesforce", "sub_00003"),
+        ("odoo", "sub_00003"),
+        ("salesforce", "sub_00005"),
+    }
+    assert crm_field(world, "sub_00005", "Quantity__c") == 1
