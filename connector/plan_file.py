@@ -121,10 +121,20 @@ def write_plan(path: Path, document: PlanDocument) -> None:
     path = path.expanduser()
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(document.model_dump_json(indent=1))
-        handle.write("\n")
-    os.replace(temporary, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(document.model_dump_json(indent=1))
+            handle.write("\n")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+class PlanHeader(BaseModel):
+    """What tells a plan file and its version, whatever the rest holds."""
+
+    format: str
+    version: int
 
 
 def read_plan(path: Path) -> PlanDocument:
@@ -148,13 +158,6 @@ def read_plan(path: Path) -> PlanDocument:
         return PlanDocument.model_validate_json(text)
     except ValidationError as exc:
         raise PlanFileError(f"{path}: {_first_problem(exc)}") from exc
-
-
-class PlanHeader(BaseModel):
-    """What tells a plan file and its version, whatever the rest holds."""
-
-    format: str
-    version: int
 
 
 def _first_problem(exc: ValidationError) -> str:

@@ -7,6 +7,7 @@ mapping says ``drift: overwrite`` (the default), reports ``drift: report`` field
 ``drift: accept`` ones. Stop the daemon and the scheduled runs (or fix the mapping) first if
 the reverted values are to stay.
 
+- After the mappings' check against the live schemas, as any run's writes.
 - Under the keys' leases (:mod:`connector.claims`): a key another writer holds, or wrote since
   the revert began, is left alone (and to the queue), and listed.
 - Fields changed again since the run are skipped and listed (:mod:`connector.revert_plan`).
@@ -103,6 +104,8 @@ def revert_run(
     writes = audited_writes(reconciler, run_id)
     if dry_run:
         return Reverted(run_id, True, writes, plan_revert(writes, reconciler.targets))
+    # As before any run's writes: a field renamed in a target stops it before it writes.
+    reconciler.check_contracts()
     report = RunReport(new_run_id(), RUN_KIND, False)
     store, clock = reconciler.store, reconciler.clock
     start_run(store, report, reconciler.mapping_version, clock())
