@@ -18,6 +18,7 @@ from connector.planner import RecordPlan, SubscriptionPlan
 from connector.redaction import redact
 from connector.revert_plan import PutBack, RevertPlan
 from connector.store import AuditEntry, AuditIntent
+from connector.store.records import values_digest
 
 EVENT = "reverted"
 
@@ -44,7 +45,16 @@ def revert_intents(
     for sub in plan.plans:
         landed = {_id(r): RecordOutcome(ok=True) for r in sub.records}
         entry = _entry(sub, plan, landed, run_id, reverted_run, mapping_version, at)
-        records = [(r.system, r.object_name, r.key, dict(r.writes)) for r in sub.records]
+        records = [
+            (
+                r.system,
+                r.object_name,
+                r.key,
+                list(r.writes),
+                values_digest(r.writes, list(r.writes)),
+            )
+            for r in sub.records
+        ]
         intents.append(AuditIntent(run_id, sub.key, entry, None, records, at))
     return intents
 
