@@ -15,7 +15,8 @@ the reverted values are to stay.
   overwrite, which needs ``allow_mass_changes``.
 - Each subscription's revert is audited once, naming the reverted run (``reverts_run``, and it
   is the entry's correlation id), with an intent recorded first so that a crash cannot lose
-  or double it (:mod:`connector.intents`). The revert is a run of its own (kind ``revert``).
+  or double it (:mod:`connector.intents`), wave by wave as a run's writes
+  (:mod:`connector.waves`). The revert is a run of its own (kind ``revert``).
 - Records the run created are listed and left in place: they mirror subscriptions billing
   has, people may have attached work to them, and the next reconcile would create them again.
   Remove them by hand in the target if they should not exist.
@@ -32,7 +33,7 @@ from connector.apply import RecordId, RecordOutcome, apply_plans
 from connector.claims import Claims
 from connector.errors import ConnectorError
 from connector.heartbeat import beating
-from connector.read_back import Verification, read_back
+from connector.read_back import read_back
 from connector.reconciler import Reconciler, new_run_id
 from connector.report import ExitCode, RunReport
 from connector.revert_audit import revert_entries, revert_intents
@@ -41,6 +42,7 @@ from connector.revert_writes import RunWrites, run_writes
 from connector.run_book import call_counts, finish_run, start_run
 from connector.safety import SafetyVerdict, check
 from connector.store import AuditQuery
+from connector.waves import waves
 
 RUN_KIND = "revert"
 # Every entry of the run reverted is read: a full run audits one per subscription changed.
@@ -135,23 +137,31 @@ def _write(
     if done.verdict.tripped and not allow_mass_changes:
         report.status = "stopped_by_safety_valve"
         return
-    at = reconciler.clock()
-    facts = (report.run_id, done.reverted_run, reconciler.mapping_version, at)
-    store.add_intents(revert_intents(done.plan, *facts))
-    done.outcomes = apply_plans(plans, reconciler.targets)
-    checks = read_back(plans, done.outcomes, reconciler.targets, reconciler.log)
-    done.mismatches = checks.mismatches
-    entries = revert_entries(done.plan, done.outcomes, *facts)
+    verified = 0
+    for wave in waves(plans):
+        verified += _write_wave(reconciler, done, RevertPlan(wave, done.plan.fields), report.run_id)
+    _count(report, done.outcomes, verified)
+
+
+def _write_wave(reconciler: Reconciler, done: Reverted, wave: RevertPlan, run_id: str) -> int:
+    """One wave's intents, writes, read-back and audit, as a run's (see connector.waves);
+    how many records read back as written."""
+    store = reconciler.store
+    facts = (run_id, done.reverted_run, reconciler.mapping_version, reconciler.clock())
+    store.add_intents(revert_intents(wave, *facts))
+    outcomes = apply_plans(wave.plans, reconciler.targets)
+    checks = read_back(wave.plans, outcomes, reconciler.targets, reconciler.log)
+    entries = revert_entries(wave, outcomes, *facts)
     with store.transaction():
         reconciler.audit.record(entries)
-        store.drop_intents(report.run_id)
-    _count(report, done.outcomes, checks)
+        store.drop_intents(run_id)
+    done.outcomes.update(outcomes)
+    done.mismatches.update(checks.mismatches)
+    return checks.verified
 
 
-def _count(
-    report: RunReport, outcomes: Mapping[RecordId, RecordOutcome], checks: Verification
-) -> None:
+def _count(report: RunReport, outcomes: Mapping[RecordId, RecordOutcome], verified: int) -> None:
     for (system, _, _), outcome in outcomes.items():
         report.applied[f"{system}.{'ok' if outcome.ok else 'failed'}"] += 1
-    report.verified = checks.verified
+    report.verified = verified
     report.status = "failed" if any(not o.ok for o in outcomes.values()) else "clean"
