@@ -13,6 +13,7 @@ from connector.reconciler import RunOptions
 from connector.records import WriteError
 from connector.revert import RevertError, revert_run
 from connector.store import AuditQuery
+from connector.waves import waves
 from tests.conftest import World
 from tests.plans.helpers import crm_field, set_seats
 
@@ -213,4 +214,18 @@ def test_only_what_the_run_wrote_is_put_back(synced_world: World) -> None:
         ("odoo", "sub_00003"),
         ("salesforce", "sub_00005"),
     }
+    assert crm_field(world, "sub_00005", "Quantity__c") == 1
+
+
+def test_a_revert_writes_in_waves(synced_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wave by wave like a run: every wave's writes land and are audited once."""
+    world = synced_world
+    run_id = _bad_run(world)
+    monkeypatch.setattr("connector.revert.waves", lambda plans: waves(plans, per_wave=1))
+    done = revert_run(world.reconciler, run_id)
+    assert done.report is not None
+    assert done.report.verified == 4  # two subscriptions, in both targets, read back
+    entries = world.store.query_audit(AuditQuery(run_id=done.report.run_id))
+    assert sorted(e.subscription_id for e in entries) == sorted(CHANGED)
+    assert world.store.orphaned_intents() == []
     assert crm_field(world, "sub_00005", "Quantity__c") == 1
