@@ -68,11 +68,11 @@ def apply_plan(
     """Apply what of ``document`` still holds; the rest is refused, each with its reason."""
     check_applicable(document, reconciler)
 
-    def holds(key: str) -> bool:
+    def deferred(key: str) -> bool:
         claims = reconciler.reader.claims
-        return claims is None or key in claims.held
+        return claims is not None and key in claims.deferred
 
-    gate = PlanGate(document, holds)
+    gate = PlanGate(document, deferred)
     options = RunOptions(
         kind=RUN_KIND,
         allow_mass_changes=allow_mass_changes,

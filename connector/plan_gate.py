@@ -52,12 +52,12 @@ class Refusal:
 class PlanGate:
     """The ``admit`` step of a run that applies ``document`` (see RunOptions).
 
-    ``holds`` tells whether the run holds a key's lease: a key it could not claim was left to
-    the queue (another writer holds it, or wrote it since the run began).
+    ``deferred`` tells whether the run left a key to the queue: it could not claim it (another
+    writer holds it), or found it written since the run began.
     """
 
     document: PlanDocument
-    holds: Callable[[str], bool]
+    deferred: Callable[[str], bool]
     refused: list[Refusal] = field(default_factory=list)
 
     def __call__(self, plans: list[SubscriptionPlan]) -> list[SubscriptionPlan]:
@@ -76,7 +76,7 @@ class PlanGate:
         self, key: str, records: Sequence[PlannedRecord], plan: SubscriptionPlan | None
     ) -> str | None:
         if plan is None:
-            if not self.holds(key):
+            if self.deferred(key):
                 return "another writer holds it or wrote it since the plan; left to the queue"
             return "nothing to write any more: billing no longer has it, or it agrees already"
         billing = billing_fingerprint(plan)

@@ -211,6 +211,7 @@ def test_a_first_load_plan_is_applied_over_a_scan(
     world = make_world(mappings, store, count=250)
     document, _ = saved_plan(world, tmp_path / "plan.json")
     set_seats(world, "sub_00007", 5)  # billing moved
+    world.source.delete("sub_00009")  # gone since the plan
     world.source.put(subscription(251))  # new since the plan: not in it
 
     def keyed(*_args: object, **_kwargs: object) -> NoReturn:
@@ -219,9 +220,10 @@ def test_a_first_load_plan_is_applied_over_a_scan(
     world.reconciler.reconcile = keyed  # type: ignore[method-assign]
     applied = apply_plan(document, world.reconciler)
     assert [r.line() for r in applied.refused] == [
-        "sub_00007: billing's subscription changed since the plan"
+        "sub_00007: billing's subscription changed since the plan",
+        "sub_00009: nothing to write any more: billing no longer has it, or it agrees already",
     ]
-    assert len(world.crm.records["subscription"]) == 249
+    assert len(world.crm.records["subscription"]) == 248
     assert "sub_00251" not in world.crm.records["subscription"]
     assert applied.report.status == "clean"
 
