@@ -56,6 +56,8 @@ class RunOptions:
     # Hold each key's lease while it is planned and written (see connector.claims). A queue
     # worker's keys are leased already; a dry run writes nothing and needs none.
     claim: bool = True
+    # Which fresh plans may go on (`connector apply` keeps those of the reviewed plan).
+    admit: Callable[[list[SubscriptionPlan]], list[SubscriptionPlan]] | None = None
 
 
 def new_run_id() -> str:
@@ -179,7 +181,7 @@ class Reconciler:
         correlation: str,
         log: Any,
     ) -> None:
-        plans = planner(report)
+        plans = planner(report) if options.admit is None else options.admit(planner(report))
         report.plans = plans
         if report.unknown_keys:
             # Not a failure to retry or dead-letter: there is nothing to bring in line.

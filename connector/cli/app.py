@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from connector.cli.apply_cmd import apply
 from connector.cli.audit_cmd import audit
 from connector.cli.common import out
 from connector.cli.daemon_cmd import run, serve
@@ -14,6 +15,7 @@ from connector.cli.dlq_cmd import dlq_app
 from connector.cli.mappings_cmd import mappings_app
 from connector.cli.mrr_cmd import mrr
 from connector.cli.reconcile_cmd import reconcile
+from connector.cli.revert_cmd import revert
 from connector.cli.sandbox import sandbox_app
 from connector.cli.status_cmd import status
 from connector.cli.verify_cmd import verify
@@ -28,6 +30,8 @@ app.add_typer(mappings_app, name="mappings")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(dlq_app, name="dlq")
 app.command()(reconcile)
+app.command()(apply)
+app.command()(revert)
 app.command()(audit)
 app.command()(mrr)
 app.command()(status)

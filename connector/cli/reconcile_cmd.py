@@ -12,10 +12,19 @@ from connector.burst import drain
 from connector.cli.common import (
     ConfigOption,
     JsonOption,
+    err,
     exits_for,
     fail_usage,
     out,
     settings_for,
+)
+from connector.cli.plan_out import (
+    DetailedExitOption,
+    PlanOutOption,
+    check_plan_options,
+    detailed_exit,
+    save_plan,
+    usage_errors_as_failures,
 )
 from connector.cli.progress import progress_reporter
 from connector.cli.render import (
@@ -28,6 +37,7 @@ from connector.reconciler import RunOptions
 from connector.runtime import open_runtime
 
 
+@usage_errors_as_failures
 def reconcile(
     config: ConfigOption = None,
     dry_run: Annotated[
@@ -47,8 +57,11 @@ def reconcile(
         typer.Option("--allow-mass-changes", help="Apply even if the safety valve trips."),
     ] = False,
     as_json: JsonOption = False,
+    plan_out: PlanOutOption = None,
+    detailed_exitcode: DetailedExitOption = False,
 ) -> None:
     """Bring the CRM and the ERP in line with billing (all subscriptions, or some)."""
+    check_plan_options(dry_run, plan_out, detailed_exitcode)
     settings = settings_for(config)
     logger = get_logger("connector.cli")
     options = RunOptions(
@@ -85,7 +98,9 @@ def reconcile(
                 f"queue: {report.deferred} keys left to the queue by this run (another worker "
                 f"held them or wrote them meanwhile); {worked} queued keys worked before exiting"
             )
-    raise typer.Exit(report.exit_code)
+    if plan_out is not None:
+        save_plan(plan_out, report, runtime, err if as_json else out)
+    raise detailed_exit(report) if detailed_exitcode else typer.Exit(report.exit_code)
 
 
 def _unknown_keys_message(keys: list[str]) -> str:

@@ -129,7 +129,11 @@ def values_digest(values: Mapping[str, Any], fields: Sequence[str]) -> str:
     An intent keeps this instead of the values: a first load records one intent per
     subscription, and the values would double what it stores only to be compared once.
     """
-    text = json.dumps([values.get(name) for name in fields], default=str, separators=(",", ":"))
+    # Keys sorted: a value read back from the audit trail (stored with sorted keys) and the
+    # same value as a target's record normalises it give one digest.
+    text = json.dumps(
+        [values.get(name) for name in fields], default=str, separators=(",", ":"), sort_keys=True
+    )
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
