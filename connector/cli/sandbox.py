@@ -19,7 +19,7 @@ from rich.markup import escape
 
 from connector.cli.seed_progress import seed_progress
 from connector.config import load_settings
-from connector.errors import ConfigError, ConnectorError
+from connector.errors import ConfigError, ConnectorError, MappingContractError
 from connector.gc_tuning import tune_collector
 from connector.logs import configure_logging
 from connector.mapping import MappingError
@@ -199,6 +199,13 @@ def _seed_errors(endpoints: SandboxEndpoints) -> Iterator[None]:
             f"seeding stopped: no sandbox answers at {endpoints.stripe_url} or Odoo's port "
             f"{endpoints.odoo_port} ({exc}): is `connector sandbox up` running?"
         ) from exc
+    except MappingContractError as exc:
+        problems = "; ".join(line.strip() for line in str(exc).splitlines()[1:])
+        raise _fail(
+            f"seeding stopped: the mappings write what the emulated systems lack ({problems}): "
+            "start the sandbox with --schema-from-mappings (or --schema-file) to add it",
+            ExitCode.USAGE,
+        ) from exc
     except (MappingError, ConfigError) as exc:
         raise _fail(f"seeding stopped: {exc}", ExitCode.USAGE) from exc
     except ConnectorError as exc:
@@ -228,8 +235,16 @@ def _seed(
     from connector.sandbox.seeding import seed_sandbox
 
     settings = load_settings(config)
-    with seed_progress(err) as progress:
-        report = seed_sandbox(settings, endpoints, odoo, subscriptions, drift, progress=progress)
+    # A failed seed is reported once, below; the connector's own "run failed" lines would
+    # only repeat it in the middle of the progress bars.
+    configure_logging("console", "CRITICAL")
+    try:
+        with seed_progress(err) as progress:
+            report = seed_sandbox(
+                settings, endpoints, odoo, subscriptions, drift, progress=progress
+            )
+    finally:
+        configure_logging("console", "WARNING")
     out.print(
         f"Seeded {report.subscriptions:,} subscriptions (numbers {report.first:,} to "
         f"{report.last:,}); drifted in the CRM/ERP: missing {report.deleted}, edited by hand "

@@ -26,6 +26,7 @@ from connector.cli.app import app
 from connector.report import ExitCode
 from connector.sandbox.common.server import PortInUseError, free_port, require_free
 from connector.sandbox.local import LocalSandbox
+from tests.sandbox.custom_mappings import custom_mappings
 
 runner = CliRunner()
 
@@ -125,35 +126,57 @@ def _wait_for(process: subprocess.Popen[str], text: str, timeout: float) -> list
     pytest.fail(f"no {text!r} within {timeout:.0f}s; saw {seen}")
 
 
-def test_connector_run_works_as_sandbox_up_prints_it(tmp_path: Path) -> None:
-    """The printed ``connector run --config ...`` starts a daemon that answers on the
-    configured port: the generated configuration has a webhook secret and a free port."""
-    base = str(_port_base())
+def _reconcile(config: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [_connector(), "reconcile", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _ready(daemon: subprocess.Popen[str], port: int) -> int | None:
+    """The daemon's ``/readyz`` status once it answers 200, or the last one seen."""
+    deadline = time.monotonic() + 60
+    status = None
+    while time.monotonic() < deadline and daemon.poll() is None:
+        try:
+            status = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code
+        except httpx.HTTPError:
+            status = None
+        if status == 200:
+            break
+        time.sleep(0.2)
+    return status
+
+
+def test_a_custom_field_mapping_runs_in_the_sandbox_as_printed(tmp_path: Path) -> None:
+    """The operator's way: ``sandbox up`` with a mapping that writes custom fields, the
+    schema grown from it and a seed; then ``connector reconcile`` and the printed
+    ``connector run`` both work (a webhook secret and a free port in the configuration)."""
+    mappings = custom_mappings(tmp_path)
+    command = [_connector(), "sandbox", "up", "--dir", str(tmp_path / "box")]
+    options = ["--port-base", str(_port_base()), "--mappings", str(mappings)]
     up = subprocess.Popen(
-        [_connector(), "sandbox", "up", "--dir", str(tmp_path / "box"), "--port-base", base],
+        [*command, *options, "--schema-from-mappings", "--seed", "20"],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "COLUMNS": "400"},
     )
     daemon: subprocess.Popen[str] | None = None
     try:
-        lines = _wait_for(up, "Sandbox running", timeout=60)
+        lines = _wait_for(up, "Sandbox running", timeout=120)
+        assert any("Seeded 20 subscriptions" in line for line in lines), lines
         printed = next(line for line in lines if "connector run --config" in line)
         command = shlex.split(printed[printed.index("connector run") :])
-        config = tomllib.loads(Path(command[-1]).read_text(encoding="utf-8"))
-        assert config["webhook"]["secrets"], "the configuration carries a webhook secret"
-        port = int(config["webhook"]["port"])
+        config = Path(command[-1])
+        reconciled = _reconcile(config)
+        assert reconciled.returncode == ExitCode.CLEAN, reconciled.stderr
+        settings = tomllib.loads(config.read_text(encoding="utf-8"))
+        assert settings["webhook"]["secrets"], "the configuration carries a webhook secret"
         daemon = subprocess.Popen([_connector(), *command[1:]], text=True)
-        deadline = time.monotonic() + 60
-        status = None
-        while time.monotonic() < deadline and daemon.poll() is None:
-            try:
-                status = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code
-            except httpx.HTTPError:
-                status = None
-            if status == 200:
-                break
-            time.sleep(0.2)
+        status = _ready(daemon, int(settings["webhook"]["port"]))
         assert daemon.poll() is None, f"connector run exited with {daemon.returncode}"
         assert status == 200
     finally:

@@ -4,7 +4,6 @@ so a mapping to ``Sales_Region__c`` can be tried in the sandbox before productio
 from __future__ import annotations
 
 import json
-import shutil
 import ssl
 from pathlib import Path
 from typing import Any
@@ -28,35 +27,9 @@ from connector.sandbox.schema_growth import (
     write_schema,
 )
 from connector.sandbox.seeding import seed_billing
+from tests.sandbox.custom_mappings import custom_mappings
 
 runner = CliRunner()
-SUBSCRIPTION_FIELDS = "    fields:\n"
-CUSTOM = """\
-      - {target: Sales_Region__c, source: customer.country, max_length: 20}
-      - {target: Seats_Total__c, source: total_quantity, format: integer}
-      - {target: Monthly_Value__c, source: mrr, format: decimal}
-      - {target: Is_Trial__c, constant: false, format: boolean}
-      - target: Tier__c
-        source: plan_code
-        map: {starter: Small, pro: Medium, business: Large, enterprise: Large}
-"""
-
-
-def _custom_mappings(tmp_path: Path) -> Path:
-    """The shipped mappings, the Salesforce one with custom fields on Subscription__c."""
-    directory = tmp_path / "mappings"
-    shutil.copytree(default_mappings_dir(), directory)
-    path = directory / "salesforce.yaml"
-    text = path.read_text(encoding="utf-8")
-    anchor = (
-        "    target: Subscription__c\n    key: {field: Stripe_Subscription_Id__c, source: id}\n"
-    )
-    assert anchor + SUBSCRIPTION_FIELDS in text
-    path.write_text(
-        text.replace(anchor + SUBSCRIPTION_FIELDS, anchor + SUBSCRIPTION_FIELDS + CUSTOM),
-        encoding="utf-8",
-    )
-    return directory
 
 
 def _sf_records(box: LocalSandbox, sobject: str) -> list[dict[str, Any]]:
@@ -72,7 +45,7 @@ def _sf_records(box: LocalSandbox, sobject: str) -> list[dict[str, Any]]:
 
 def test_a_full_run_writes_custom_fields_grown_from_the_mapping(tmp_path: Path) -> None:
     """With the schema grown from the mapping, a full run succeeds and fills the fields."""
-    mappings = _custom_mappings(tmp_path)
+    mappings = custom_mappings(tmp_path)
     schema = write_schema(tmp_path / "box", [schema_from_mapping(mappings / "salesforce.yaml")])
     box = LocalSandbox(tmp_path / "box", schema_path=schema)
     endpoints = box.start()
@@ -98,7 +71,7 @@ def test_without_the_grown_schema_the_same_run_stops_on_the_missing_field(
     tmp_path: Path,
 ) -> None:
     """The emulated org as shipped lacks the fields: the run names the first one missing."""
-    mappings = _custom_mappings(tmp_path)
+    mappings = custom_mappings(tmp_path)
     box = LocalSandbox(tmp_path / "box")
     endpoints = box.start()
     try:
