@@ -24,7 +24,6 @@ from typer.testing import CliRunner
 
 from connector.cli.app import app
 from connector.report import ExitCode
-from connector.sandbox.common.server import PortInUseError, free_port, require_free
 from connector.sandbox.local import LocalSandbox
 from tests.sandbox.custom_mappings import custom_mappings
 
@@ -35,15 +34,23 @@ def _connector() -> str:
     return str(Path(sys.executable).with_name("connector"))
 
 
+def _free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def _port_base() -> int:
     """A port N with N..N+3 free on loopback."""
     for _ in range(50):
-        base = free_port()
-        try:
-            require_free([base + offset for offset in range(4)])
-        except PortInUseError:
-            continue
-        return base
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            base = int(sock.getsockname()[1])
+        if all(_free(base + offset) for offset in range(4)):
+            return base
     pytest.fail("no four consecutive free ports on loopback")
 
 
