@@ -41,9 +41,9 @@ from connector.sandbox.local import (
 )
 from connector.sandbox.stripe_seed import stripe_load
 
-# Small enough that a progress bar moves several times a second.
+# Small enough that a progress bar moves about every half second.
 LOAD_CHUNK = 1_000
-SYNC_CHUNK = 250
+SYNC_CHUNK = 150
 SF_CHUNK = 200
 
 
@@ -105,30 +105,20 @@ def next_subscription_number(stripe_url: str) -> int:
 def seed_billing(
     stripe_url: str, count: int, first: int = 1, progress: SeedProgress | None = None
 ) -> None:
-    """Load the data set into Stripe: the shared catalogue (what it lacks), then customers
-    and subscriptions in chunks."""
+    """Load subscriptions ``first`` to ``first + count - 1`` into Stripe, a chunk at a time:
+    each chunk with its customers and the catalogue it uses (what Stripe has already is
+    skipped)."""
     step = progress or _Silent()
-    load = stripe_load([make_subscription(n) for n in range(first, first + count)])
-    catalogue: dict[str, Any] = {
-        name: load[name] for name in ("products", "prices", "coupons", "tax_rates")
-    }
     step.phase("billing", count)
     with httpx.Client(timeout=300) as client:
-        post = f"{stripe_url}/__sandbox/load"
-        client.post(post, json={**catalogue, "skip_existing": True}).raise_for_status()
-        customers, subscriptions = load["customers"], load["subscriptions"]
-        for start in range(0, len(subscriptions), LOAD_CHUNK):
-            rows = subscriptions[start : start + LOAD_CHUNK]
-            wanted = {row["customer"] for row in rows}
-            client.post(
-                post,
-                json={
-                    "customers": [c for c in customers if c["id"] in wanted],
-                    "subscriptions": rows,
-                    "skip_existing": True,
-                },
-            ).raise_for_status()
-            step.advance(len(rows))
+        for start in range(first, first + count, LOAD_CHUNK):
+            numbers = range(start, min(start + LOAD_CHUNK, first + count))
+            load: dict[str, Any] = stripe_load([make_subscription(n) for n in numbers])
+            response = client.post(
+                f"{stripe_url}/__sandbox/load", json={**load, "skip_existing": True}
+            )
+            response.raise_for_status()
+            step.advance(len(numbers))
 
 
 def _salesforce(endpoints: SandboxEndpoints) -> Salesforce:
@@ -212,6 +202,7 @@ def drift_targets(
     share: float,
     seed: int = 7,
     first: int = 1,
+    progress: SeedProgress | None = None,
 ) -> Drift:
     """Delete and edit ``share`` of the CRM's and ERP's subscriptions numbered ``first`` on,
     through their APIs.
@@ -225,9 +216,12 @@ def drift_targets(
     missing, edited = drifted[:half], drifted[half:]
     sf_missing, odoo_missing = missing[::2], missing[1::2]
     sf_edited, odoo_edited = edited[::2], edited[1::2]
+    step = progress or _Silent()
     _drift_salesforce(endpoints, sf_missing, sf_edited)
+    step.advance(1)
     namespace = str(getattr(settings.targets.get("odoo"), "namespace", "subsync"))
     _drift_odoo(odoo_client, namespace, odoo_missing, odoo_edited)
+    step.advance(1)
     return Drift(
         {"salesforce": len(sf_missing), "odoo": len(odoo_missing)},
         {"salesforce": len(sf_edited), "odoo": len(odoo_edited)},
@@ -250,9 +244,10 @@ def seed_sandbox(
     seed_billing(endpoints.stripe_url, subscriptions, first, step)
     keys = [make_subscription(n).id for n in range(first, first + subscriptions)]
     sync_targets(settings, keys, step)
-    step.phase("drift", 1)
-    made = drift_targets(settings, endpoints, odoo_client, subscriptions, drift, seed, first)
-    step.advance(1)
+    step.phase("drift", 2)  # the CRM, then the ERP
+    made = drift_targets(
+        settings, endpoints, odoo_client, subscriptions, drift, seed, first, progress=step
+    )
     return SeedReport(subscriptions, made.deleted, made.edited, first)
 
 
