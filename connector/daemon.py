@@ -32,8 +32,9 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from connector.config import Settings
+from connector.liveness import DAEMON_BEAT_SECONDS
 from connector.logs import get_logger
-from connector.metrics import DAEMON_BEAT_SECONDS, Metrics
+from connector.metrics import Metrics
 from connector.poller import Poller
 from connector.queue import QueuePolicy, WorkQueue
 from connector.redaction import redact_text

@@ -24,13 +24,11 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from connector.liveness import DAEMON_ALIVE_WITHIN
 from connector.logs import get_logger
 from connector.redaction import redact_text
 from connector.store import StateStore, utcnow
 
-#: A daemon that has not beaten for this long is taken for dead (see connector.daemon).
-DAEMON_BEAT_SECONDS = 15.0
-DAEMON_ALIVE_WITHIN = dt.timedelta(seconds=4 * DAEMON_BEAT_SECONDS)
 RUN_DURATION_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
 
 
@@ -186,4 +184,4 @@ class Metrics:
         self.registry.register(StoreCollector(store_factory))
 
 
-__all__ = ["DAEMON_ALIVE_WITHIN", "DAEMON_BEAT_SECONDS", "Metrics", "StoreCollector"]
+__all__ = ["Metrics", "StoreCollector", "connector_version"]

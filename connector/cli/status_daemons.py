@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from connector.metrics import DAEMON_ALIVE_WITHIN
+from connector.liveness import DAEMON_ALIVE_WITHIN
 from connector.store import DaemonRecord, StateStore, utcnow
 
 
