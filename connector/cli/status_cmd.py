@@ -14,6 +14,7 @@ from connector.cli.render import (
     dumps,
     print_runs,
 )
+from connector.cli.status_daemons import daemons_json, live_daemons, print_daemons
 from connector.redaction import redact_text
 from connector.store import open_store, utcnow
 
@@ -27,6 +28,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         runs = store.recent_runs(10)
         store_cursors = store.cursors()
         down = store.systems_down()
+        daemons = live_daemons(store)
         info = {
             # the URL may carry the database password: masked like in every log line
             "store": redact_text(settings.store_url),
@@ -49,6 +51,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
                 }
                 for d in down
             ],
+            "daemons": daemons_json(daemons),
             "runs": [
                 {
                     "id": r.id,
@@ -85,6 +88,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
             f"{d.reason}; paused, its keys wait in the queue"
             + (f" (next try {d.resume_at:%H:%M:%S})" if d.resume_at else "")
         )
+    print_daemons(out, daemons)
     for name, value in store_cursors.items():
         out.print(f"cursor {name}: {value}")
     print_runs(out, runs)

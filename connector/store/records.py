@@ -145,3 +145,15 @@ class SystemDown:
     reason: str
     since: dt.datetime
     resume_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonRecord:
+    """A running daemon as it last reported itself (``connector run``), beating while alive."""
+
+    id: str
+    host: str
+    pid: int
+    started_at: dt.datetime
+    heartbeat_at: dt.datetime
+    workers: int
