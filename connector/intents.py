@@ -98,8 +98,8 @@ def intents_for(
                 r.system,
                 r.object_name,
                 r.key,
-                list(r.synced),
-                values_digest(r.synced, list(r.synced)),
+                list(r.writes),  # only what is sent: see connector.read_back
+                values_digest(r.synced, list(r.writes)),
             )
             for r in writes
         ]
