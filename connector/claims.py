@@ -68,7 +68,7 @@ class Claims:
             self.store.enqueue(others, "deferred by a run", now)
         fresh = [key for key in wanted if key in got and key not in stale]
         self.held.update(fresh)
-        left = [key for key in wanted if key not in fresh]
+        left = [key for key in wanted if key not in got or key in stale]
         self.deferred.update(left)
         return Claimed(fresh, left)
 
