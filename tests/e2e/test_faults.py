@@ -308,7 +308,8 @@ def test_one_run_converges_under_ten_percent_transient_faults(
     # A random edit can land on the value the record already had: no update then.
     assert 0 < actions["update"] <= sum(seeded.edited.values())
     for system, kinds in CONVERGE_FAULTS.items():
-        assert set(injected[system]) == set(kinds), system
+        # (the counts are the emulator's since it started: earlier tests' kinds show too)
+        assert set(kinds) <= set(injected[system]), system
 
     for system in CONVERGE_FAULTS:
         e2e.set_faults(system, [])
