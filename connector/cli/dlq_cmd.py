@@ -52,7 +52,7 @@ def dlq_list(
     if as_json:
         sys.stdout.write(dumps([asdict(letter) for letter in letters]) + "\n")
     else:
-        print_dead_letters(out, letters)
+        print_dead_letters(out, letters, closed=show_all)
 
 
 @dlq_app.command("show")

@@ -39,8 +39,8 @@ class Explained:
 def _system_hint(exc: AdapterError) -> str:
     if exc.code.startswith("AUTH_FAILED") or "login" in exc.message.lower():
         return (
-            f"check the credentials in [targets.{exc.system}] (or [source] for billing) "
-            "and their CONNECTOR_..._FILE secrets"
+            f"check {exc.system}'s credentials in the configuration ([targets.{exc.system}], "
+            "or [source] for billing) and any CONNECTOR_..._FILE secret they come from"
         )
     if isinstance(exc, FatalAdapterError):
         return f"check the integration user's access to {exc.system} and its API quota"
