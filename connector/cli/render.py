@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -23,11 +24,12 @@ from connector.store import AuditEntry, DeadLetter, RunRecord
 MAX_ROWS = 50
 
 
-def _table(title: str, *columns: str) -> Table:
-    """A table as wide as the terminal at most: long cells wrap within their column."""
-    table = Table(title=title, expand=False)
+def _table(title: str, *columns: str, whole: Sequence[str] = ()) -> Table:
+    """A table as wide as the terminal at most: long cells wrap within their column, except
+    the ``whole`` ones (dates, durations), which a line break would make hard to read."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
     for column in columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column in whole)
     return table
 
 
@@ -303,29 +305,35 @@ def print_runs(console: Console, runs: Sequence[RunRecord], now: dt.datetime) ->
         "Recent runs",
         "run",
         "kind",
-        "started",
+        "started (UTC)",
         "finished",
         "took",
         "status",
-        "dry run",
         "changed",
-        "dead letters",
+        "letters",
+        whole=("started (UTC)", "finished", "took", "changed", "letters"),
     )
     for run in runs:
         took = run_duration(run, now)
         table.add_row(
             *_cells(
                 run.id,
-                run.kind,
-                run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-                run.finished_at.strftime("%Y-%m-%d %H:%M:%S") if run.finished_at else "-",
-                ("" if run.finished_at else "running, ") + duration(took)
-                if took is not None
-                else "-",
+                run.kind + (" (dry run)" if run.dry_run else ""),
+                f"{run.started_at:%Y-%m-%d %H:%M}",
+                _finished(run),
+                duration(took) if took is not None else "-",
                 _run_status(run),
-                "yes" if run.dry_run else "no",
                 _number(run.summary.get("changed")),
                 _number(run.summary.get("dead_letters")),
             )
         )
     console.print(table)
+
+
+def _finished(run: RunRecord) -> str:
+    """The time alone when the run ended the day it started; the date too otherwise."""
+    if run.finished_at is None:
+        return "running" if run.status == "running" else "-"
+    if run.finished_at.date() == run.started_at.date():
+        return f"{run.finished_at:%H:%M}"
+    return f"{run.finished_at:%Y-%m-%d %H:%M}"
