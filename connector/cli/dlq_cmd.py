@@ -23,7 +23,7 @@ from connector.cli.render import (
     print_dead_letters,
     print_hand_resolution,
     print_report,
-    report_json,
+    write_report_json,
 )
 from connector.daemon import queue_policy
 from connector.dead_letters import UnknownDeadLetterError, resolve_by_hand
@@ -98,7 +98,7 @@ def dlq_replay(
         report = runtime.reconciler.reconcile(keys, RunOptions(kind="replay"))
         drain(runtime.store, runtime.reconciler, queue_policy(settings), settings.daemon.batch_size)
     if as_json:
-        sys.stdout.write(report_json(report) + "\n")
+        write_report_json(sys.stdout, report)
     else:
         print_report(out, report)
     raise typer.Exit(report.exit_code)

@@ -20,7 +20,7 @@ from connector.cli.common import (
 from connector.cli.progress import progress_reporter
 from connector.cli.render import (
     print_report,
-    report_json,
+    write_report_json,
 )
 from connector.daemon import queue_policy
 from connector.logs import get_logger
@@ -47,6 +47,12 @@ def reconcile(
         typer.Option("--allow-mass-changes", help="Apply even if the safety valve trips."),
     ] = False,
     as_json: JsonOption = False,
+    include_noop: Annotated[
+        bool,
+        typer.Option(
+            "--include-noop", help="With --json: also list subscriptions with nothing to do."
+        ),
+    ] = False,
 ) -> None:
     """Bring the CRM and the ERP in line with billing (all subscriptions, or some)."""
     settings = settings_for(config)
@@ -77,7 +83,7 @@ def reconcile(
                 settings.daemon.batch_size,
             )
     if as_json:
-        sys.stdout.write(report_json(report) + "\n")
+        write_report_json(sys.stdout, report, include_noop=include_noop)
     else:
         print_report(out, report)
         if worked or report.deferred:

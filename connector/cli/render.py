@@ -8,7 +8,7 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any
+from typing import Any, TextIO
 
 from rich import box
 from rich.console import Console
@@ -82,8 +82,20 @@ def plan_detail(plan: SubscriptionPlan) -> dict[str, Any]:
     }
 
 
-def report_json(report: RunReport) -> str:
-    return dumps({"summary": report.summary(), "plans": [plan_detail(p) for p in report.plans]})
+def write_report_json(stream: TextIO, report: RunReport, *, include_noop: bool = False) -> None:
+    """The run as one JSON document: its summary, then its plans, one per line.
+
+    Plans are written as they are turned into JSON, never held as one string: a full run's
+    plans can be many. Plans with nothing to do are left out (and counted) unless asked for.
+    """
+    shown = [p for p in report.plans if include_noop or not p.is_noop]
+    head = {"summary": report.summary(), "noop_plans_omitted": len(report.plans) - len(shown)}
+    stream.write(json.dumps(head, default=_json_default)[:-1] + ', "plans": [')
+    for index, plan in enumerate(shown):
+        stream.write(
+            ("\n" if index == 0 else ",\n") + json.dumps(plan_detail(plan), default=_json_default)
+        )
+    stream.write("\n]}\n")
 
 
 def _why(plan: SubscriptionPlan) -> str:
