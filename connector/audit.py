@@ -119,7 +119,7 @@ def build_entry(
         mrr_after=after,
         mrr_delta=delta,
         currency=plan.currency,
-        detail=redact(detail),
+        detail=redact(detail, bounded=True),
         movements=tuple((m.kind.value, m.currency, m.amount) for m in movements),
     )
 
