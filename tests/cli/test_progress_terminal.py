@@ -40,7 +40,7 @@ def run_in_terminal(args: list[str], columns: int = 160) -> tuple[int, str]:
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns)}
     env.pop("NO_COLOR", None)
-    process = subprocess.Popen(  # noqa: S603 - our own command line, no shell
+    process = subprocess.Popen(
         [sys.executable, "-c", "from connector.cli.app import main; main()", *args],
         stdin=follower,
         stdout=follower,
