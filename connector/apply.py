@@ -46,10 +46,10 @@ def _batch_failure(exc: Exception) -> WriteError:
 def apply_plans(
     plans: Sequence[SubscriptionPlan],
     targets: Mapping[str, Target],
-    answered: Callable[[int], None] = lambda count: None,
+    on_batch: Callable[[int], None] = lambda count: None,
 ) -> dict[RecordId, RecordOutcome]:
     """Write every record that needs it; return an outcome per record written or blocked.
-    ``answered`` is told how many records have an outcome after each batch (for progress)."""
+    ``on_batch`` is told how many records have an outcome after each batch (for progress)."""
     outcomes: dict[RecordId, RecordOutcome] = {}
     for system, target in targets.items():
         fatal: WriteError | None = None
@@ -119,7 +119,7 @@ def apply_plans(
                     outcomes[(system, obj.name, request.key)] = RecordOutcome(
                         result.ok, result.remote_id, result.created, result.error
                     )
-                answered(len(outcomes))
+                on_batch(len(outcomes))
     return outcomes
 
 

@@ -12,10 +12,10 @@ from connector.burst import drain
 from connector.cli.common import (
     ConfigOption,
     JsonOption,
-    err,
     existing_store,
     fail_usage,
     out,
+    say_error,
     settings_for,
 )
 from connector.cli.render import (
@@ -62,7 +62,7 @@ def dlq_show(letter_id: int, config: ConfigOption = None) -> None:
     with existing_store(settings) as store:
         letter = store.get_dead_letter(letter_id)
     if letter is None:
-        err.print(f"no dead letter {letter_id} (see `connector dlq list --all`)")
+        say_error("error", f"no dead letter {letter_id} (see `connector dlq list --all`)")
         raise typer.Exit(ExitCode.USAGE)
     sys.stdout.write(dumps(asdict(letter)) + "\n")
 

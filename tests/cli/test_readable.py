@@ -83,7 +83,7 @@ def test_tables_fit_the_terminal_and_keep_every_character() -> None:
         started_at=NOW - dt.timedelta(minutes=4),
         dry_run=False,
         mapping_version="",
-        status="succeeded",
+        status="clean",
         finished_at=NOW - dt.timedelta(seconds=55),
         summary={"changed": 12345, "dead_letters": 0},
     )
@@ -104,7 +104,7 @@ def test_tables_fit_the_terminal_and_keep_every_character() -> None:
         "min",
         "05",
         "s",
-        "succeeded",
+        "clean",
         "12,345",
         "0",
     ]
