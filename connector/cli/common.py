@@ -73,7 +73,8 @@ def exits_for(what: str) -> Iterator[None]:
     except ConnectorError as exc:
         if CliState.debug:
             raise  # the top level prints the traceback, then the same line
-        say_error(what, explain(exc).detail())
+        explained = explain(exc)
+        say_error(what, explained.sentence() if explained.label != "error" else explained.detail())
         raise typer.Exit(ExitCode.FAILED) from exc
 
 

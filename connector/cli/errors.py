@@ -35,6 +35,10 @@ class Explained:
         text = self.message.rstrip(".")
         return text + (f"; {self.hint}" if self.hint else "")
 
+    def sentence(self) -> str:
+        """Label and detail in one line, for a caller that puts its own label in front."""
+        return f"{self.label}: {self.detail()}"
+
 
 def _system_hint(exc: AdapterError) -> str:
     if exc.code.startswith("AUTH_FAILED") or "login" in exc.message.lower():

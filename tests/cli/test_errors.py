@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from connector.store import open_store
 from tests.factories import MAPPINGS
 
 runner = CliRunner()
+LOG_LINE = re.compile(r"^\S+Z \[(debug|info|warning|error) *\] ")  # the configured log lines
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -97,8 +99,11 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     assert err.strip().splitlines()[-1].startswith("state store too new:")
 
 
-def test_live_mapping_check_with_a_wrong_password_is_one_line(
-    sandbox_config: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    "command", [["mappings", "check", "--live"], ["reconcile", "--dry-run"]]
+)
+def test_a_wrong_password_is_one_line(
+    command: list[str], sandbox_config: Path, tmp_path: Path
 ) -> None:
     """A refused login names the system and what to check, in one line, not 33 frames."""
     text = sandbox_config.read_text(encoding="utf-8")
@@ -110,11 +115,11 @@ def test_live_mapping_check_with_a_wrong_password_is_one_line(
         ),
         encoding="utf-8",
     )
-    code, _, err = invoke("mappings", "check", "--live", "--config", str(wrong))
+    code, _, err = invoke(*command, "--config", str(wrong))
     assert code == ExitCode.FAILED
     assert "Traceback" not in err
-    lines = err.strip().splitlines()
+    lines = [line for line in err.strip().splitlines() if not LOG_LINE.match(line)]
     assert len(lines) == 1, err
-    assert lines[0].startswith("salesforce failed: login refused")
+    assert "salesforce failed: login refused" in lines[0]
     assert "[targets.salesforce]" in lines[0]
     assert "not-the-password" not in err
