@@ -82,7 +82,8 @@ class _LogLines:
 
     def advance(self, done: int) -> None:
         now = time.monotonic()
-        if now - self._last < LOG_EVERY_SECONDS:
+        finished = self._total is not None and done == self._total
+        if now - self._last < LOG_EVERY_SECONDS and not finished:
             return
         self._last = now
         rate = done / max(now - self._started, 1e-9)

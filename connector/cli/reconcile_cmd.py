@@ -88,8 +88,8 @@ def reconcile(
         print_report(out, report)
         if worked or report.deferred:
             out.print(
-                f"queue: {report.deferred} keys left to the queue by this run (another worker "
-                f"held them or wrote them meanwhile); {worked} queued keys worked before exiting"
+                f"queue: {report.deferred:,} keys left to the queue by this run (another worker "
+                f"held them or wrote them meanwhile); {worked:,} queued keys worked before exiting"
             )
     raise typer.Exit(report.exit_code)
 

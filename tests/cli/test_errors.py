@@ -99,9 +99,7 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     assert err.strip().splitlines()[-1].startswith("state store too new:")
 
 
-@pytest.mark.parametrize(
-    "command", [["mappings", "check", "--live"], ["reconcile", "--dry-run"]]
-)
+@pytest.mark.parametrize("command", [["mappings", "check", "--live"], ["reconcile", "--dry-run"]])
 def test_a_wrong_password_is_one_line(
     command: list[str], sandbox_config: Path, tmp_path: Path
 ) -> None:
