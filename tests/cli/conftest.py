@@ -14,6 +14,7 @@ import pytest
 
 from connector.mapping.defaults import default_mappings_dir
 from connector.sandbox.local import STRIPE_KEY, LocalSandbox
+from connector.sandbox.odoo_reference import stock_odoo
 
 
 @pytest.fixture(scope="session")
@@ -63,3 +64,20 @@ def salesforce_records(box: LocalSandbox, sobject: str) -> list[dict[str, Any]]:
         response.raise_for_status()
         records: list[dict[str, Any]] = response.json()["records"]
     return records
+
+
+def reset_sandbox(box: LocalSandbox) -> None:
+    """Every emulator empty again (Odoo back to its reference data): what other tests of the
+    session left in billing must not count in a test that counts."""
+    assert box.endpoints is not None
+    trust = ssl.create_default_context(cafile=str(box.endpoints.ca_bundle))
+    admins = (
+        httpx.Client(base_url=box.endpoints.stripe_url, timeout=60),
+        httpx.Client(base_url=box.endpoints.salesforce_url, verify=trust, timeout=60),
+        httpx.Client(base_url=f"http://127.0.0.1:{box.endpoints.odoo_port}", timeout=60),
+    )
+    for admin in admins:
+        with admin:
+            admin.delete("/__sandbox/faults").raise_for_status()
+            admin.post("/__sandbox/reset").raise_for_status()
+    stock_odoo(box.odoo_client())

@@ -20,7 +20,7 @@ from connector.cli.app import app
 from connector.run_progress import READING
 from connector.sandbox.local import LocalSandbox
 from connector.sandbox.seeding import seed_billing
-from tests.cli.conftest import stripe_client, write_config
+from tests.cli.conftest import reset_sandbox, stripe_client, write_config
 
 SUBSCRIPTIONS = 20_000
 CANCELLED = 60
@@ -76,6 +76,7 @@ def test_a_20000_subscription_run_shows_total_rate_and_eta(
     """The second full run knows its total from the store: the bar shows count/total, a rate
     and an ETA; 60 cancellations log a few summary lines, not one audit dict each."""
     assert sandbox.endpoints is not None
+    reset_sandbox(sandbox)
     seed_billing(sandbox.endpoints.stripe_url, SUBSCRIPTIONS)
     config = write_config(sandbox, tmp_path)
     first = runner.invoke(app, ["reconcile", "--config", str(config)])
