@@ -612,6 +612,8 @@ def _profile_phases(
     batch = max(1, batch)
     original_apply = getattr(module, "apply_plans")  # noqa: B009 - not exported, but patched
     original_read_back = getattr(module, "read_back")  # noqa: B009 - likewise
+    original_record = getattr(module, "what_to_record")  # noqa: B009 - likewise
+    original_save = getattr(module, "save")  # noqa: B009 - likewise
     with _stripe_client(stripe_url) as client, open_runtime(settings) as runtime:
         items = {key: (item, quantity) for key, item, quantity in _active_items(client)}
         reconciler: Any = runtime.reconciler
@@ -623,7 +625,8 @@ def _profile_phases(
             return timed(f"plan_{target.system}_reads", read_target)(target, present)
 
         reconciler.reader.read_target = read_target_timed
-        reconciler._record = timed("record", reconciler._record)
+        setattr(module, "what_to_record", timed("record", original_record))  # noqa: B010
+        setattr(module, "save", timed("save", original_save))  # noqa: B010
         setattr(module, "apply_plans", timed("apply", original_apply))  # noqa: B010
         setattr(module, "read_back", timed("verify", original_read_back))  # noqa: B010
         try:
@@ -851,7 +854,8 @@ def _print(figures: dict[str, float]) -> None:
             f"reconcile phases in process, {get('profile_batches')} batches of "
             f"{get('profile_batch_keys')} keys, no other load (mean ms): plan "
             f"{get('profile_plan_mean_ms')}, apply {get('profile_apply_mean_ms')}, verify "
-            f"{get('profile_verify_mean_ms')}, record {get('profile_record_mean_ms')}, total "
+            f"{get('profile_verify_mean_ms')}, record {get('profile_record_mean_ms')}, store "
+            f"{get('profile_save_mean_ms')}, total "
             f"{get('profile_total_mean_ms')}; plan's reads: stripe "
             f"{get('profile_plan_stripe_reads_mean_ms')}, salesforce "
             f"{get('profile_plan_salesforce_reads_mean_ms')}, odoo "

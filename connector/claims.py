@@ -46,6 +46,7 @@ class Claims:
     lease_seconds: float = DEFAULT_LEASE_SECONDS
     owner: str = field(default_factory=lambda: f"run:{uuid.uuid4().hex[:12]}")
     held: set[str] = field(default_factory=set)
+    deferred: set[str] = field(default_factory=set)  # left to the queue by this run
     mark: int = 0
 
     def start(self) -> None:
@@ -67,7 +68,9 @@ class Claims:
             self.store.enqueue(others, "deferred by a run", now)
         fresh = [key for key in wanted if key in got and key not in stale]
         self.held.update(fresh)
-        return Claimed(fresh, [key for key in wanted if key not in fresh])
+        left = [key for key in wanted if key not in got or key in stale]
+        self.deferred.update(left)
+        return Claimed(fresh, left)
 
     def renew(self) -> None:
         keys = sorted(self.held)

@@ -6,27 +6,43 @@ PostgreSQL store. On SIGTERM or SIGINT the daemon stops taking work, lets worker
 batch in hand (their leases keep everything else safe), stops the server, and exits 0; a
 second signal, or the grace period running out, exits at once with 1 — keys held then are
 taken again by any worker once their lease expires.
+
+Every daemon serves ``/healthz``, ``/readyz`` and ``/metrics`` on the configured host and port
+(a worker-only one too, so it can be probed and scraped); the webhook route only when it
+receives webhooks. A port already taken stops the daemon before anything starts (exit 2).
+While it runs, the daemon beats in the store (host, pid, workers), which is how
+``connector status`` and ``connector_workers_alive`` know what is alive.
 """
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import replace
 from types import FrameType
 
 import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
 
 from connector.config import Settings
+from connector.liveness import DAEMON_BEAT_SECONDS
 from connector.logs import get_logger
 from connector.metrics import Metrics
 from connector.poller import Poller
 from connector.queue import QueuePolicy, WorkQueue
+from connector.redaction import redact_text
+from connector.report import ExitCode
 from connector.runtime import open_runtime
-from connector.store import StateStore, open_store
-from connector.webhooks.app import create_webhook_app
+from connector.store import DaemonRecord, StateStore, open_store, utcnow
+from connector.webhooks.app import probe_routes, webhook_routes
+from connector.webhooks.intake import WebhookIntake
 from connector.worker import Doorbell, Worker
 
 
@@ -59,6 +75,7 @@ class Daemon:
         self.metrics = Metrics()
         self.log = get_logger("connector.daemon")
         self._server: uvicorn.Server | None = None
+        self._intake: WebhookIntake | None = None
         self._signals = 0
         self._failed = False
         self.doorbell = Doorbell()
@@ -87,6 +104,18 @@ class Daemon:
         if self.install_signals:
             signal.signal(signal.SIGTERM, self._on_signal)
             signal.signal(signal.SIGINT, self._on_signal)
+        host, port = self.settings.webhook.host, self.settings.webhook.port
+        taken = port_taken(host, port)
+        if taken is not None:
+            # Before any worker starts: nothing half-running to stop, one line to read.
+            self.log.error(
+                "daemon.port_in_use",
+                host=host,
+                port=port,
+                error=taken,
+                hint="stop what listens there or set webhook.port (CONNECTOR_WEBHOOK__PORT)",
+            )
+            return ExitCode.USAGE
         policy = queue_policy(self.settings)
         with ExitStack() as stack:
             store = open_store(self.settings.store_url)
@@ -95,17 +124,16 @@ class Daemon:
             threads = self._start_workers(stack, policy)
             if self.poll:
                 threads.append(self._start_poller(stack, policy))
-            # The receiver starts last: once it answers (its probes included), every worker
+            threads.append(self._start_beating(store))
+            # The server starts last: once it answers (its probes included), every worker
             # and the poller hold their connections, so a probe never sees a daemon still
             # starting up.
-            if self.serve:
-                threads.append(self._start_receiver(store))
+            threads.append(self._start_server(stack, store))
             self.log.info(
                 "daemon.started",
                 workers=self.worker_count,
-                webhooks=f"{self.settings.webhook.host}:{self.settings.webhook.port}"
-                if self.serve
-                else None,
+                http=f"{host}:{port}",
+                webhooks=self.serve,
                 poller=self.poll,
             )
             stuck = self._watch(threads)
@@ -148,28 +176,66 @@ class Daemon:
         )
         return self._thread("poller", poller.run)
 
-    def _start_receiver(self, store: StateStore) -> threading.Thread:
-        """The webhook receiver, served by uvicorn in a thread of its own."""
-        secrets = self.settings.webhook.secret_values()
-        app = create_webhook_app(
-            store,
-            secrets,
-            metrics=self.metrics,
-            tolerance=self.settings.webhook.tolerance_seconds,
-            max_body_bytes=self.settings.webhook.max_body_bytes,
-            expected_schema=store.schema_version(),
-            on_queued=self.doorbell.ring,
-        )
+    def http_routes(self, store: StateStore) -> list[BaseRoute]:
+        """Everything the daemon serves over HTTP: the probes always, the webhook receiver
+        when it receives webhooks. Extend the list (a ``Mount``) to serve more."""
+        routes = probe_routes(store, self.metrics, expected_schema=store.schema_version())
+        if self.serve:
+            intake = WebhookIntake(store, on_queued=self.doorbell.ring)
+            self._intake = intake
+            routes += webhook_routes(
+                intake,
+                self.settings.webhook.secret_values(),
+                self.metrics,
+                tolerance=self.settings.webhook.tolerance_seconds,
+                max_body_bytes=self.settings.webhook.max_body_bytes,
+            )
+        return routes
+
+    def _start_server(self, stack: ExitStack, store: StateStore) -> threading.Thread:
+        """The HTTP server, served by uvicorn in a thread of its own."""
+        app = Starlette(routes=self.http_routes(store))
+        if self._intake is not None:
+            stack.callback(self._intake.close)
         config = uvicorn.Config(
             app,
             host=self.settings.webhook.host,
             port=self.settings.webhook.port,
             log_level="warning",
+            # uvicorn's own loggers go through the connector's (see connector.logs), so
+            # its lines are JSON like every other.
+            log_config=None,
             access_log=False,
             lifespan="off",
         )
         self._server = uvicorn.Server(config)
-        return self._thread("webhooks", self._server.run)
+        return self._thread("http", self._server.run)
+
+    def _start_beating(self, store: StateStore) -> threading.Thread:
+        """Record this daemon in the store and beat there until it stops."""
+        record = DaemonRecord(
+            id=f"{_host()}-{uuid.uuid4().hex[:8]}",
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            started_at=utcnow(),
+            heartbeat_at=utcnow(),
+            workers=self.worker_count,
+        )
+
+        def beat() -> None:
+            while True:
+                try:
+                    store.beat_daemon(replace(record, heartbeat_at=utcnow()))
+                except Exception as exc:  # the store is down: the next beat tries again
+                    self.log.warning("daemon.beat_failed", error=redact_text(str(exc)))
+                if self.stop.wait(DAEMON_BEAT_SECONDS):
+                    break
+            try:
+                store.forget_daemon(record.id)
+            except Exception as exc:
+                self.log.warning("daemon.forget_failed", error=redact_text(str(exc)))
+
+        return self._thread("heartbeat", beat)
 
     def _watch(self, threads: list[threading.Thread]) -> list[str]:
         """Wait for a stop; return the threads still working once the grace period ends."""
@@ -189,7 +255,16 @@ class Daemon:
 
 
 def _host() -> str:
-    import os
-    import socket
-
     return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def port_taken(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on (already in use, say), or None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As uvicorn binds: a port left in TIME_WAIT by a stopped server is free.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None

@@ -25,9 +25,12 @@ from typing import Any
 from adapters.base import Target
 from connector.apply import RecordId, RecordOutcome
 from connector.audit import build_entry
+from connector.outcome import KeyOutcome
 from connector.planner import SubscriptionPlan
+from connector.recording import audit_outcome
 from connector.redaction import redact_text
 from connector.store import AuditIntent, StateStore
+from connector.store.records import values_digest
 
 # A run beats every RUN_BEAT_SECONDS; one silent for RUN_STALE is dead, wherever it ran.
 RUN_BEAT_SECONDS = 30.0
@@ -50,6 +53,11 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def _as_landed(plan: SubscriptionPlan) -> str | None:
+    """The audit outcome a plan is recorded with when every write lands: no failure."""
+    return audit_outcome(plan, KeyOutcome(), False, False)
+
+
 def intents_for(
     plans: Sequence[SubscriptionPlan],
     *,
@@ -57,7 +65,7 @@ def intents_for(
     correlation_id: str,
     mapping_version: str,
     at: dt.datetime,
-    outcome_of: OutcomeOf,
+    outcome_of: OutcomeOf | None = None,
 ) -> list[AuditIntent]:
     """The intents of the plans that write something: each one's entry if all its writes
     land."""
@@ -69,7 +77,7 @@ def intents_for(
         landed: Mapping[RecordId, RecordOutcome] = {
             (r.system, r.object_name, r.key): RecordOutcome(ok=True) for r in writes
         }
-        label = outcome_of(plan)
+        label = (outcome_of or _as_landed)(plan)
         if label is None:
             continue
         entry = build_entry(
@@ -85,7 +93,16 @@ def intents_for(
             # The values written are the records' own (below); the entry names them.
             brief=True,
         )
-        records = [(r.system, r.object_name, r.key, dict(r.synced)) for r in writes]
+        records = [
+            (
+                r.system,
+                r.object_name,
+                r.key,
+                list(r.writes),  # only what is sent: see connector.read_back
+                values_digest(r.synced, list(r.writes)),
+            )
+            for r in writes
+        ]
         intents.append(AuditIntent(run_id, plan.key, entry, plan.current, records, at))
     return intents
 
@@ -108,7 +125,7 @@ def settle_orphans(
 
 
 def _landed(intent: AuditIntent, targets: Mapping[str, Target], log: Any) -> bool:
-    for system, object_name, key, values in intent.records:
+    for system, object_name, key, fields, digest in intent.records:
         target = targets.get(system)
         if target is None:
             return False
@@ -120,7 +137,7 @@ def _landed(intent: AuditIntent, targets: Mapping[str, Target], log: Any) -> boo
         if found is None:
             return False
         actual = target.mapping.objects[object_name].normalise(found.fields)
-        if any(actual.get(field) != value for field, value in values.items()):
+        if values_digest(actual, fields) != digest:
             return False
     return True
 

@@ -41,6 +41,32 @@ class _CurrentStderr:
         sys.stderr.flush()
 
 
+#: Standard-library loggers whose lines go through structlog too: the HTTP server's
+#: (``uvicorn.error`` and ``uvicorn.access`` propagate to it; uvicorn itself still turns
+#: its access log off when asked to).
+BRIDGED_LOGGERS = ("uvicorn",)
+
+
+class _ToStructlog(logging.Handler):
+    """A standard-library record, rendered like the connector's own lines (JSON or console)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            logger = structlog.get_logger(record.name)
+            exc_info = record.exc_info if record.exc_info else False
+            logger.log(record.levelno, record.getMessage(), logger=record.name, exc_info=exc_info)
+        except Exception:  # a log line must never take the server down
+            self.handleError(record)
+
+
+def _bridge_stdlib(level: str) -> None:
+    for name in BRIDGED_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers = [_ToStructlog()]
+        logger.propagate = False
+        logger.setLevel(logging.getLevelNamesMapping().get(level.upper(), logging.INFO))
+
+
 def configure_logging(
     fmt: LogFormat = "json", level: str = "INFO", stream: TextIO | None = None
 ) -> None:
@@ -65,6 +91,7 @@ def configure_logging(
         logger_factory=structlog.PrintLoggerFactory(file=stream or _CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
+    _bridge_stdlib(level)
 
 
 def get_logger(name: str = "connector") -> Any:

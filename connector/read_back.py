@@ -73,7 +73,9 @@ def _compare(
         check.mismatches[record_id] = "not found when read back after the write"
         return
     actual = target.mapping.objects[record.object_name].normalise(back.fields)
-    differing = [f for f, v in record.synced.items() if actual.get(f) != v]
+    # Only what was written: a field kept or reported as the target has it was not sent,
+    # and ``synced`` holds the last value billing gave it, not the target's.
+    differing = [f for f in record.writes if actual.get(f) != record.synced.get(f)]
     if differing:
         check.mismatches[record_id] = "read back differs: " + "; ".join(
             f"{f} written {record.synced[f]!r}, reads {actual.get(f)!r}"

@@ -9,7 +9,7 @@ Each step is a part of its own; this module only runs them in order:
 
 - reading chunks (billing, the store, the targets, the keys' leases): connector.chunk_reader
 - planning (pure): connector.planner, and connector.planning for the report's tallies
-- applying and reading back: connector.apply, connector.read_back
+- applying and reading back, wave by wave: connector.waves, connector.apply, connector.read_back
 - what the store records (pure): connector.recording; the store write: connector.saving
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
@@ -30,19 +30,19 @@ from connector.contracts import ContractCheck
 from connector.heartbeat import beating
 from connector.intents import intents_for, settle_dead_runs
 from connector.logs import get_logger
-from connector.outcome import KeyOutcome
 from connector.planner import PlanPolicy, SubscriptionPlan
 from connector.planning import count_planned, plan_prepared
-from connector.read_back import Verification, read_back
-from connector.recording import RunFacts, audit_outcome, what_to_record
+from connector.read_back import read_back
+from connector.recording import RunFacts, what_to_record
 from connector.redaction import redact_text
 from connector.report import RunReport
 from connector.revenue.opening import open_ledger
 from connector.run_book import CallCounts, call_counts, finish_run, start_run, status_of
-from connector.run_progress import READING, VERIFYING, WRITING, NoProgress, RunProgress
+from connector.run_progress import READING, WRITING, NoProgress, RunProgress
 from connector.safety import SafetySettings, check
 from connector.saving import save
 from connector.store import StateStore, utcnow
+from connector.waves import waves
 
 DEFAULT_CHUNK = 5000
 
@@ -56,6 +56,8 @@ class RunOptions:
     # Hold each key's lease while it is planned and written (see connector.claims). A queue
     # worker's keys are leased already; a dry run writes nothing and needs none.
     claim: bool = True
+    # Which fresh plans may go on (`connector apply` keeps those of the reviewed plan).
+    admit: Callable[[list[SubscriptionPlan]], list[SubscriptionPlan]] | None = None
 
 
 def new_run_id() -> str:
@@ -90,6 +92,7 @@ class Reconciler:
         self.verify_writes = verify_writes
         self.audit = AuditTrail(store, self.log)
         self._contracts = ContractCheck(self.targets)
+        self._answered = 0
         self.reader = ChunkReader(source, self.targets, store, chunk_size)
 
     @property
@@ -112,12 +115,8 @@ class Reconciler:
         return self._run(opts, self._plan_everything, None, full=True)
 
     def unknown_keys(self, keys: Sequence[str]) -> list[str]:
-        """Keys billing does not have and the store never synced nor dead-lettered.
-
-        A run skips them too (nothing to bring in line, nothing to dead-letter); this asks
-        before a run, so that a mistyped id can be refused with nothing run. Billing is read
-        only for keys the store does not know.
-        """
+        """Keys billing does not have and the store never synced nor dead-lettered: asked
+        before a run, so that a mistyped id is refused with nothing run."""
         return self.reader.unknown_keys(list(dict.fromkeys(keys)))
 
     def check_contracts(self, *, force: bool = False) -> None:
@@ -181,7 +180,7 @@ class Reconciler:
         correlation: str,
         log: Any,
     ) -> None:
-        plans = planner(report)
+        plans = planner(report) if options.admit is None else options.admit(planner(report))
         report.plans = plans
         if report.unknown_keys:
             # Not a failure to retry or dead-letter: there is nothing to bring in line.
@@ -189,30 +188,14 @@ class Reconciler:
         population = max(report.subscriptions, self.store.count_known())
         report.verdict = check(plans, population, self.safety)
         count_planned(report, self.targets)
-        outcomes: dict[RecordId, RecordOutcome] = {}
         stopped = report.verdict.tripped and not options.allow_mass_changes
         if stopped:
             log.warning("run.safety_valve", reasons=list(report.verdict.reasons))
-        elif not options.dry_run:
-            # What each subscription's audit entry will be, kept before anything is written:
-            # a crash after the writes cannot lose it (see connector.intents).
-            self.store.add_intents(
-                intents_for(
-                    plans,
-                    run_id=report.run_id,
-                    correlation_id=correlation,
-                    mapping_version=self.mapping_version,
-                    at=self.clock(),
-                    # as recorded when every write lands: judged with no failure
-                    outcome_of=lambda plan: audit_outcome(plan, KeyOutcome(), False, False),
-                )
-            )
+        if not stopped and not options.dry_run:
             self.progress.step(WRITING, sum(plan.write_count for plan in plans))
-            outcomes = apply_plans(plans, self.targets, self.progress.advance)
-        if self.verify_writes and outcomes:
-            self.progress.step(VERIFYING, None)
-        checks = read_back(plans, outcomes, self.targets, self.log) if self.verify_writes else None
-        self._record(report, plans, outcomes, options, correlation, stopped, checks)
+        self._answered = 0  # records with an outcome in the waves before (for progress)
+        for wave in waves(plans):
+            self._apply_record(report, wave, options, correlation, stopped)
 
     def _finish(self, report: RunReport, calls_before: CallCounts) -> None:
         finish_run(self.store, report, calls_before, call_counts(self.source, self.targets))
@@ -280,16 +263,33 @@ class Reconciler:
 
     # -- apply, read back, record ------------------------------------------------------
 
-    def _record(
+    def _apply_record(
         self,
         report: RunReport,
-        plans: Sequence[SubscriptionPlan],
-        outcomes: Mapping[RecordId, RecordOutcome],
+        plans: list[SubscriptionPlan],
         options: RunOptions,
         correlation: str,
         stopped: bool,
-        checks: Verification | None = None,
     ) -> None:
+        """One wave: its intents (each key's audit entry, kept before anything is written, so
+        a crash after the writes cannot lose it), its writes, the read-back, the record."""
+        outcomes: dict[RecordId, RecordOutcome] = {}
+        if not stopped and not options.dry_run:
+            self.store.add_intents(
+                intents_for(
+                    plans,
+                    run_id=report.run_id,
+                    correlation_id=correlation,
+                    mapping_version=self.mapping_version,
+                    at=self.clock(),
+                )
+            )
+            before = self._answered
+            outcomes = apply_plans(
+                plans, self.targets, lambda answered: self.progress.advance(before + answered)
+            )
+            self._answered += len(outcomes)
+        checks = read_back(plans, outcomes, self.targets, self.log) if self.verify_writes else None
         facts = RunFacts(
             run_id=report.run_id,
             correlation_id=correlation,

@@ -22,6 +22,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad arguments, configuration or mapping: nothing ran
     DEAD_LETTERS = 3  # the run finished, some records were dead-lettered
     SAFETY_VALVE = 4  # stopped before applying a mass change
+    PLAN_MOVED = 5  # `apply`: records whose world moved since the plan were refused
 
 
 @dataclass(slots=True)

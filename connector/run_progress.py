@@ -1,7 +1,7 @@
 """How far a run has got, for whoever shows it: the step it is in and how much of it is done.
 
 A run goes through steps: reading billing and the targets and planning (the bulk of a full
-run), writing, reading back what was written. Each step has a total when one is known (the
+run) and writing. Each step has a total when one is known (the
 keys asked for; for a full scan, the subscriptions the store knows, an estimate: billing has
 no cheap count) and reports what is done as it goes, so that a bar can show a rate and the
 time left. The reconciler only calls this; the command line draws it (connector.cli.progress).
@@ -32,4 +32,3 @@ class NoProgress:
 
 READING = "reading and planning"
 WRITING = "writing"
-VERIFYING = "reading back"

@@ -132,7 +132,7 @@ class Worker:
         # The keys are this worker's leases already.
         options = RunOptions(kind="queue", correlation_id=f"{self.name}:{keys[0]}", claim=False)
         try:
-            with self._heartbeat(keys):
+            with self._heartbeat(keys), self.metrics.run_duration.labels(kind="queue").time():
                 report = self.reconciler.reconcile(keys, options)
         except Exception as exc:
             self._batch_failed(items, exc)
@@ -190,7 +190,10 @@ class Worker:
         a mass change before anything is written."""
         self.log.info("worker.sweep_started")
         try:
-            with self._heartbeat([item.key]):
+            with (
+                self._heartbeat([item.key]),
+                self.metrics.run_duration.labels(kind="sweep").time(),
+            ):
                 report = self.reconciler.reconcile_all(RunOptions(kind="sweep", dry_run=True))
         except Exception as exc:
             self.queue.failed(item, redact_text(f"{type(exc).__name__}: {exc}"))

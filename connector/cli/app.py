@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from connector.cli import help_format
+from connector.cli.apply_cmd import apply
 from connector.cli.audit_cmd import audit
 from connector.cli.common import CliState, err, out
 from connector.cli.daemon_cmd import run, serve
@@ -20,6 +21,7 @@ from connector.cli.errors import print_error
 from connector.cli.mappings_cmd import mappings_app
 from connector.cli.mrr_cmd import mrr
 from connector.cli.reconcile_cmd import reconcile
+from connector.cli.revert_cmd import revert
 from connector.cli.sandbox import sandbox_app
 from connector.cli.status_cmd import status
 from connector.cli.verify_cmd import verify
@@ -91,6 +93,8 @@ app.add_typer(mappings_app, name="mappings")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(dlq_app, name="dlq")
 app.command()(reconcile)
+app.command()(apply)
+app.command()(revert)
 app.command()(audit)
 app.command()(mrr)
 app.command()(status)

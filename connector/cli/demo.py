@@ -19,6 +19,7 @@ from rich.console import Console
 
 from connector.cli.mrr_render import print_bridge
 from connector.cli.render import print_audit, print_report
+from connector.cli.seed_progress import seed_progress
 from connector.cli.verify_render import print_verify
 from connector.config import load_settings
 from connector.mapping.defaults import default_mappings_dir
@@ -64,7 +65,10 @@ def run_demo(workdir: Path, subscriptions: int, drift: float, console: Console) 
         assert box.endpoints is not None
         config = box.write_config(default_mappings_dir())
         settings = load_settings(config)
-        seeded = seed_sandbox(settings, box.endpoints, box.odoo_client(), subscriptions, drift)
+        with seed_progress(console) as progress:
+            seeded = seed_sandbox(
+                settings, box.endpoints, box.odoo_client(), subscriptions, drift, progress=progress
+            )
         console.print(
             f"{seeded.subscriptions} subscriptions in billing; the CRM and ERP drifted: "
             f"records missing {seeded.deleted}, edited by hand {seeded.edited}"

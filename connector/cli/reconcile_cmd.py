@@ -6,16 +6,24 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from connector.burst import drain
 from connector.cli.common import (
     ConfigOption,
     JsonOption,
+    err,
     exits_for,
     fail_usage,
     out,
     settings_for,
+)
+from connector.cli.plan_out import (
+    DetailedExitOption,
+    PlanOutOption,
+    check_plan_options,
+    detailed_exit,
+    save_plan,
+    usage_errors_as_failures,
 )
 from connector.cli.progress import progress_reporter
 from connector.cli.render import (
@@ -28,6 +36,7 @@ from connector.reconciler import RunOptions
 from connector.runtime import open_runtime
 
 
+@usage_errors_as_failures
 def reconcile(
     config: ConfigOption = None,
     dry_run: Annotated[
@@ -53,8 +62,11 @@ def reconcile(
             "--include-noop", help="With --json: also list subscriptions with nothing to do."
         ),
     ] = False,
+    plan_out: PlanOutOption = None,
+    detailed_exitcode: DetailedExitOption = False,
 ) -> None:
     """Bring the CRM and the ERP in line with billing (all subscriptions, or some)."""
+    check_plan_options(dry_run, plan_out, detailed_exitcode)
     settings = settings_for(config)
     logger = get_logger("connector.cli")
     options = RunOptions(
@@ -91,12 +103,14 @@ def reconcile(
                 f"queue: {report.deferred:,} keys left to the queue by this run (another worker "
                 f"held them or wrote them meanwhile); {worked:,} queued keys worked before exiting"
             )
-    raise typer.Exit(report.exit_code)
+    if plan_out is not None:
+        save_plan(plan_out, report, runtime, err if as_json else out)
+    raise detailed_exit(report) if detailed_exitcode else typer.Exit(report.exit_code)
 
 
 def _unknown_keys_message(keys: list[str]) -> str:
     """A mistyped id is the operator's to fix, not a record to dead-letter: say which, and how."""
-    named = ", ".join(escape(key) for key in keys)
+    named = ", ".join(keys)  # printed through say_error, which escapes it
     noun = "subscription" if len(keys) == 1 else "subscriptions"
     return (
         f"billing has no {noun} {named} and none was ever synced: "

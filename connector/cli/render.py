@@ -98,6 +98,13 @@ def write_report_json(stream: TextIO, report: RunReport, *, include_noop: bool =
     stream.write("\n]}\n")
 
 
+def report_json(report: RunReport, *, include_noop: bool = False) -> str:
+    """The same document as one string, for a caller that adds to it before printing."""
+    buffer = io.StringIO()
+    write_report_json(buffer, report, include_noop=include_noop)
+    return buffer.getvalue()
+
+
 def _why(plan: SubscriptionPlan) -> str:
     parts = []
     for record in plan.records:

@@ -18,6 +18,7 @@ from connector.cli.common import (
 )
 from connector.cli.humanize import ago, count, cursor_reading, when
 from connector.cli.render import dumps, print_runs, run_duration
+from connector.cli.status_daemons import daemons_json, live_daemons, print_daemons
 from connector.redaction import redact_text
 from connector.store import StateStore, utcnow
 from connector.store.queue_rows import QueueStats
@@ -37,8 +38,7 @@ def _facts(store: StateStore, store_url: str, now: dt.datetime) -> dict[str, Any
         "cursors": store.cursors(),
         "systems_down": store.systems_down(),
         "runs": runs,
-        # DAEMON LIVENESS: the workers' heartbeats go here once the store records them.
-        "daemons": None,
+        "daemons": live_daemons(store),
     }
 
 
@@ -52,6 +52,7 @@ def _as_json(info: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
             "delayed": queue.delayed,
             "oldest_enqueued_at": queue.oldest_enqueued_at,
         },
+        "daemons": daemons_json(info["daemons"]),
         "cursors": info["cursors"],
         "cursor_readings": {
             name: cursor_reading(name, value, now) for name, value in info["cursors"].items()
@@ -112,8 +113,7 @@ def print_status(console: Console, info: dict[str, Any], now: dt.datetime) -> No
             else ""
         )
     )
-    # DAEMON LIVENESS: "daemon on <host> (pid N): alive, last seen 4 s ago" per process,
-    # from info["daemons"], once the store records the daemons' heartbeats.
+    print_daemons(console, info["daemons"])
     for down in info["systems_down"]:
         _print_down(console, down)
     for name, value in info["cursors"].items():

@@ -17,7 +17,7 @@ from typing import Any
 import odoorpc
 
 from connector.sandbox.common import RunningServer, make_certificates, serve_in_thread
-from connector.sandbox.common.server import free_port
+from connector.sandbox.common.server import free_port, require_free
 from connector.sandbox.odoo import OdooSandbox, OdooSandboxConfig, create_odoo_app
 from connector.sandbox.odoo_reference import stock_odoo
 from connector.sandbox.salesforce import (
@@ -77,6 +77,7 @@ class LocalSandbox:
     directory: Path
     port_base: int | None = None
     persist: bool = False
+    schema_path: Path | None = None  # Salesforce objects and fields beyond the default ones
     stripe: StripeSandbox | None = None
     salesforce: SalesforceSandbox | None = None
     odoo: OdooSandbox | None = None
@@ -87,6 +88,9 @@ class LocalSandbox:
         return self.port_base + offset if self.port_base is not None else free_port()
 
     def start(self) -> SandboxEndpoints:
+        if self.port_base is not None:
+            # Refused before anything starts: no half-started sandbox to clean up.
+            require_free([self.port_base + offset for offset in range(3)])
         self.directory.mkdir(parents=True, exist_ok=True)
         certificates = make_certificates(self.directory / "tls")
         state = self.directory / "state" if self.persist else None
@@ -102,6 +106,7 @@ class LocalSandbox:
                 username=SF_USERNAME,
                 password=SF_PASSWORD,
                 security_token=SF_TOKEN,
+                schema_path=self.schema_path,
                 persist_path=state / "salesforce.sqlite3" if state else None,
             )
         )

@@ -3,18 +3,24 @@
 Billing gets the generated data set through the Stripe emulator's bulk load. The CRM and the
 ERP are first brought in line by the connector itself, through its ordinary adapters, so they
 hold exactly what a synced org holds; then a share of their records is drifted the way people
-drift them, through the systems' own APIs: some deleted, some edited by hand. Finally the
-connector's own state is forgotten, so the next run meets an existing CRM and ERP with drift,
-as on the first day at a new customer.
+drift them, through the systems' own APIs: some deleted, some edited by hand. The next run
+meets an existing CRM and ERP with drift, as on the first day at a new customer.
+
+The connector's own state store is never touched: the seeding sync keeps its state in a
+throwaway store of its own, so an operator's audit trail and dead letters survive a seed.
+Seeding a sandbox that holds subscriptions already adds new ones after them (numbered on
+from the last), and syncs and drifts only those: what earlier seeds and runs left stays as
+it is.
 """
 
 from __future__ import annotations
 
 import random
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import requests
@@ -26,11 +32,35 @@ from connector.config import Settings
 from connector.reconciler import RunOptions
 from connector.runtime import open_runtime
 from connector.sandbox.dataset import make_subscription
-from connector.sandbox.local import SF_PASSWORD, SF_TOKEN, SF_USERNAME, SandboxEndpoints
+from connector.sandbox.local import (
+    SF_PASSWORD,
+    SF_TOKEN,
+    SF_USERNAME,
+    STRIPE_KEY,
+    SandboxEndpoints,
+)
 from connector.sandbox.stripe_seed import stripe_load
 
-LOAD_CHUNK = 10_000
+# Small enough that a progress bar moves about every half second.
+LOAD_CHUNK = 1_000
+SYNC_CHUNK = 150
 SF_CHUNK = 200
+
+
+class SeedProgress(Protocol):
+    """Where seeding reports how far it got: a phase with its total, then steps done."""
+
+    def phase(self, name: str, total: int) -> None: ...
+
+    def advance(self, done: int) -> None: ...
+
+
+class _Silent:
+    def phase(self, name: str, total: int) -> None:
+        return None
+
+    def advance(self, done: int) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -38,20 +68,57 @@ class SeedReport:
     subscriptions: int
     deleted: dict[str, int]
     edited: dict[str, int]
+    first: int = 1  # the number of the first subscription this seed added
+
+    @property
+    def last(self) -> int:
+        return self.first + self.subscriptions - 1
 
 
-def seed_billing(stripe_url: str, count: int, first: int = 1) -> None:
-    """Load the data set into Stripe: the shared catalogue once, then the rest in chunks."""
-    load = stripe_load([make_subscription(n) for n in range(first, first + count)])
-    catalogue = {name: load[name] for name in ("products", "prices", "coupons", "tax_rates")}
+def next_subscription_number(stripe_url: str) -> int:
+    """The number after the last generated subscription billing holds (1 when empty).
+
+    Seeds load numbers 1..N, then N+1.., so the numbers in billing are contiguous: an
+    exponential then binary search finds the end in about 2 log2(N) look-ups.
+    """
+    headers = {"Authorization": f"Bearer {STRIPE_KEY}"}
+    with httpx.Client(base_url=stripe_url, headers=headers, timeout=60) as client:
+
+        def exists(number: int) -> bool:
+            answer = client.get(f"/v1/subscriptions/{make_subscription(number).id}")
+            if answer.status_code == 404:
+                return False
+            answer.raise_for_status()
+            return True
+
+        if not exists(1):
+            return 1
+        low, high = 1, 2
+        while exists(high):
+            low, high = high, high * 2
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (middle, high) if exists(middle) else (low, middle)
+        return high
+
+
+def seed_billing(
+    stripe_url: str, count: int, first: int = 1, progress: SeedProgress | None = None
+) -> None:
+    """Load subscriptions ``first`` to ``first + count - 1`` into Stripe, a chunk at a time:
+    each chunk with its customers and the catalogue it uses (what Stripe has already is
+    skipped)."""
+    step = progress or _Silent()
+    step.phase("billing", count)
     with httpx.Client(timeout=300) as client:
-        client.post(f"{stripe_url}/__sandbox/load", json=catalogue).raise_for_status()
-        for section in ("customers", "subscriptions"):
-            rows = load[section]
-            for start in range(0, len(rows), LOAD_CHUNK):
-                client.post(
-                    f"{stripe_url}/__sandbox/load", json={section: rows[start : start + LOAD_CHUNK]}
-                ).raise_for_status()
+        for start in range(first, first + count, LOAD_CHUNK):
+            numbers = range(start, min(start + LOAD_CHUNK, first + count))
+            load: dict[str, Any] = stripe_load([make_subscription(n) for n in numbers])
+            response = client.post(
+                f"{stripe_url}/__sandbox/load", json={**load, "skip_existing": True}
+            )
+            response.raise_for_status()
+            step.advance(len(numbers))
 
 
 def _salesforce(endpoints: SandboxEndpoints) -> Salesforce:
@@ -134,21 +201,27 @@ def drift_targets(
     subscriptions: int,
     share: float,
     seed: int = 7,
+    first: int = 1,
+    progress: SeedProgress | None = None,
 ) -> Drift:
-    """Delete and edit ``share`` of the CRM's and ERP's subscriptions, through their APIs.
+    """Delete and edit ``share`` of the CRM's and ERP's subscriptions numbered ``first`` on,
+    through their APIs.
 
     Half of the drifted subscriptions lose their record, half get a field edited by hand;
     each system drifts on its own records (different people, different mistakes).
     """
-    keys = [make_subscription(n).id for n in range(1, subscriptions + 1)]
+    keys = [make_subscription(n).id for n in range(first, first + subscriptions)]
     drifted = random.Random(seed).sample(keys, k=round(len(keys) * share))
     half = len(drifted) // 2
     missing, edited = drifted[:half], drifted[half:]
     sf_missing, odoo_missing = missing[::2], missing[1::2]
     sf_edited, odoo_edited = edited[::2], edited[1::2]
+    step = progress or _Silent()
     _drift_salesforce(endpoints, sf_missing, sf_edited)
+    step.advance(1)
     namespace = str(getattr(settings.targets.get("odoo"), "namespace", "subsync"))
     _drift_odoo(odoo_client, namespace, odoo_missing, odoo_edited)
+    step.advance(1)
     return Drift(
         {"salesforce": len(sf_missing), "odoo": len(odoo_missing)},
         {"salesforce": len(sf_edited), "odoo": len(odoo_edited)},
@@ -162,18 +235,36 @@ def seed_sandbox(
     subscriptions: int,
     drift: float,
     seed: int = 7,
+    *,
+    progress: SeedProgress | None = None,
 ) -> SeedReport:
-    seed_billing(endpoints.stripe_url, subscriptions)
-    with open_runtime(settings) as runtime:
-        runtime.reconciler.reconcile_all(RunOptions(kind="seed", allow_mass_changes=True))
-    made = drift_targets(settings, endpoints, odoo_client, subscriptions, drift, seed)
-    _forget_state(settings.store_url)
-    return SeedReport(subscriptions, made.deleted, made.edited)
+    """Add ``subscriptions`` to billing, sync them to the targets, drift a share of them."""
+    step = progress or _Silent()
+    first = next_subscription_number(endpoints.stripe_url)
+    seed_billing(endpoints.stripe_url, subscriptions, first, step)
+    keys = [make_subscription(n).id for n in range(first, first + subscriptions)]
+    sync_targets(settings, keys, step)
+    step.phase("drift", 2)  # the CRM, then the ERP
+    made = drift_targets(
+        settings, endpoints, odoo_client, subscriptions, drift, seed, first, progress=step
+    )
+    return SeedReport(subscriptions, made.deleted, made.edited, first)
 
 
-def _forget_state(store_url: str) -> None:
-    if not store_url.startswith("sqlite:///"):
-        raise ValueError("the sandbox seeds only a SQLite state store (its own)")
-    path = Path(store_url.removeprefix("sqlite:///"))
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+def sync_targets(settings: Settings, keys: Sequence[str], progress: SeedProgress) -> None:
+    """Bring the CRM and the ERP in line for ``keys``, keeping state in a throwaway store.
+
+    Only these keys are run (in small batches, so progress shows): a full run would also
+    put back what earlier seeds drifted on purpose.
+    """
+    with tempfile.TemporaryDirectory(prefix="subsync-seed-") as scratch:
+        store_url = f"sqlite:///{Path(scratch) / 'seed.db'}"
+        own = settings.model_copy(update={"store_url": store_url})
+        progress.phase("CRM and ERP", len(keys))
+        with open_runtime(own) as runtime:
+            for start in range(0, len(keys), SYNC_CHUNK):
+                batch = keys[start : start + SYNC_CHUNK]
+                runtime.reconciler.reconcile(
+                    batch, RunOptions(kind="seed", allow_mass_changes=True, claim=False)
+                )
+                progress.advance(len(batch))

@@ -25,6 +25,7 @@ from connector.store.records import (
     AuditEntry,
     AuditIntent,
     AuditQuery,
+    DaemonRecord,
     DeadLetter,
     LedgerRow,
     RunRecord,
@@ -210,3 +211,13 @@ class StateStore(Protocol):
     def audited_since(self, mark: int, keys: Sequence[str]) -> set[str]: ...
 
     def queue_stats(self, now: dt.datetime) -> QueueStats: ...
+
+    # -- daemons alive, last syncs (connector.store.sql_liveness) ----------------------------
+
+    def beat_daemon(self, daemon: DaemonRecord) -> None: ...
+
+    def forget_daemon(self, daemon_id: str) -> None: ...
+
+    def live_daemons(self, now: dt.datetime, within: dt.timedelta) -> list[DaemonRecord]: ...
+
+    def last_synced(self) -> dict[str, dt.datetime]: ...

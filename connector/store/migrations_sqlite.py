@@ -168,6 +168,20 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         )
         """,
     ),
+    (
+        6,
+        """
+        CREATE TABLE daemon (
+            id TEXT PRIMARY KEY,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            started_at TEXT NOT NULL,
+            heartbeat_at TEXT NOT NULL,
+            workers INTEGER NOT NULL
+        );
+        CREATE INDEX daemon_heartbeat ON daemon (heartbeat_at)
+        """,
+    ),
 )
 
 CURRENT_VERSION = MIGRATIONS[-1][0]

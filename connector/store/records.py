@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -107,16 +110,31 @@ class AuditIntent:
     """What a run is about to write for one subscription, recorded before it writes.
 
     ``entry`` is the audit entry it records if the writes land, with ``canonical`` (billing's
-    state then synced); ``records`` are the records written as (system, object, key, values
-    as the target will read them back).
+    state then synced); ``records`` are the records written as (system, object, key, the
+    fields written and a digest of their values as the target will read them back; see
+    :func:`values_digest`).
     """
 
     run_id: str
     key: str
     entry: AuditEntry
     canonical: Subscription | None
-    records: list[tuple[str, str, str, dict[str, Any]]]
+    records: list[tuple[str, str, str, list[str], str]]
     created_at: dt.datetime
+
+
+def values_digest(values: Mapping[str, Any], fields: Sequence[str]) -> str:
+    """A digest of some fields' values, the same on both sides of a JSON round trip.
+
+    An intent keeps this instead of the values: a first load records one intent per
+    subscription, and the values would double what it stores only to be compared once.
+    """
+    # Keys sorted: a value read back from the audit trail (stored with sorted keys) and the
+    # same value as a target's record normalises it give one digest.
+    text = json.dumps(
+        [values.get(name) for name in fields], default=str, separators=(",", ":"), sort_keys=True
+    )
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,3 +145,15 @@ class SystemDown:
     reason: str
     since: dt.datetime
     resume_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonRecord:
+    """A running daemon as it last reported itself (``connector run``), beating while alive."""
+
+    id: str
+    host: str
+    pid: int
+    started_at: dt.datetime
+    heartbeat_at: dt.datetime
+    workers: int

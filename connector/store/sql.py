@@ -30,6 +30,7 @@ from connector.store.records import (
     RunStatus,
 )
 from connector.store.sql_intents import RunsAndIntents, SystemStates
+from connector.store.sql_liveness import Liveness
 from connector.store.timestamps import from_text, to_text, utcnow
 
 # SQLite allows 32,766 host parameters since 3.32; keep IN lists well below it.
@@ -53,7 +54,7 @@ class SchemaTooNewError(RuntimeError):
 Row = Mapping[str, Any]
 
 
-class SqlStore(RunsAndIntents, SystemStates, ABC):
+class SqlStore(RunsAndIntents, SystemStates, Liveness, ABC):
     """Everything but the connection: see :class:`SqliteStore` and :class:`PostgresStore`."""
 
     name = "sql"

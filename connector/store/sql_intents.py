@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from connector.schema import Subscription
-from connector.store.records import AuditEntry, AuditIntent, SystemDown
+from connector.store.records import AuditEntry, AuditIntent, SystemDown, values_digest
 from connector.store.timestamps import from_text, to_text
 
 Row = Any
@@ -78,6 +78,15 @@ def entry_from_json(text: str) -> AuditEntry:
         detail=data["detail"],
         movements=tuple((k, c, Decimal(a)) for k, c, a in data["movements"]),
     )
+
+
+def _written(row: list[Any]) -> tuple[str, str, str, list[str], str]:
+    """One written record of an intent; an intent kept before digests (the values
+    themselves) is read as the digest of those values."""
+    if len(row) == 4 and isinstance(row[3], dict):
+        fields = list(row[3])
+        return row[0], row[1], row[2], fields, values_digest(row[3], fields)
+    return row[0], row[1], row[2], list(row[3]), str(row[4])
 
 
 class RunsAndIntents:
@@ -166,7 +175,7 @@ class RunsAndIntents:
                 canonical=(
                     Subscription.model_validate_json(row["canonical"]) if row["canonical"] else None
                 ),
-                records=[tuple(r) for r in json.loads(row["records"])],
+                records=[_written(r) for r in json.loads(row["records"])],
                 created_at=from_text(row["created_at"]) or dt.datetime.now(dt.UTC),
             )
             for row in rows

@@ -1,6 +1,12 @@
 """The webhook receiver, an ASGI app: ``POST /webhooks/stripe``, ``/healthz``, ``/readyz``,
 ``/metrics``.
 
+The routes come in two groups, so that a daemon serves what it runs: :func:`probe_routes`
+(health, readiness, metrics; every daemon, a worker-only one too) and :func:`webhook_routes`.
+A daemon builds its app from these lists and may add its own (a ``Mount``); see
+:meth:`connector.daemon.Daemon.http_routes`. Unauthenticated endpoints never show internal
+error text: details go to the log.
+
 A webhook only says *which* subscription to look at. The request is verified, its event id
 recorded and its keys queued in one transaction (shared with the other requests arriving at the
 same moment: see :mod:`connector.webhooks.intake`), and the answer goes back as soon as that
@@ -21,7 +27,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from connector.logs import get_logger
 from connector.metrics import Metrics
@@ -62,20 +68,23 @@ async def _healthz(_request: Request) -> Response:
 
 def _readyz(store: StateStore, expected_schema: int | None) -> Endpoint:
     """Ready once the store answers with the expected schema."""
+    log = get_logger("connector.probes")
 
     async def readyz(_request: Request) -> Response:
         try:
             version = await run_in_threadpool(store.schema_version)
+            down = await run_in_threadpool(store.systems_down)
         except Exception as exc:
-            return JSONResponse(
-                {"status": "store unreachable", "error": redact_text(str(exc))}, status_code=503
+            # The error names hosts, ports and users: for the log, not for anyone who asks.
+            log.warning(
+                "readyz.store_unreachable", error=redact_text(f"{type(exc).__name__}: {exc}")
             )
+            return JSONResponse({"status": "store unreachable"}, status_code=503)
         if expected_schema is not None and version != expected_schema:
             return JSONResponse(
                 {"status": "migrations pending", "schema": version, "expected": expected_schema},
                 status_code=503,
             )
-        down = await run_in_threadpool(store.systems_down)
         # Still ready: webhooks are queued while a target is paused, and applied after.
         return JSONResponse(
             {
@@ -96,25 +105,33 @@ def _metrics_endpoint(meters: Metrics) -> Endpoint:
     return metrics_endpoint
 
 
-def create_webhook_app(
-    store: StateStore,
+def probe_routes(
+    store: StateStore, metrics: Metrics, *, expected_schema: int | None = None
+) -> list[BaseRoute]:
+    """``/healthz``, ``/readyz`` and ``/metrics``: what every daemon answers."""
+    return [
+        Route("/healthz", _healthz, methods=["GET"]),
+        Route("/readyz", _readyz(store, expected_schema), methods=["GET"]),
+        Route("/metrics", _metrics_endpoint(metrics), methods=["GET"]),
+    ]
+
+
+def webhook_routes(
+    intake: WebhookIntake,
     secrets: Sequence[str],
+    metrics: Metrics,
     *,
-    metrics: Metrics | None = None,
     tolerance: int = DEFAULT_TOLERANCE_SECONDS,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-    expected_schema: int | None = None,
     clock: Callable[[], float] = time.time,
-    on_queued: Callable[[], None] | None = None,
-) -> Starlette:
+) -> list[BaseRoute]:
+    """``POST /webhooks/stripe``: verified, recorded and queued through ``intake``."""
     if not secrets:
         raise ValueError("at least one webhook endpoint secret is needed")
-    meters = metrics or Metrics()
     log = get_logger("connector.webhooks")
-    intake = WebhookIntake(store, on_queued=on_queued)
 
     def refuse(status: int, result: str, reason: str) -> Response:
-        meters.webhooks.labels(result=result).inc()
+        metrics.webhooks.labels(result=result).inc()
         log.warning("webhook.refused", result=result, reason=reason, status=status)
         return JSONResponse({"error": reason}, status_code=status)
 
@@ -136,21 +153,36 @@ def create_webhook_app(
             fresh, queued = await asyncio.wrap_future(intake.submit(ref))
         except Exception as exc:  # the store is down: 5xx so that Stripe delivers again
             log.error("webhook.store_unavailable", error=redact_text(str(exc)))
-            meters.webhooks.labels(result="store_error").inc()
+            metrics.webhooks.labels(result="store_error").inc()
             return JSONResponse({"error": "temporarily unavailable"}, status_code=503)
         result = "accepted" if fresh else "duplicate"
-        meters.webhooks.labels(result=result).inc()
+        metrics.webhooks.labels(result=result).inc()
         if fresh and ref.created is not None:
-            meters.webhook_lag.observe(max(0.0, clock() - ref.created))
+            metrics.webhook_lag.observe(max(0.0, clock() - ref.created))
         return JSONResponse({"received": True, "duplicate": not fresh, "keys": queued})
 
-    app = Starlette(
-        routes=[
-            Route(STRIPE_PATH, stripe_webhook, methods=["POST"]),
-            Route("/healthz", _healthz, methods=["GET"]),
-            Route("/readyz", _readyz(store, expected_schema), methods=["GET"]),
-            Route("/metrics", _metrics_endpoint(meters), methods=["GET"]),
-        ]
+    return [Route(STRIPE_PATH, stripe_webhook, methods=["POST"])]
+
+
+def create_webhook_app(
+    store: StateStore,
+    secrets: Sequence[str],
+    *,
+    metrics: Metrics | None = None,
+    tolerance: int = DEFAULT_TOLERANCE_SECONDS,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    expected_schema: int | None = None,
+    clock: Callable[[], float] = time.time,
+    on_queued: Callable[[], None] | None = None,
+) -> Starlette:
+    """The receiver and the probes in one app (the daemon builds its own from the lists)."""
+    if not secrets:
+        raise ValueError("at least one webhook endpoint secret is needed")
+    meters = metrics or Metrics()
+    intake = WebhookIntake(store, on_queued=on_queued)
+    hooks = webhook_routes(
+        intake, secrets, meters, tolerance=tolerance, max_body_bytes=max_body_bytes, clock=clock
     )
+    app = Starlette(routes=[*hooks, *probe_routes(store, meters, expected_schema=expected_schema)])
     app.state.intake = intake
     return app

@@ -68,7 +68,8 @@ class E2E:
             Path(f"{store}{suffix}").unlink(missing_ok=True)
 
     def seed(self, subscriptions: int, drift: float = 0.0) -> SeedReport:
-        """Billing loaded, CRM and ERP synced then drifted by hand, connector state forgotten."""
+        """Billing loaded, CRM and ERP synced then drifted by hand; the connector's store is
+        left as it is (empty after :meth:`reset`)."""
         return seed_sandbox(
             self.settings, self.endpoints, self.box.odoo_client(), subscriptions, drift
         )

@@ -26,12 +26,12 @@ COUNT = 40
 
 KILLED_RECONCILE = """
 import os, signal, sys
-from connector.reconciler import Reconciler
+from connector import reconciler
 
-def killed_before_recording(self, *args, **kwargs):
+def killed_before_recording(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 
-Reconciler._record = killed_before_recording
+reconciler.save = killed_before_recording
 from connector.cli.app import main
 sys.argv = ["connector", "reconcile", "--config", sys.argv[1]]
 main()

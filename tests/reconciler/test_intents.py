@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+from connector import reconciler as reconciler_module
 from connector.store import AuditQuery, RunRecord, StateStore
 from tests.conftest import World
 
@@ -17,11 +18,13 @@ class Killed(BaseException):
     """Stands for the process dying: nothing after it runs, not even the run's clean-up."""
 
 
-def _die_before_recording(world: World) -> None:
-    def killed(*_args: object, **_kwargs: object) -> None:
+def _die_before_recording(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process dies after a wave's writes, before the store records them."""
+
+    def killed(*_args: object, **_kwargs: object) -> int:
         raise Killed
 
-    world.reconciler._record = killed  # type: ignore[method-assign]
+    monkeypatch.setattr(reconciler_module, "save", killed)
 
 
 def _entries(world: World) -> Counter[str]:
@@ -29,13 +32,15 @@ def _entries(world: World) -> Counter[str]:
     return Counter(entry.subscription_id for entry in entries)
 
 
-def test_a_run_that_died_after_writing_is_settled_by_the_next_one(world: World) -> None:
-    _die_before_recording(world)
+def test_a_run_that_died_after_writing_is_settled_by_the_next_one(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _die_before_recording(monkeypatch)
     with pytest.raises(Killed):
         world.reconciler.reconcile(["sub_00001", "sub_00002"])
     assert len(world.crm.records["subscription"]) == 2
     assert _entries(world) == Counter()
-    del world.reconciler._record  # the next process runs the real code
+    monkeypatch.undo()  # the next process runs the real code
     # The dead run's row says "running" until a run notices its process is gone; here the
     # process lives on (one test process), so it is found by its silence instead.
     world.reconciler.clock = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
@@ -48,12 +53,14 @@ def test_a_run_that_died_after_writing_is_settled_by_the_next_one(world: World) 
     assert world.store.recent_runs()[-1].status == "aborted"
 
 
-def test_writes_that_did_not_land_are_planned_and_audited_again(world: World) -> None:
-    _die_before_recording(world)
+def test_writes_that_did_not_land_are_planned_and_audited_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _die_before_recording(monkeypatch)
     with pytest.raises(Killed):
         world.reconciler.reconcile(["sub_00004"])
     world.crm.records["subscription"].pop("sub_00004")  # as if that write never landed
-    del world.reconciler._record
+    monkeypatch.undo()
     world.reconciler.clock = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
     world.reconciler.reconcile(["sub_00004"])
     assert "sub_00004" in world.crm.records["subscription"]

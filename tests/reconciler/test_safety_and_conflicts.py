@@ -149,3 +149,27 @@ def test_a_target_schema_that_no_longer_fits_stops_the_run_before_writing(
         reconciler.reconcile_all()
     assert crm.calls.total() == 0
     assert store.recent_runs(1)[0].status == "failed"
+
+
+def test_a_field_left_to_a_person_does_not_fail_the_read_back_of_a_billing_change(
+    synced_world: World,
+) -> None:
+    """A report-only field edited in the CRM is not written, so the read-back of the record's
+    other changes must not expect billing's value there (it used to file VERIFY_MISMATCH)."""
+    world = synced_world
+    key = "sub_00021"
+    world.crm.edit("subscription", key, Renewal_Owner__c="alice")
+    (sub,) = world.source.get([key]).found.values()
+    world.source.put(
+        sub.replace(
+            metadata={"renewal_owner": "finance-bot"},
+            items=(sub.items[0].replace(quantity=2),),
+        )
+    )
+    report = world.reconciler.reconcile([key])
+    assert report.dead_letters == 0, report.summary()
+    assert report.status == "clean"
+    record = world.crm.records["subscription"][key].fields
+    assert record["Quantity__c"] == 2
+    assert record["Renewal_Owner__c"] == "alice"
+    assert world.store.list_dead_letters() == []

@@ -25,6 +25,26 @@ def free_port() -> int:
         return port
 
 
+class PortInUseError(OSError):
+    """A port the sandbox needs is taken (by another sandbox, or anything else)."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(f"port {port} on {LOOPBACK} is in use")
+        self.port = port
+
+
+def require_free(ports: list[int]) -> None:
+    """Raise :class:`PortInUseError` for the first of ``ports`` something listens on."""
+    for port in ports:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            # As uvicorn binds: a port left in TIME_WAIT by a stopped server is free.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((LOOPBACK, port))
+            except OSError as exc:
+                raise PortInUseError(port) from exc
+
+
 @dataclass
 class RunningServer:
     """A started uvicorn server; stop it with :meth:`stop` or use it as a context manager."""
@@ -63,6 +83,8 @@ def serve_in_thread(
 ) -> RunningServer:
     """Start ``app`` on 127.0.0.1 and return once it accepts connections."""
     chosen = port or free_port()
+    if port:
+        require_free([port])
     config = uvicorn.Config(
         app,
         host=LOOPBACK,

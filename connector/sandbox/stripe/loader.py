@@ -22,7 +22,10 @@ Input (JSON; every list optional, processed in this order)::
     }
 
 Each object takes the same parameters as its create endpoint, as JSON values instead of form
-strings, plus an optional ``id`` and a ``created`` timestamp to backdate it. Backdated
+strings, plus an optional ``id`` and a ``created`` timestamp to backdate it. With
+``"skip_existing": true``, customers and catalogue objects (products, prices, coupons, tax
+rates) whose id already exists are left as they are instead of refused, so a second load can
+share the first one's catalogue. Backdated
 subscriptions are brought up to the sandbox's "now" (trials ended, periods rolled over) and an
 optional ``status`` is then forced. Loading emits no events and no webhooks.
 """
@@ -48,7 +51,7 @@ ORDER: tuple[tuple[str, Creator], ...] = (
     ("tax_rates", catalog.create_tax_rate),
     ("subscriptions", subscriptions.create_subscription),
 )
-KNOWN_SECTIONS = {name for name, _ in ORDER} | {"return_ids"}
+KNOWN_SECTIONS = {name for name, _ in ORDER} | {"return_ids", "skip_existing"}
 
 
 def to_params(value: Any) -> Any:
@@ -106,6 +109,8 @@ def load(state: StripeState, data: Obj) -> Obj:
         raise StripeError(400, f"Unknown sections: {', '.join(sorted(unknown))}")
     counts: dict[str, int] = {}
     ids: dict[str, list[str]] = {}
+    skip_existing = bool(data.get("skip_existing"))
+    collections = state.all_collections()
     with state.lock:
         previous = state.emit_events
         state.emit_events = False
@@ -122,6 +127,8 @@ def load(state: StripeState, data: Obj) -> Obj:
                             raise StripeError(400, "each entry must be an object")
                         if section == "subscriptions":
                             obj = _load_subscription(state, entry, now)
+                        elif skip_existing and entry.get("id") in collections[section]:
+                            continue
                         else:
                             params = dict(entry)
                             object_id = params.pop("id", None)

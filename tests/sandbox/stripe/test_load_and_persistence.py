@@ -177,3 +177,26 @@ def test_lifespan_shutdown_saves(tmp_path: Path) -> None:
     asyncio.run(sandbox({"type": "lifespan"}, receive, send))  # type: ignore[arg-type]
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert path.is_file()
+
+
+def test_second_load_of_the_same_catalogue_is_refused_unless_skipped(
+    client: httpx.Client,
+) -> None:
+    """Loading ids Stripe has is refused with the id; ``skip_existing`` leaves them as they
+    are and loads the rest (a second seed sharing the first one's catalogue)."""
+    first = _dataset(1)
+    assert client.post("/__sandbox/load", json=first).status_code == 200
+    again = client.post("/__sandbox/load", json=first)
+    assert again.status_code == 400
+    assert "already exists" in again.json()["error"]["message"]
+    more = {**_dataset(2), "skip_existing": True}
+    loaded = client.post("/__sandbox/load", json=more)
+    assert loaded.status_code == 200
+    assert loaded.json()["loaded"] == {
+        "customers": 0,
+        "products": 0,
+        "prices": 0,
+        "coupons": 0,
+        "tax_rates": 0,
+        "subscriptions": 2,
+    }
