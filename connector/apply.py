@@ -6,7 +6,7 @@ records that depend on it, and the rest of the batch goes on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from adapters.base import Target
@@ -44,9 +44,12 @@ def _batch_failure(exc: Exception) -> WriteError:
 
 
 def apply_plans(
-    plans: Sequence[SubscriptionPlan], targets: Mapping[str, Target]
+    plans: Sequence[SubscriptionPlan],
+    targets: Mapping[str, Target],
+    on_batch: Callable[[int], None] = lambda count: None,
 ) -> dict[RecordId, RecordOutcome]:
-    """Write every record that needs it; return an outcome per record written or blocked."""
+    """Write every record that needs it; return an outcome per record written or blocked.
+    ``on_batch`` is told how many records have an outcome after each batch (for progress)."""
     outcomes: dict[RecordId, RecordOutcome] = {}
     for system, target in targets.items():
         fatal: WriteError | None = None
@@ -116,6 +119,7 @@ def apply_plans(
                     outcomes[(system, obj.name, request.key)] = RecordOutcome(
                         result.ok, result.remote_id, result.created, result.error
                     )
+                on_batch(len(outcomes))
     return outcomes
 
 

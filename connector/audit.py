@@ -8,10 +8,12 @@ planned, what was written and what the target answered. Dry runs are audited too
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connector.apply import RecordId, RecordOutcome
+from connector.logs import record_level
 from connector.planner import RecordPlan, SubscriptionPlan
 from connector.records import JsonValue
 from connector.redaction import redact
@@ -117,13 +119,14 @@ def build_entry(
         mrr_after=after,
         mrr_delta=delta,
         currency=plan.currency,
-        detail=redact(detail),
+        detail=redact(detail, bounded=True),
         movements=tuple((m.kind.value, m.currency, m.amount) for m in movements),
     )
 
 
 class AuditTrail:
-    """Writes entries to the store and, as JSON lines, to the log stream."""
+    """Writes entries to the store and to the log stream: one line per entry (at INFO in
+    JSON lines, at DEBUG on a terminal) and one summary line per batch of entries."""
 
     def __init__(self, store: StateStore, logger: Any) -> None:
         self._store = store
@@ -133,8 +136,10 @@ class AuditTrail:
         if not entries:
             return
         self._store.append_audit(entries)
+        level = record_level()
         for entry in entries:
-            self._logger.info(
+            self._logger.log(
+                level,
                 "audit",
                 run_id=entry.run_id,
                 correlation_id=entry.correlation_id,
@@ -150,3 +155,16 @@ class AuditTrail:
                 mapping_version=entry.mapping_version,
                 detail=entry.detail,
             )
+        self._logger.info("audit.recorded", **summarise(entries))
+
+
+def summarise(entries: Sequence[AuditEntry]) -> dict[str, Any]:
+    """What a batch of entries says in one line: how many, which changes, which outcomes."""
+    changes = Counter(kind for entry in entries for kind in entry.event_types)
+    outcomes = Counter(entry.outcome for entry in entries)
+    return {
+        "entries": len(entries),
+        "changes": dict(sorted(changes.items())),
+        "outcomes": dict(sorted(outcomes.items())),
+        "dry_run": any(entry.dry_run for entry in entries),
+    }

@@ -95,5 +95,5 @@ def _entry(letter: DeadLetter, note: str, resolution_id: str, at: dt.datetime) -
         mrr_after=None,
         mrr_delta=None,
         currency=None,
-        detail=redact(detail),
+        detail=redact(detail, bounded=True),
     )

@@ -1,6 +1,10 @@
 """Structured logging: JSON lines for machines, readable lines on a terminal.
 
 Every log line passes through :func:`connector.redaction.redaction_processor`.
+
+The two formats differ in how much they say per record. JSON lines go to a log shipper: one
+line per audited subscription is what it indexes. A person at a terminal reads a summary per
+run step; the per-record lines are there at DEBUG (``log_level = "DEBUG"``).
 """
 
 from __future__ import annotations
@@ -14,6 +18,17 @@ import structlog
 from connector.redaction import redaction_processor
 
 LogFormat = Literal["json", "console"]
+
+
+class _Detail:
+    """The level of per-record lines (one per audited subscription) for the current format."""
+
+    level = logging.INFO
+
+
+def record_level() -> int:
+    """INFO for JSON lines, DEBUG on a terminal, where each step is summarised at INFO."""
+    return _Detail.level
 
 
 class _CurrentStderr:
@@ -60,6 +75,7 @@ def configure_logging(
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
+    _Detail.level = logging.INFO if fmt == "json" else logging.DEBUG
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -38,13 +38,13 @@ from connector.redaction import redact_text
 from connector.report import RunReport
 from connector.revenue.opening import open_ledger
 from connector.run_book import CallCounts, call_counts, finish_run, start_run, status_of
+from connector.run_progress import READING, WRITING, NoProgress, RunProgress
 from connector.safety import SafetySettings, check
 from connector.saving import save
 from connector.store import StateStore, utcnow
 from connector.waves import waves
 
 DEFAULT_CHUNK = 5000
-Progress = Callable[[int, int | None], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +75,7 @@ class Reconciler:
         safety: SafetySettings | None = None,
         chunk_size: int = DEFAULT_CHUNK,
         logger: Any = None,
-        progress: Progress | None = None,
+        progress: RunProgress | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
         verify_writes: bool = True,
     ) -> None:
@@ -86,13 +86,13 @@ class Reconciler:
         self.safety = safety or SafetySettings()
         self.chunk_size = chunk_size
         self.log = logger or get_logger("connector.reconciler")
-        self.progress = progress
+        self.progress: RunProgress = progress or NoProgress()
         self.clock = clock
         self._ledger_ready = False  # opening balances of a pre-ledger store are recorded
         self.verify_writes = verify_writes
         self.audit = AuditTrail(store, self.log)
         self._contracts = ContractCheck(self.targets)
-        self._total: int | None = None
+        self._answered = 0
         self.reader = ChunkReader(source, self.targets, store, chunk_size)
 
     @property
@@ -134,7 +134,6 @@ class Reconciler:
     ) -> RunReport:
         report = RunReport(new_run_id(), options.kind, options.dry_run, full_scan=full)
         correlation = options.correlation_id or report.run_id
-        self._total = total
         start_run(self.store, report, self.mapping_version, self.clock())
         calls_before = call_counts(self.source, self.targets)
         log = self.log.bind(run_id=report.run_id, correlation_id=correlation)
@@ -192,38 +191,50 @@ class Reconciler:
         stopped = report.verdict.tripped and not options.allow_mass_changes
         if stopped:
             log.warning("run.safety_valve", reasons=list(report.verdict.reasons))
+        if not stopped and not options.dry_run:
+            self.progress.step(WRITING, sum(plan.write_count for plan in plans))
+        self._answered = 0  # records with an outcome in the waves before (for progress)
         for wave in waves(plans):
             self._apply_record(report, wave, options, correlation, stopped)
 
     def _finish(self, report: RunReport, calls_before: CallCounts) -> None:
         finish_run(self.store, report, calls_before, call_counts(self.source, self.targets))
 
-    def _tick(self, done: int) -> None:
-        if self.progress is not None:
-            self.progress(done, self._total)
-
     # -- planning ----------------------------------------------------------------------
 
-    def _plan_keys(self, keys: Sequence[str], report: RunReport) -> list[SubscriptionPlan]:
+    def _plan_keys(
+        self, keys: Sequence[str], report: RunReport, done_before: int | None = None
+    ) -> list[SubscriptionPlan]:
         plans: list[SubscriptionPlan] = []
+        if done_before is None:
+            self.progress.step(READING, len(keys))
         with self.reader.lanes.opened():
             for start in range(0, len(keys), self.chunk_size):
                 chunk = self.reader.take(keys[start : start + self.chunk_size], report)
                 read = self.reader.read_keys(chunk)
                 plans.extend(self._plan_prepared(self.reader.prepare(read), report))
-                self._tick(start + len(chunk))
+                self.progress.advance((done_before or 0) + start + len(chunk))
         return plans
 
     def _plan_everything(self, report: RunReport) -> list[SubscriptionPlan]:
+        # Billing has no cheap count: what the store knows is the estimate (none on a first
+        # load), and the count read so far moves with every page, not with every chunk.
+        self.progress.step(READING, self.store.count_known() or None)
         with self.reader.scanning() as pages, self.reader.lanes.opened():
-            return self._plan_scanned(pages, report)
+            return self._plan_scanned(self._counted(pages), report)
+
+    def _counted(self, pages: Iterable[SourcePage]) -> Iterator[SourcePage]:
+        read = 0
+        for page in pages:
+            read += len(page.subscriptions) + len(page.errors)
+            self.progress.advance(read)
+            yield page
 
     def _plan_scanned(
         self, pages: Iterable[SourcePage], report: RunReport
     ) -> list[SubscriptionPlan]:
         plans: list[SubscriptionPlan] = []
         seen: set[str] = set()
-        planned = 0
         # While one chunk is planned, the targets already read the next one.
         pending: PreparedChunk | None = None
         for read in self._chunks(pages):
@@ -231,16 +242,14 @@ class Reconciler:
             ready = self.reader.prepare(self.reader.claimed(read, report))
             if pending is not None:
                 plans.extend(self._plan_prepared(pending, report))
-                planned += pending.size
-                self._tick(planned)
             pending = ready
         if pending is not None:
             plans.extend(self._plan_prepared(pending, report))
         vanished = [key for key in self.store.known_keys() if key not in seen]
         if vanished:
             # Confirm each one by key: a scan that silently skipped records must not cancel.
-            plans.extend(self._plan_keys(vanished, report))
-        self._tick(len(seen) + len(vanished))
+            plans.extend(self._plan_keys(vanished, report, done_before=len(seen)))
+        self.progress.advance(len(seen) + len(vanished))
         return plans
 
     def _chunks(self, pages: Iterable[SourcePage]) -> Iterator[SourceRead]:
@@ -275,7 +284,11 @@ class Reconciler:
                     at=self.clock(),
                 )
             )
-            outcomes = apply_plans(plans, self.targets)
+            before = self._answered
+            outcomes = apply_plans(
+                plans, self.targets, lambda answered: self.progress.advance(before + answered)
+            )
+            self._answered += len(outcomes)
         checks = read_back(plans, outcomes, self.targets, self.log) if self.verify_writes else None
         facts = RunFacts(
             run_id=report.run_id,

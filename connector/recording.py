@@ -19,7 +19,7 @@ from connector.outcome import KeyFailure, KeyOutcome, RecordVerdict, judge_key
 from connector.planner import RecordAction, RecordPlan, SubscriptionPlan
 from connector.read_back import Verification
 from connector.records import SnapshotRow
-from connector.redaction import redact_text
+from connector.redaction import excerpt, redact_text
 from connector.report import RunReport
 from connector.schema import Subscription
 from connector.store import AuditEntry, DeadLetter
@@ -170,7 +170,7 @@ def _letters(
         DeadLetter(
             key=plan.key,
             system=system,
-            reason=redact_text("; ".join(failure.reasons)),
+            reason=excerpt(redact_text("; ".join(dict.fromkeys(failure.reasons)))),
             error_code=failure.code,
             retryable=failure.retryable,
             run_id=run_id,

@@ -4,6 +4,10 @@ Three nets: values under sensitive keys are replaced whatever they hold; strings
 known credentials (Stripe keys, webhook secrets, bearer tokens, Salesforce session ids) are
 masked wherever they appear; and every secret the configuration loaded is registered here so
 that its exact value is masked too, even inside a client library's exception text.
+
+What the store keeps for long (audit entries, dead letters) is also bounded: an over-long
+value (a 10,000-character customer name, a target's message quoting it) is kept as an excerpt
+that says how long it was, never whole. The store is not a copy of billing's personal data.
 """
 
 from __future__ import annotations
@@ -47,6 +51,12 @@ _PATTERNS = (
     re.compile(r"(?i)(password|passwd|token|secret)=([^&\s]+)"),
 )
 _MIN_SECRET_LENGTH = 4
+
+#: Longer texts are kept as an excerpt in the audit trail and the dead letters.
+MAX_KEPT_CHARS = 1000
+#: How much of an over-long text its excerpt keeps.
+EXCERPT_CHARS = 200
+_EXCERPT_MARK = re.compile(r"\.\.\. \(([0-9,]+) characters\)$")
 
 
 def _scoped(pattern: re.Pattern[str]) -> str:
@@ -97,18 +107,33 @@ def redact_text(text: str) -> str:
     return text
 
 
-def redact(value: Any) -> Any:
-    """A copy of ``value`` with sensitive keys and secret-looking strings masked."""
+def excerpt(text: str) -> str:
+    """``text`` if it is at most :data:`MAX_KEPT_CHARS` long; else its first
+    :data:`EXCERPT_CHARS` characters and how long it was: ``ÄÄÄ... (10,000 characters)``."""
+    if len(text) <= MAX_KEPT_CHARS:
+        return text
+    return f"{text[:EXCERPT_CHARS]}... ({len(text):,} characters)"
+
+
+def is_excerpt(value: object) -> bool:
+    """Whether ``value`` is what :func:`excerpt` kept of a longer text (not the value itself:
+    putting it back somewhere would write the excerpt)."""
+    return isinstance(value, str) and _EXCERPT_MARK.search(value) is not None
+
+
+def redact(value: Any, *, bounded: bool = False) -> Any:
+    """A copy of ``value`` with sensitive keys and secret-looking strings masked, and with
+    ``bounded`` every over-long text cut to an :func:`excerpt` (for what the store keeps)."""
     kind = type(value)
     if kind is str:
-        return redact_text(value)
+        return excerpt(redact_text(value)) if bounded else redact_text(value)
     if kind is dict or isinstance(value, Mapping):
         return {
-            k: (REDACTED if _sensitive(k) and v is not None else redact(v))
+            k: (REDACTED if _sensitive(k) and v is not None else redact(v, bounded=bounded))
             for k, v in value.items()
         }
     if kind is list or kind is tuple or isinstance(value, list | tuple):
-        return type(value)(redact(v) for v in value)
+        return type(value)(redact(v, bounded=bounded) for v in value)
     return value
 
 

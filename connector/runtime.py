@@ -26,7 +26,8 @@ from connector.errors import ConfigError
 from connector.gc_tuning import tune_collector
 from connector.mapping import CompiledMapping, load_mappings
 from connector.planner import PlanPolicy
-from connector.reconciler import Progress, Reconciler
+from connector.reconciler import Reconciler
+from connector.run_progress import RunProgress
 from connector.store import StateStore, open_store
 
 
@@ -106,7 +107,7 @@ def _target(
 
 
 @contextmanager
-def open_runtime(settings: Settings, progress: Progress | None = None) -> Iterator[Runtime]:
+def open_runtime(settings: Settings, progress: RunProgress | None = None) -> Iterator[Runtime]:
     tune_collector()
     mappings = load_target_mappings(settings)
     closers: list[Any] = []

@@ -7,6 +7,7 @@ share the run stops before writing anything, says why, and needs ``--allow-mass-
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -60,8 +61,28 @@ def check(
         ("overwrite", overwrites, settings.max_overwrite_share),
     ):
         if count >= settings.min_affected and count / base > limit:
-            reasons.append(
-                f"would {label} {count} of {population} subscriptions "
-                f"({count / base:.0%} > {limit:.0%} allowed)"
-            )
+            reasons.append(_reason(label, count, population, limit))
     return SafetyVerdict(population, cancels, pauses, overwrites, tuple(reasons))
+
+
+def _percent(share: float, places: int) -> str:
+    return f"{share * 100:.{places}f} %"
+
+
+def shares_apart(share: float, limit: float) -> tuple[str, str]:
+    """Both shares as percentages, with as many decimals as it takes to tell them apart
+    (25 of 100,000 against a 0.01 % limit is not "0 % > 0 %")."""
+    for places in range(7):
+        shown, allowed = _percent(share, places), _percent(limit, places)
+        if shown != allowed:
+            return shown, allowed
+    return _percent(share, 7), _percent(limit, 7)
+
+
+def _reason(label: str, count: int, population: int, limit: float) -> str:
+    shown, allowed = shares_apart(count / max(population, 1), limit)
+    at_most = math.floor(limit * max(population, 1) + 1e-9)
+    return (
+        f"would {label} {count:,} of {population:,} subscriptions ({shown}); "
+        f"at most {allowed} allowed ({at_most:,} subscriptions)"
+    )

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
+from connector.cli import help_format
 from connector.cli.apply_cmd import apply
 from connector.cli.audit_cmd import audit
-from connector.cli.common import out
+from connector.cli.common import CliState, err, out
 from connector.cli.daemon_cmd import run, serve
 from connector.cli.dlq_cmd import dlq_app
+from connector.cli.errors import print_error
 from connector.cli.mappings_cmd import mappings_app
 from connector.cli.mrr_cmd import mrr
 from connector.cli.reconcile_cmd import reconcile
@@ -21,11 +27,68 @@ from connector.cli.status_cmd import status
 from connector.cli.verify_cmd import verify
 from connector.logs import configure_logging
 
+help_format.install()
+
+DISTRIBUTION = "subsync-connector"
+
+
+class _OneLineErrors(TyperGroup):
+    """Any error a command lets through ends as one line and an exit code, not a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException):
+            raise
+        except Exception as exc:  # the last net: explained, never a stack of frames
+            raise typer.Exit(print_error(err, exc, debug=CliState.debug)) from exc
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     help="Keep billing (Stripe), CRM (Salesforce) and ERP (Odoo) subscriptions in agreement.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+def connector_version() -> str:
+    try:
+        return package_version(DISTRIBUTION)
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        out.print(f"connector {connector_version()}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _top_level(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="Show the full traceback of an error (before its one-line explanation).",
+            envvar="CONNECTOR_DEBUG",
+        ),
+    ] = False,
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the connector's version and exit.",
+            callback=_show_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Keep billing (Stripe), CRM (Salesforce) and ERP (Odoo) subscriptions in agreement."""
+    CliState.debug = debug
+
+
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(dlq_app, name="dlq")
@@ -43,7 +106,9 @@ app.command()(run)
 @app.command()
 def demo(
     workdir: Annotated[Path, typer.Option(help="Where to write the demo's files.")] = Path(".demo"),
-    subscriptions: Annotated[int, typer.Option(min=10, max=200_000)] = 2000,
+    subscriptions: Annotated[
+        int, typer.Option(min=10, max=200_000, help="How many subscriptions billing gets.")
+    ] = 2000,
     drift: Annotated[
         float, typer.Option(min=0.0, max=0.5, help="Share of drifted records.")
     ] = 0.03,

@@ -11,6 +11,7 @@ from connector.cli.common import (
     ConfigOption,
     JsonOption,
     err,
+    existing_store,
     moment,
     out,
     settings_for,
@@ -20,12 +21,14 @@ from connector.cli.render import (
     audit_json,
     print_audit,
 )
-from connector.store import AuditQuery, open_store
+from connector.store import AuditQuery
 
 
 def audit(
     config: ConfigOption = None,
-    subscription: Annotated[str | None, typer.Option("--subscription", "-s")] = None,
+    subscription: Annotated[
+        str | None, typer.Option("--subscription", "-s", help="Only this subscription id.")
+    ] = None,
     event_type: Annotated[
         str | None, typer.Option("--type", "-t", help="e.g. cancelled, upgraded, paused")
     ] = None,
@@ -42,8 +45,12 @@ def audit(
     outcome: Annotated[
         str | None, typer.Option("--outcome", help="applied, failed, partial, planned...")
     ] = None,
-    include_dry_runs: Annotated[bool, typer.Option("--include-dry-runs")] = False,
-    limit: Annotated[int, typer.Option("--limit", min=1, max=100_000)] = 100,
+    include_dry_runs: Annotated[
+        bool, typer.Option("--include-dry-runs", help="Also show what dry runs planned.")
+    ] = False,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=100_000, help="At most this many, newest first.")
+    ] = 100,
     as_json: JsonOption = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV, one row per entry.")] = False,
 ) -> None:
@@ -60,11 +67,8 @@ def audit(
         outcome=outcome,
         system=system,
     )
-    store = open_store(settings.store_url)
-    try:
+    with existing_store(settings) as store:
         entries = store.query_audit(query)
-    finally:
-        store.close()
     truncated = len(entries) > limit
     entries = entries[:limit]
     if as_csv:

@@ -1,4 +1,9 @@
-"""What every command shares: options, consoles, settings and how errors become exit codes."""
+"""What every command shares: options, consoles, settings and how errors become exit codes.
+
+Every text that did not come from this package's own literals (an error, a path, a record's
+value) goes through :func:`rich.markup.escape` before it is printed: the terminal renderer
+would otherwise read ``[targets.<name>]`` as a style and eat it, or crash on ``[/x]``.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,15 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from connector.cli.errors import explain
 from connector.config import Settings, load_settings
 from connector.errors import ConfigError, ConnectorError
 from connector.logs import configure_logging
 from connector.mapping import MappingError
 from connector.report import ExitCode
+from connector.store import StateStore, open_store
 
 ConfigOption = Annotated[
     Path | None,
@@ -23,24 +31,35 @@ ConfigOption = Annotated[
         "--config", "-c", help="Configuration file (TOML or YAML).", envvar="CONNECTOR_CONFIG"
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output (JSON).")]
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+
+
+class CliState:
+    """Set by the top-level options before any command runs."""
+
+    debug = False
+
+
+def say_error(label: str, message: object) -> None:
+    """One error line on stderr: a red label, then the message exactly as it reads."""
+    err.print(f"[red]{escape(label)}:[/red] {escape(str(message))}", highlight=False)
 
 
 def settings_for(config: Path | None) -> Settings:
     try:
         settings = load_settings(config)
     except ConfigError as exc:
-        err.print(f"[red]configuration error:[/red] {exc}")
+        say_error("configuration error", exc)
         raise typer.Exit(ExitCode.USAGE) from exc
     configure_logging(settings.log_format, settings.log_level)
     return settings
 
 
 def fail_usage(exc: Exception) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}")
+    say_error("error", exc)
     return typer.Exit(ExitCode.USAGE)
 
 
@@ -52,8 +71,46 @@ def exits_for(what: str) -> Iterator[None]:
     except (MappingError, ConfigError) as exc:
         raise fail_usage(exc) from exc
     except ConnectorError as exc:
-        err.print(f"[red]{what}:[/red] {exc}")
+        if CliState.debug:
+            raise  # the top level prints the traceback, then the same line
+        explained = explain(exc)
+        say_error(what, explained.sentence() if explained.label != "error" else explained.detail())
         raise typer.Exit(ExitCode.FAILED) from exc
+
+
+def _sqlite_file(url: str) -> Path | None:
+    if url.startswith(("postgresql://", "postgres://")):
+        return None
+    path = url.removeprefix("sqlite:///")
+    return None if path == ":memory:" else Path(path)
+
+
+@contextmanager
+def existing_store(settings: Settings) -> Iterator[StateStore]:
+    """The state store for a command that only reads it: never created as a side effect.
+
+    A missing SQLite file means nothing ran yet with this configuration, or the wrong
+    configuration was found: say which file was looked for and how to make one (exit 2).
+    """
+    path = _sqlite_file(settings.store_url)
+    if path is not None and not path.exists():
+        where = (
+            f"configuration {settings.config_path}"
+            if settings.config_path
+            else "no configuration file found (pass --config, set CONNECTOR_CONFIG, "
+            "or add connector.toml here)"
+        )
+        say_error(
+            "no state store yet",
+            f"{path} does not exist ({where}); a first `connector reconcile` or "
+            "`connector run` creates it",
+        )
+        raise typer.Exit(ExitCode.USAGE)
+    store = open_store(settings.store_url)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def moment(text: str | None, option: str) -> dt.datetime | None:

@@ -12,9 +12,10 @@ from connector.burst import drain
 from connector.cli.common import (
     ConfigOption,
     JsonOption,
-    err,
+    existing_store,
     fail_usage,
     out,
+    say_error,
     settings_for,
 )
 from connector.cli.render import (
@@ -22,14 +23,13 @@ from connector.cli.render import (
     print_dead_letters,
     print_hand_resolution,
     print_report,
-    report_json,
+    write_report_json,
 )
 from connector.daemon import queue_policy
 from connector.dead_letters import UnknownDeadLetterError, resolve_by_hand
 from connector.reconciler import RunOptions
 from connector.report import ExitCode
 from connector.runtime import open_runtime
-from connector.store import open_store
 
 dlq_app = typer.Typer(
     help="Dead letters: records a system refused. A letter closes itself once a run finds its "
@@ -42,33 +42,27 @@ dlq_app = typer.Typer(
 def dlq_list(
     config: ConfigOption = None,
     show_all: Annotated[bool, typer.Option("--all", help="Include resolved letters.")] = False,
-    limit: Annotated[int, typer.Option("--limit", min=1)] = 100,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many letters.")] = 100,
     as_json: JsonOption = False,
 ) -> None:
     """List dead letters (open ones unless --all)."""
     settings = settings_for(config)
-    store = open_store(settings.store_url)
-    try:
+    with existing_store(settings) as store:
         letters = store.list_dead_letters(None if show_all else "open", limit)
-    finally:
-        store.close()
     if as_json:
         sys.stdout.write(dumps([asdict(letter) for letter in letters]) + "\n")
     else:
-        print_dead_letters(out, letters)
+        print_dead_letters(out, letters, closed=show_all)
 
 
 @dlq_app.command("show")
 def dlq_show(letter_id: int, config: ConfigOption = None) -> None:
     """Show one dead letter in full."""
     settings = settings_for(config)
-    store = open_store(settings.store_url)
-    try:
+    with existing_store(settings) as store:
         letter = store.get_dead_letter(letter_id)
-    finally:
-        store.close()
     if letter is None:
-        err.print(f"no dead letter {letter_id}")
+        say_error("error", f"no dead letter {letter_id} (see `connector dlq list --all`)")
         raise typer.Exit(ExitCode.USAGE)
     sys.stdout.write(dumps(asdict(letter)) + "\n")
 
@@ -104,7 +98,7 @@ def dlq_replay(
         report = runtime.reconciler.reconcile(keys, RunOptions(kind="replay"))
         drain(runtime.store, runtime.reconciler, queue_policy(settings), settings.daemon.batch_size)
     if as_json:
-        sys.stdout.write(report_json(report) + "\n")
+        write_report_json(sys.stdout, report)
     else:
         print_report(out, report)
     raise typer.Exit(report.exit_code)
@@ -133,13 +127,11 @@ def dlq_resolve(
     settings = settings_for(config)
     if not note.strip():
         raise fail_usage(ValueError("--note must say why the letters are closed"))
-    store = open_store(settings.store_url)
-    try:
-        done = resolve_by_hand(store, letter_ids, note.strip())
-    except UnknownDeadLetterError as exc:
-        raise fail_usage(exc) from exc
-    finally:
-        store.close()
+    with existing_store(settings) as store:
+        try:
+            done = resolve_by_hand(store, letter_ids, note.strip())
+        except UnknownDeadLetterError as exc:
+            raise fail_usage(exc) from exc
     if as_json:
         body = {
             "resolution_id": done.resolution_id,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from connector.cli.common import (
     ConfigOption,
@@ -53,7 +54,7 @@ def mappings_check(
         else:
             err.print(f"[red]{len(exc.issues)} problem(s) in the mappings:[/red]")
             for issue in exc.issues:
-                err.print(f"  {issue}")
+                err.print(f"  {escape(str(issue))}", highlight=False)
         raise typer.Exit(ExitCode.USAGE) from exc
     except ConfigError as exc:
         raise fail_usage(exc) from exc
@@ -73,7 +74,8 @@ def mappings_check(
             f"{obj} -> {d['target']} ({d['fields']} fields)" for obj, d in info["objects"].items()
         )
         out.print(
-            f"[green]ok[/green] {name}: {info['file']} (version {info['version']}): {objects}"
+            "[green]ok[/green] "
+            + escape(f"{name}: {info['file']} (version {info['version']}): {objects}")
         )
 
 
@@ -85,7 +87,7 @@ def _check_live(settings: Settings, as_json: bool) -> None:
         if as_json:
             sys.stdout.write(dumps({"ok": False, "live": exc.problems}) + "\n")
         else:
-            err.print(f"[red]{exc}[/red]")
+            err.print(f"[red]{escape(str(exc))}[/red]", highlight=False)
         raise typer.Exit(ExitCode.USAGE) from exc
     except (MappingError, ConfigError) as exc:
         raise fail_usage(exc) from exc

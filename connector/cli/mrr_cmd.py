@@ -11,6 +11,7 @@ import typer
 from connector.cli.common import (
     ConfigOption,
     JsonOption,
+    existing_store,
     fail_usage,
     out,
     settings_for,
@@ -19,7 +20,7 @@ from connector.cli.common import (
 from connector.cli.mrr_render import bridge_csv, bridge_json, print_bridge
 from connector.revenue.bridge import bridge, month_periods
 from connector.revenue.synced import synced_mrr
-from connector.store import open_store, utcnow
+from connector.store import utcnow
 
 
 def mrr(
@@ -57,12 +58,9 @@ def mrr(
     if by not in ("month", "period"):
         raise fail_usage(ValueError(f"--by {by!r}: use 'month' or 'period'"))
     periods = month_periods(start, end) if by == "month" else [(start, end)]
-    store = open_store(settings.store_url)
-    try:
+    with existing_store(settings) as store:
         rows = bridge(store.ledger(until=end), periods, currency.upper() if currency else None)
         synced = synced_mrr(store)
-    finally:
-        store.close()
     if currency:
         synced = {code: amount for code, amount in synced.items() if code == currency.upper()}
     if as_csv:

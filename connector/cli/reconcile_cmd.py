@@ -6,7 +6,6 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from connector.burst import drain
 from connector.cli.common import (
@@ -29,7 +28,7 @@ from connector.cli.plan_out import (
 from connector.cli.progress import progress_reporter
 from connector.cli.render import (
     print_report,
-    report_json,
+    write_report_json,
 )
 from connector.daemon import queue_policy
 from connector.logs import get_logger
@@ -57,6 +56,12 @@ def reconcile(
         typer.Option("--allow-mass-changes", help="Apply even if the safety valve trips."),
     ] = False,
     as_json: JsonOption = False,
+    include_noop: Annotated[
+        bool,
+        typer.Option(
+            "--include-noop", help="With --json: also list subscriptions with nothing to do."
+        ),
+    ] = False,
     plan_out: PlanOutOption = None,
     detailed_exitcode: DetailedExitOption = False,
 ) -> None:
@@ -90,13 +95,13 @@ def reconcile(
                 settings.daemon.batch_size,
             )
     if as_json:
-        sys.stdout.write(report_json(report) + "\n")
+        write_report_json(sys.stdout, report, include_noop=include_noop)
     else:
         print_report(out, report)
         if worked or report.deferred:
             out.print(
-                f"queue: {report.deferred} keys left to the queue by this run (another worker "
-                f"held them or wrote them meanwhile); {worked} queued keys worked before exiting"
+                f"queue: {report.deferred:,} keys left to the queue by this run (another worker "
+                f"held them or wrote them meanwhile); {worked:,} queued keys worked before exiting"
             )
     if plan_out is not None:
         save_plan(plan_out, report, runtime, err if as_json else out)
@@ -105,7 +110,7 @@ def reconcile(
 
 def _unknown_keys_message(keys: list[str]) -> str:
     """A mistyped id is the operator's to fix, not a record to dead-letter: say which, and how."""
-    named = ", ".join(escape(key) for key in keys)
+    named = ", ".join(keys)  # printed through say_error, which escapes it
     noun = "subscription" if len(keys) == 1 else "subscriptions"
     return (
         f"billing has no {noun} {named} and none was ever synced: "

@@ -2,93 +2,120 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
 
 from connector.cli.common import (
     ConfigOption,
     JsonOption,
+    existing_store,
     out,
     settings_for,
 )
-from connector.cli.render import (
-    dumps,
-    print_runs,
-)
+from connector.cli.humanize import ago, count, cursor_reading, when
+from connector.cli.render import dumps, print_runs, run_duration
 from connector.cli.status_daemons import daemons_json, live_daemons, print_daemons
 from connector.redaction import redact_text
-from connector.store import open_store, utcnow
+from connector.store import StateStore, utcnow
+from connector.store.queue_rows import QueueStats
+from connector.store.records import SystemDown
+
+
+def _facts(store: StateStore, store_url: str, now: dt.datetime) -> dict[str, Any]:
+    queue = store.queue_stats(now)
+    runs = store.recent_runs(10)
+    return {
+        # the URL may carry the database password: masked like in every log line
+        "store": redact_text(store_url),
+        "schema_version": store.schema_version(),
+        "subscriptions_synced": store.count_known(),
+        "open_dead_letters": store.count_dead_letters("open"),
+        "queue": queue,
+        "cursors": store.cursors(),
+        "systems_down": store.systems_down(),
+        "runs": runs,
+        "daemons": live_daemons(store),
+    }
+
+
+def _as_json(info: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    queue: QueueStats = info["queue"]
+    return {
+        **info,
+        "queue": {
+            "queued": queue.queued,
+            "leased": queue.leased,
+            "delayed": queue.delayed,
+            "oldest_enqueued_at": queue.oldest_enqueued_at,
+        },
+        "daemons": daemons_json(info["daemons"]),
+        "cursors": info["cursors"],
+        "cursor_readings": {
+            name: cursor_reading(name, value, now) for name, value in info["cursors"].items()
+        },
+        "systems_down": [
+            {"system": d.system, "reason": d.reason, "since": d.since, "resume_at": d.resume_at}
+            for d in info["systems_down"]
+        ],
+        "runs": [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "started_at": r.started_at,
+                "status": r.status,
+                "finished_at": r.finished_at,
+                "duration_seconds": run_duration(r, now),
+                "dry_run": r.dry_run,
+            }
+            for r in info["runs"]
+        ],
+    }
 
 
 def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Show the state store: schema, known subscriptions, dead letters, cursors, last runs."""
     settings = settings_for(config)
-    store = open_store(settings.store_url)
-    try:
-        queue = store.queue_stats(utcnow())
-        runs = store.recent_runs(10)
-        store_cursors = store.cursors()
-        down = store.systems_down()
-        daemons = live_daemons(store)
-        info = {
-            # the URL may carry the database password: masked like in every log line
-            "store": redact_text(settings.store_url),
-            "schema_version": store.schema_version(),
-            "subscriptions_synced": store.count_known(),
-            "open_dead_letters": store.count_dead_letters("open"),
-            "queue": {
-                "queued": queue.queued,
-                "leased": queue.leased,
-                "delayed": queue.delayed,
-                "oldest_enqueued_at": queue.oldest_enqueued_at,
-            },
-            "cursors": store_cursors,
-            "systems_down": [
-                {
-                    "system": d.system,
-                    "reason": d.reason,
-                    "since": d.since,
-                    "resume_at": d.resume_at,
-                }
-                for d in down
-            ],
-            "daemons": daemons_json(daemons),
-            "runs": [
-                {
-                    "id": r.id,
-                    "kind": r.kind,
-                    "started_at": r.started_at,
-                    "status": r.status,
-                    "finished_at": r.finished_at,
-                    "dry_run": r.dry_run,
-                }
-                for r in runs
-            ],
-        }
-    finally:
-        store.close()
+    now = utcnow()
+    with existing_store(settings) as store:
+        info = _facts(store, settings.store_url, now)
     if as_json:
-        sys.stdout.write(dumps(info) + "\n")
+        sys.stdout.write(dumps(_as_json(info, now)) + "\n")
         return
-    out.print(
-        f"store {info['store']} (schema v{info['schema_version']}): "
-        f"{info['subscriptions_synced']} subscriptions synced, "
-        f"{info['open_dead_letters']} open dead letters"
+    print_status(out, info, now)
+
+
+def _print_down(console: Console, down: SystemDown) -> None:
+    console.print(
+        f"[bold red]{escape(down.system)} is down[/bold red] since {when(down.since)}: "
+        f"{escape(down.reason)}; paused, its keys wait in the queue"
+        + (f" (next try {when(down.resume_at)})" if down.resume_at else "")
     )
-    out.print(
-        f"queue: {queue.queued} queued ({queue.delayed} backing off), {queue.leased} in work"
+
+
+def print_status(console: Console, info: dict[str, Any], now: dt.datetime) -> None:
+    console.print(
+        f"store {escape(info['store'])} (schema v{info['schema_version']}): "
+        f"{count(info['subscriptions_synced'])} subscriptions synced, "
+        f"{count(info['open_dead_letters'])} open dead letters"
+    )
+    queue: QueueStats = info["queue"]
+    console.print(
+        f"queue: {count(queue.queued)} queued ({count(queue.delayed)} backing off), "
+        f"{count(queue.leased)} in work"
         + (
-            f", oldest since {queue.oldest_enqueued_at:%Y-%m-%d %H:%M:%S}"
+            f", oldest since {when(queue.oldest_enqueued_at)} "
+            f"({ago(queue.oldest_enqueued_at, now)})"
             if queue.oldest_enqueued_at
             else ""
         )
     )
-    for d in down:
-        out.print(
-            f"[bold red]{d.system} is down[/bold red] since {d.since:%Y-%m-%d %H:%M:%S}: "
-            f"{d.reason}; paused, its keys wait in the queue"
-            + (f" (next try {d.resume_at:%H:%M:%S})" if d.resume_at else "")
-        )
-    print_daemons(out, daemons)
-    for name, value in store_cursors.items():
-        out.print(f"cursor {name}: {value}")
-    print_runs(out, runs)
+    print_daemons(console, info["daemons"])
+    for down in info["systems_down"]:
+        _print_down(console, down)
+    for name, value in info["cursors"].items():
+        console.print(f"cursor {escape(cursor_reading(name, value, now))}")
+    print_runs(console, info["runs"], now)
