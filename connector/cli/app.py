@@ -10,6 +10,7 @@ import typer
 from connector.cli.apply_cmd import apply
 from connector.cli.audit_cmd import audit
 from connector.cli.common import out
+from connector.cli.console_cmd import console
 from connector.cli.daemon_cmd import run, serve
 from connector.cli.dlq_cmd import dlq_app
 from connector.cli.mappings_cmd import mappings_app
@@ -38,6 +39,7 @@ app.command()(status)
 app.command()(verify)
 app.command()(serve)
 app.command()(run)
+app.command()(console)
 
 
 @app.command()
