@@ -67,6 +67,7 @@ class Console:
         self, request: Request, name: str, status_code: int = 200, **context: Any
     ) -> Response:
         identity = getattr(request.state, "identity", None)
+        context.setdefault("nav", "")
         context.update(
             base=base_path(request),
             csrf_token=self.guard.csrf_token(identity) if identity else "",
