@@ -48,6 +48,9 @@ from connector.webhooks.intake import WebhookIntake
 from connector.worker import Doorbell, Worker
 
 
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
 def queue_policy(settings: Settings) -> QueuePolicy:
     daemon = settings.daemon
     return QueuePolicy(
@@ -194,6 +197,9 @@ class Daemon:
             )
         if self.settings.console.enabled:
             routes.append(console_mount(store, self.settings.console, self._woken))
+            if self.settings.webhook.host not in LOOPBACK:
+                # Token-protected still, but it is worth knowing who can reach the login form.
+                self.log.warning("daemon.console_beyond_loopback", host=self.settings.webhook.host)
         return routes
 
     def _woken(self) -> int:

@@ -12,7 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from connector.dead_letters import HandResolution, resolve_by_hand
+from connector.logs import get_logger
 from connector.queue import WorkQueue
+from connector.redaction import redact_text
 from connector.store import StateStore
 
 REPLAY_REASON = "replay"
@@ -25,6 +27,9 @@ AfterQueue = Callable[[], int]
 class Replayed:
     queued: int
     worked: int
+    # Working the queue here failed (a target down, say): the keys stay queued for the
+    # daemon or the next run, and the page says so.
+    work_failed: bool = False
 
 
 class Actions:
@@ -39,8 +44,15 @@ class Actions:
             return None
         keys = list(dict.fromkeys(letter.key for letter in letters if letter is not None))
         WorkQueue(self.store).add(keys, REPLAY_REASON)
-        worked = self.after_queue() if self.after_queue is not None else 0
-        return Replayed(len(keys), worked)
+        if self.after_queue is None:
+            return Replayed(len(keys), 0)
+        try:
+            return Replayed(len(keys), self.after_queue())
+        except Exception as exc:  # the keys are queued: the replay itself did not fail
+            get_logger("connector.console").error(
+                "console.replay_work_failed", error=redact_text(f"{type(exc).__name__}: {exc}")
+            )
+            return Replayed(len(keys), 0, work_failed=True)
 
     def resolve(self, letter_ids: Sequence[int], note: str) -> HandResolution:
         """Close the letters with the operator's note (audited); raises for an unknown id."""

@@ -20,7 +20,7 @@ from connector.daemon import Daemon
 from connector.errors import ConfigError
 from connector.report import ExitCode
 from connector.schema import SubscriptionStatus
-from connector.store import DeadLetter, StateStore, open_store, utcnow
+from connector.store import DaemonRecord, DeadLetter, StateStore, open_store, utcnow
 from tests.cli.test_cli import _export, run, workdir  # noqa: F401 - the fixture
 from tests.factories import item, subscription
 
@@ -239,6 +239,27 @@ def test_replay_queues_the_letters_subscription(
     assert unknown.status_code == 404
 
 
+def test_a_replay_whose_work_fails_stays_queued_and_says_so(
+    store: StateStore, replays: Replays
+) -> None:
+    """Working the queue here raised (a target down): the key stays queued, the page says
+    so, and the error's text stays in the log."""
+
+    def broken() -> int:
+        raise RuntimeError("connection refused by db.internal:5432")
+
+    settings = ConsoleSettings(enabled=True, token=SecretStr(TOKEN))
+    bearer = {"authorization": f"Bearer {TOKEN}", **HTML}
+    with TestClient(console_app(store, settings, broken), headers=bearer) as http:
+        (letter,) = store.list_dead_letters()
+        page = http.get("/dead-letters").text
+        answer = http.post(f"/dead-letters/{letter.id}/replay", data={"csrf_token": _csrf(page)})
+        assert answer.status_code == 200  # followed to the list
+        assert "working the queue here failed" in answer.text
+        assert "db.internal" not in answer.text
+    assert store.queue_stats(utcnow()).queued == 1
+
+
 def test_resolve_closes_the_letter_with_an_audited_note(
     client: TestClient, store: StateStore
 ) -> None:
@@ -265,12 +286,18 @@ def test_health_shows_queue_systems_down_last_syncs_and_daemons(
     store.enqueue(["sub_00009"], "poll", now)
     store.set_system_down("odoo", "AccessDenied: check the Odoo user", now, now)
     page = client.get("/health", headers=HTML).text
+    assert "No daemon is running" in page
+    store.beat_daemon(DaemonRecord("d1", "worker-host-7", 4242, now, now, 3))
+    page = client.get("/health", headers=HTML).text
     assert re.search(r"queued \(ready or waiting\)</th><td class=\"num\">1</td>", page)
     assert "AccessDenied: check the Odoo user" in page
     synced = re.search(r'<table id="last-synced">(.*?)</table>', page, re.DOTALL)
     assert synced is not None
     assert "salesforce" in synced.group(1)
-    assert "No daemon is running" in page
+    daemons = re.search(r'<table id="daemons">(.*?)</table>', page, re.DOTALL)
+    assert daemons is not None
+    assert "worker-host-7" in daemons.group(1)
+    assert '<td class="num">3</td>' in daemons.group(1)
 
 
 def test_revenue_draws_charts_as_svg_without_scripts(client: TestClient) -> None:
