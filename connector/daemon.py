@@ -47,7 +47,6 @@ from connector.webhooks.app import probe_routes, webhook_routes
 from connector.webhooks.intake import WebhookIntake
 from connector.worker import Doorbell, Worker
 
-
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
