@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import e2e, e2e_session  # noqa: F401 - the sandbox fixtures
+from tests.e2e.conftest import E2E, e2e, running_e2e  # noqa: F401 - the sandbox fixture
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -23,6 +23,14 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def e2e_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
+    """The end-to-end sandbox, for one module here: stopped once its tests are done instead of
+    running beside the end-to-end tests' own until the whole run ends."""
+    with running_e2e(tmp_path_factory.mktemp("console-sandbox")) as running:
+        yield running
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     """Screenshots of every page: $CONSOLE_ARTIFACTS, or tests/console/artifacts."""
@@ -31,9 +39,12 @@ def artifacts() -> Path:
     return where
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """Headless Chromium; outside CI a machine without it skips, in CI that is a failure."""
+    """Headless Chromium; outside CI a machine without it skips, in CI that is a failure.
+
+    Module-scoped: Playwright's synchronous API keeps an event loop in the main thread while
+    it runs, which later tests calling ``asyncio.run`` must not find."""
     if not CHROMIUM.exists():
         reason = f"no Chromium at {CHROMIUM}: apt-get install chromium"
         if os.environ.get("CI") == "true":
