@@ -32,6 +32,7 @@ MAX_NOTE = 500
 LETTER_STATUSES = ("open", "resolved", "all")
 NOTICES = {
     "replayed": "queued for replay",
+    "worked": "replayed: its subscription was queued and reconciled",
     "queued_only": "queued for replay; working the queue here failed (see the connector's "
     "log), so a daemon or the next run will take it",
     "resolved": "resolved by hand",
@@ -225,7 +226,7 @@ class Console:
                 request, "error.html", status_code=404, message="No such dead letter."
             )
         self.log.info("console.replayed", letter=letter_id, queued=done.queued, worked=done.worked)
-        notice = "queued_only" if done.work_failed else "replayed"
+        notice = "queued_only" if done.work_failed else "worked" if done.worked else "replayed"
         return self.back_to_letters(request, notice, letter_id)
 
     async def resolve(self, request: Request) -> Response:

@@ -161,8 +161,9 @@ def test_a_replay_clicked_on_the_page_reaches_salesforce(
         assert REJECTION in row.inner_text()
         _shot(page, artifacts, "dead-letters")
         row.locator("button[name=replay]").click()
-        page.wait_for_url("**/dead-letters?notice=replayed*")
-        assert f"Dead letter {letter['id']} queued for replay." in page.inner_text("main")
+        page.wait_for_url("**/dead-letters?notice=worked*")
+        notice = f"Dead letter {letter['id']} replayed: its subscription was queued and reconciled"
+        assert notice in page.inner_text("main")
         assert page.locator(f"#letter-{letter['id']}").count() == 0
         _shot(page, artifacts, "dead-letters-replayed")
     finally:
