@@ -44,7 +44,9 @@ def console(
     config: ConfigOption = None,
     port: Annotated[
         int | None,
-        typer.Option("--port", min=1, max=65535, help="Port (default: console.port, 8090)."),
+        typer.Option(
+            "--port", min=1, max=65535, metavar="PORT", help="Port (default: console.port, 8090)."
+        ),
     ] = None,
 ) -> None:
     """Serve the operator's console on console.host (127.0.0.1 by default) over the store.
@@ -69,7 +71,13 @@ def console(
         out.print(f"console: http://{host}:{port}/ (log in with the console's token)")
         server = uvicorn.Server(
             uvicorn.Config(
-                app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
+                app,
+                host=host,
+                port=port,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+                server_header=False,
             )
         )
         server.run()
