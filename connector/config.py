@@ -115,6 +115,32 @@ class DaemonSettings(_Section):
     shutdown_grace_seconds: float = Field(default=30.0, gt=0)
 
 
+class ConsoleSettings(_Section):
+    """The operator's console (``connector.console``): off unless enabled, with a token.
+
+    The token comes from the environment (``CONNECTOR_CONSOLE__TOKEN``) or a file
+    (``CONNECTOR_CONSOLE__TOKEN_FILE``), like every secret.
+    """
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8090, ge=1, le=65535)
+    token: SecretStr | None = None
+    # How long a login lasts before the token is asked again.
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+
+    @model_validator(mode="after")
+    def _token_when_enabled(self) -> Self:
+        if self.token is not None:
+            SECRETS.register(self.token.get_secret_value())
+        if self.enabled and (self.token is None or len(self.token.get_secret_value()) < 16):
+            raise ValueError(
+                "the console needs a token of at least 16 characters: set "
+                "CONNECTOR_CONSOLE__TOKEN or CONNECTOR_CONSOLE__TOKEN_FILE"
+            )
+        return self
+
+
 class SyncSettings(_Section):
     chunk_size: int = Field(default=5000, ge=1, le=100_000)
     create_cancelled: bool = True
@@ -138,6 +164,7 @@ class Settings(BaseSettings):
     sync: SyncSettings = Field(default_factory=SyncSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     config_path: Path | None = None
 
     @classmethod

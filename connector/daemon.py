@@ -9,9 +9,10 @@ taken again by any worker once their lease expires.
 
 Every daemon serves ``/healthz``, ``/readyz`` and ``/metrics`` on the configured host and port
 (a worker-only one too, so it can be probed and scraped); the webhook route only when it
-receives webhooks. A port already taken stops the daemon before anything starts (exit 2).
-While it runs, the daemon beats in the store (host, pid, workers), which is how
-``connector status`` and ``connector_workers_alive`` know what is alive.
+receives webhooks; the operator's console under ``/console`` when it is enabled. A port
+already taken stops the daemon before anything starts (exit 2). While it runs, the daemon
+beats in the store (host, pid, workers), which is how ``connector status`` and
+``connector_workers_alive`` know what is alive.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from connector.config import Settings
+from connector.console import console_mount
 from connector.liveness import DAEMON_BEAT_SECONDS
 from connector.logs import get_logger
 from connector.metrics import Metrics
@@ -44,6 +46,8 @@ from connector.store import DaemonRecord, StateStore, open_store, utcnow
 from connector.webhooks.app import probe_routes, webhook_routes
 from connector.webhooks.intake import WebhookIntake
 from connector.worker import Doorbell, Worker
+
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 def queue_policy(settings: Settings) -> QueuePolicy:
@@ -190,7 +194,17 @@ class Daemon:
                 tolerance=self.settings.webhook.tolerance_seconds,
                 max_body_bytes=self.settings.webhook.max_body_bytes,
             )
+        if self.settings.console.enabled:
+            routes.append(console_mount(store, self.settings.console, self._woken))
+            if self.settings.webhook.host not in LOOPBACK:
+                # Token-protected still, but it is worth knowing who can reach the login form.
+                self.log.warning("daemon.console_beyond_loopback", host=self.settings.webhook.host)
         return routes
+
+    def _woken(self) -> int:
+        """After the console queued a replay: the workers take it at once (none worked here)."""
+        self.doorbell.ring()
+        return 0
 
     def _start_server(self, stack: ExitStack, store: StateStore) -> threading.Thread:
         """The HTTP server, served by uvicorn in a thread of its own."""

@@ -37,4 +37,7 @@ def test_wheel_contains_default_mappings(tmp_path: Path) -> None:
         assert f"connector/_default_mappings/{mapping.name}" in names
     assert "connector/cli/app.py" in names
     assert "adapters/base.py" in names
+    # the console's pages are templates beside its code
+    for template in (REPO / "connector" / "console" / "templates").glob("*.html"):
+        assert f"connector/console/templates/{template.name}" in names
     assert not any(name.startswith("tests/") for name in names)

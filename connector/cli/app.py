@@ -15,6 +15,7 @@ from connector.cli import help_format
 from connector.cli.apply_cmd import apply
 from connector.cli.audit_cmd import audit
 from connector.cli.common import CliState, err, out
+from connector.cli.console_cmd import console
 from connector.cli.daemon_cmd import run, serve
 from connector.cli.dlq_cmd import dlq_app
 from connector.cli.errors import print_error
@@ -101,6 +102,7 @@ app.command()(status)
 app.command()(verify)
 app.command()(serve)
 app.command()(run)
+app.command()(console)
 
 
 @app.command()

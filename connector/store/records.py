@@ -83,6 +83,8 @@ class AuditQuery:
     until: dt.datetime | None = None  # entries strictly before
     outcome: str | None = None  # applied, failed, partial, planned, reported, recorded...
     system: str | None = None  # entries that planned or wrote something in this target
+    customer_id: str | None = None
+    offset: int = 0  # entries skipped, newest first (paging)
 
 
 @dataclass(frozen=True, slots=True)

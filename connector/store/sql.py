@@ -343,21 +343,15 @@ class SqlStore(RunsAndIntents, SystemStates, Liveness, ABC):
                 (status, to_text(utcnow()), _dumps(dict(summary)), run_id),
             )
 
-    def recent_runs(self, limit: int = 10) -> list[RunRecord]:
-        rows = self._rows("SELECT * FROM run ORDER BY started_at DESC LIMIT ?", (limit,))
-        return [
-            RunRecord(
-                id=row["id"],
-                kind=row["kind"],
-                started_at=from_text(row["started_at"]) or utcnow(),
-                dry_run=bool(row["dry_run"]),
-                mapping_version=row["mapping_version"],
-                status=row["status"],
-                finished_at=from_text(row["finished_at"]),
-                summary=json.loads(row["summary"]),
-            )
-            for row in rows
-        ]
+    def recent_runs(self, limit: int = 10, offset: int = 0) -> list[RunRecord]:
+        rows = self._rows(
+            "SELECT * FROM run ORDER BY started_at DESC, id LIMIT ? OFFSET ?", (limit, offset)
+        )
+        return [_run(row) for row in rows]
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        row = self._one("SELECT * FROM run WHERE id = ?", (run_id,))
+        return None if row is None else _run(row)
 
     # -- audit ---------------------------------------------------------------------------
 
@@ -469,6 +463,9 @@ class SqlStore(RunsAndIntents, SystemStates, Liveness, ABC):
         if query.outcome is not None:
             clauses.append("a.outcome = ?")
             params.append(query.outcome)
+        if query.customer_id is not None:
+            clauses.append("a.customer_id = ?")
+            params.append(query.customer_id)
         if query.system is not None:
             # A target's name is a key of the entry's "targets" object. The text match narrows
             # the rows in SQL (a "_" or "%" in a name only widens it); the parsed entry
@@ -477,8 +474,8 @@ class SqlStore(RunsAndIntents, SystemStates, Liveness, ABC):
             params.append(f'%"{query.system}":[%')
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self._rows(
-            f"SELECT * FROM audit a {where} ORDER BY a.at DESC, a.id DESC LIMIT ?",
-            (*params, query.limit),
+            f"SELECT * FROM audit a {where} ORDER BY a.at DESC, a.id DESC LIMIT ? OFFSET ?",
+            (*params, query.limit, query.offset),
         )
         entries = [
             AuditEntry(
@@ -550,15 +547,19 @@ class SqlStore(RunsAndIntents, SystemStates, Liveness, ABC):
             resolved_by_run=row["resolved_by_run"],
         )
 
-    def list_dead_letters(self, status: str | None = "open", limit: int = 100) -> list[DeadLetter]:
+    def list_dead_letters(
+        self, status: str | None = "open", limit: int = 100, offset: int = 0
+    ) -> list[DeadLetter]:
         if status is None:
             rows = self._rows(
-                "SELECT * FROM dead_letter ORDER BY updated_at DESC LIMIT ?", (limit,)
+                "SELECT * FROM dead_letter ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?",
+                (limit, offset),
             )
         else:
             rows = self._rows(
-                "SELECT * FROM dead_letter WHERE status = ? ORDER BY updated_at DESC LIMIT ?",
-                (status, limit),
+                "SELECT * FROM dead_letter WHERE status = ?"
+                " ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?",
+                (status, limit, offset),
             )
         return [self._letter(row) for row in rows]
 
@@ -855,3 +856,16 @@ class SqlStore(RunsAndIntents, SystemStates, Liveness, ABC):
             delayed=int(row["delayed"] or 0),
             oldest_enqueued_at=from_text(row["oldest"]),
         )
+
+
+def _run(row: Row) -> RunRecord:
+    return RunRecord(
+        id=row["id"],
+        kind=row["kind"],
+        started_at=from_text(row["started_at"]) or utcnow(),
+        dry_run=bool(row["dry_run"]),
+        mapping_version=row["mapping_version"],
+        status=row["status"],
+        finished_at=from_text(row["finished_at"]),
+        summary=json.loads(row["summary"]),
+    )

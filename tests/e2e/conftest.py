@@ -12,7 +12,7 @@ from __future__ import annotations
 import ssl
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -153,9 +153,10 @@ def _writes(system: str, calls: Mapping[str, int]) -> dict[str, int]:
     return out
 
 
-@pytest.fixture(scope="session")
-def e2e_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
-    box = LocalSandbox(tmp_path_factory.mktemp("e2e-sandbox"))
+@contextmanager
+def running_e2e(workdir: Path) -> Iterator[E2E]:
+    """A sandbox started in ``workdir``, with its admin clients, until the block ends."""
+    box = LocalSandbox(workdir)
     endpoints = box.start()
     trust = ssl.create_default_context(cafile=str(endpoints.ca_bundle))
     admin = {
@@ -178,6 +179,12 @@ def e2e_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
             # Do not wait for the adapters' idle keep-alive connections to time out.
             server.server.force_exit = True
         box.stop()
+
+
+@pytest.fixture(scope="session")
+def e2e_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
+    with running_e2e(tmp_path_factory.mktemp("e2e-sandbox")) as running:
+        yield running
 
 
 @pytest.fixture
