@@ -17,7 +17,7 @@ from adapters.base import Target
 from connector.plan_basis import canonical_json
 from connector.planner import RecordAction, RecordPlan, SubscriptionPlan
 from connector.records import FieldValues, JsonValue
-from connector.redaction import REDACTED
+from connector.redaction import REDACTED, is_excerpt
 from connector.revert_writes import FieldWrite, RunWrites, WrittenRecord
 from connector.target_reads import read_whole
 
@@ -170,9 +170,20 @@ def _revert_record(record: WrittenRecord, current: _Current, plan: RevertPlan) -
     )
 
 
+def _holds_excerpt(value: JsonValue) -> bool:
+    """Whether an audited value (a text, or lines holding texts) was cut to an excerpt."""
+    if isinstance(value, dict):
+        return any(_holds_excerpt(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_excerpt(item) for item in value)
+    return is_excerpt(value)
+
+
 def _why_skip(write: FieldWrite, now: JsonValue) -> str | None:
     if REDACTED in canonical_json(write.before) or REDACTED in canonical_json(write.after):
         return "the audit trail kept a masked value, not the value itself"
+    if _holds_excerpt(write.before) or _holds_excerpt(write.after):
+        return "the audit trail kept an excerpt of an over-long value, not the value itself"
     if canonical_json(now) == canonical_json(write.before):
         return "already holds its value from before that run"
     if canonical_json(now) != canonical_json(write.after):

@@ -229,3 +229,20 @@ def test_a_revert_writes_in_waves(synced_world: World, monkeypatch: pytest.Monke
     assert sorted(e.subscription_id for e in entries) == sorted(CHANGED)
     assert world.store.orphaned_intents() == []
     assert crm_field(world, "sub_00005", "Quantity__c") == 1
+
+
+def test_a_value_the_audit_kept_as_an_excerpt_is_never_written_back() -> None:
+    """An over-long value is audited as an excerpt; putting the excerpt back would write a
+    truncated text with a length note into the target."""
+    from connector.redaction import excerpt
+    from connector.revert_plan import _why_skip
+    from connector.revert_writes import FieldWrite
+
+    long_name = "N" * 5_000
+    cut = FieldWrite("Name", excerpt(long_name), "Short")
+    assert _why_skip(cut, "Short") == (
+        "the audit trail kept an excerpt of an over-long value, not the value itself"
+    )
+    in_lines = FieldWrite("lines", [{"name": excerpt(long_name)}], [{"name": "x"}])
+    assert _why_skip(in_lines, [{"name": "x"}]) is not None
+    assert _why_skip(FieldWrite("Name", "Old", "Short"), "Short") is None
