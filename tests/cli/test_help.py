@@ -24,12 +24,7 @@ def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[
             yield from _commands(sub, (*path, name))
 
 
-# The sandbox's commands are the sandbox's own (tests/sandbox); these are the connector's.
-COMMANDS = [
-    (path, command)
-    for path, command in _commands(typer.main.get_command(app))
-    if path[:1] != ("sandbox",)
-]
+COMMANDS = list(_commands(typer.main.get_command(app)))
 
 
 @pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
