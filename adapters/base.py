@@ -137,6 +137,22 @@ class StampScanner(Protocol):
 
 
 @runtime_checkable
+class ObjectsReader(Protocol):
+    """A target that reads the records of several mapped objects together, in fewer calls
+    than one read per object (Salesforce: several queries in one Composite call; Odoo: one
+    external-id look-up for every object's keys).
+
+    ``wanted`` maps object names to match keys; the answer maps each of those objects to the
+    records found, keyed as :meth:`Target.read` keys them. A low-latency run makes one such
+    read per target for planning and one for verifying its writes.
+    """
+
+    def read_objects(
+        self, wanted: Mapping[str, Sequence[str]]
+    ) -> Mapping[str, Mapping[str, TargetRecord]]: ...
+
+
+@runtime_checkable
 class ContractChecker(Protocol):
     """A target that can compare a mapping with its live schema (describe, fields_get)."""
 

@@ -16,7 +16,7 @@ from connector.apply import RecordId, RecordOutcome
 from connector.planner import RecordPlan, Resolution, SubscriptionPlan
 from connector.records import TargetRecord
 from connector.redaction import redact_text
-from connector.target_reads import read_whole
+from connector.target_reads import read_objects
 
 # Differing fields named in a mismatch's reason; the rest would only make it longer.
 SHOWN_DIFFERENCES = 5
@@ -39,16 +39,24 @@ def read_back(
 ) -> Verification:
     """Read back every record written, in batches, and compare it with what was sent."""
     check = Verification()
+    by_system: dict[str, dict[str, dict[str, RecordPlan]]] = {}
     for (system, object_name), records in _written(plans, outcomes).items():
+        by_system.setdefault(system, {})[object_name] = records
+    for system, written in by_system.items():
         try:
-            found = read_whole(targets[system], object_name, list(records))
+            found = read_objects(targets[system], {name: list(r) for name, r in written.items()})
         except Exception as exc:  # verification must not undo writes that landed
             log.warning(
-                "run.verify_failed", system=system, object=object_name, error=redact_text(str(exc))
+                "run.verify_failed",
+                system=system,
+                objects=sorted(written),
+                error=redact_text(str(exc)),
             )
             continue
-        for key, record in records.items():
-            _compare(targets[system], record, found.get(key), check)
+        for object_name, records in written.items():
+            back = found.get(object_name, {})
+            for key, record in records.items():
+                _compare(targets[system], record, back.get(key), check)
     return check
 
 

@@ -8,10 +8,10 @@ for the others (``history``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 
-from adapters.base import StampScanner, Target
+from adapters.base import ObjectsReader, StampScanner, Target
 from connector.lanes import Lanes
 from connector.planner import TargetState
 from connector.planner.chunk import History
@@ -44,6 +44,32 @@ def read_whole(target: Target, object_name: str, keys: list[str]) -> dict[str, T
     return whole
 
 
+def read_objects(
+    target: Target, wanted: Mapping[str, Sequence[str]]
+) -> dict[str, dict[str, TargetRecord]]:
+    """Whole records of several objects: together where the target can (one call for all of
+    a small run's objects), else object by object; in the target's read batches either way."""
+    found: dict[str, dict[str, TargetRecord]] = {name: {} for name in wanted}
+    asked = {name: list(dict.fromkeys(keys)) for name, keys in wanted.items() if keys}
+    if not isinstance(target, ObjectsReader):
+        for name, keys in asked.items():
+            found[name] = read_whole(target, name, keys)
+        return found
+    sizes = {name: max(1, target.read_batch_size(name)) for name in asked}
+    start = 0
+    while True:
+        round_ = {
+            name: keys[start * sizes[name] : (start + 1) * sizes[name]]
+            for name, keys in asked.items()
+        }
+        round_ = {name: keys for name, keys in round_.items() if keys}
+        if not round_:
+            return found
+        for name, records in target.read_objects(round_).items():
+            found.setdefault(name, {}).update(records)
+        start += 1
+
+
 def target_state(
     target: Target, subscriptions: Iterable[Subscription], index: StampIndex, store: StateStore
 ) -> TargetState:
@@ -55,14 +81,16 @@ def target_state(
     subs = list(subscriptions)
     records: dict[str, dict[str, TargetRecord]] = {}
     agreements: dict[str, dict[str, tuple[str, str]]] = {}
+    unstamped: dict[str, list[str]] = {}
     for obj in target.mapping.ordered():
         record_keys = list(dict.fromkeys(k for k in (obj.key_of(s) for s in subs) if k))
         stamps = index.get(obj.name)
         if stamps is not None:
             records[obj.name] = _stamp_only(stamps, record_keys)
         else:
-            records[obj.name] = read_whole(target, obj.name, record_keys)
+            unstamped[obj.name] = record_keys
         agreements[obj.name] = store.load_agreements(target.system, obj.name, record_keys)
+    records.update(read_objects(target, unstamped))
     return TargetState(target.mapping, records, agreements=agreements)
 
 
