@@ -6,7 +6,9 @@ records that depend on it, and the rest of the batch goes on.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from adapters.base import Target
@@ -49,78 +51,136 @@ def apply_plans(
     on_batch: Callable[[int], None] = lambda count: None,
 ) -> dict[RecordId, RecordOutcome]:
     """Write every record that needs it; return an outcome per record written or blocked.
-    ``on_batch`` is told how many records have an outcome after each batch (for progress)."""
-    outcomes: dict[RecordId, RecordOutcome] = {}
-    for system, target in targets.items():
-        fatal: WriteError | None = None
-        for obj in target.mapping.ordered():
-            pending: dict[str, RecordPlan] = {}
-            for plan in plans:
-                for record in plan.records:
-                    if (
-                        record.system == system
-                        and record.object_name == obj.name
-                        and record.needs_write
-                        and record.key not in pending
-                    ):
-                        pending[record.key] = record
-            ready: list[RecordPlan] = []
-            for record in pending.values():
-                blocked = _blocked_by(system, target, record, outcomes, fatal)
-                if blocked is not None:
-                    outcomes[(system, obj.name, record.key)] = RecordOutcome(False, error=blocked)
-                else:
-                    ready.append(record)
-            size = target.write_batch_size(obj.name)
-            for start in range(0, len(ready), size):
-                batch = ready[start : start + size]
-                if fatal is not None:
-                    for record in batch:
-                        outcomes[(system, obj.name, record.key)] = RecordOutcome(False, error=fatal)
-                    continue
-                requests = [
-                    WriteRequest(
-                        obj.name,
-                        record.key,
-                        "create" if record.action is RecordAction.CREATE else "update",
-                        record.writes,
-                        record.remote_id,
-                    )
-                    for record in batch
-                ]
-                try:
-                    results: Sequence[WriteResult] = target.write(obj.name, requests)
-                except FatalAdapterError as exc:
-                    # Not these records' fault: the system is down for every record, but
-                    # answers it gave before going down stand (a write that landed counts).
-                    fatal = WriteError(
-                        exc.code, redact_text(exc.message), retryable=True, system_down=True
-                    )
-                    answered: Sequence[WriteResult | None] = (
-                        exc.answered
-                        if isinstance(exc, PartialWriteError) and len(exc.answered) == len(requests)
-                        else [None] * len(requests)
-                    )
-                    results = [
-                        answer if answer is not None else WriteResult(r.key, False, error=fatal)
-                        for r, answer in zip(requests, answered, strict=True)
-                    ]
-                except Exception as exc:  # one failed call must not stop the run
-                    error = _batch_failure(exc)
-                    results = [WriteResult(r.key, False, error=error) for r in requests]
-                if len(results) != len(requests):
-                    error = WriteError(
-                        "BAD_RESPONSE",
-                        f"{system} answered {len(results)} results for {len(requests)} records",
-                        retryable=True,
-                    )
-                    results = [WriteResult(r.key, False, error=error) for r in requests]
-                for request, result in zip(requests, results, strict=True):
-                    outcomes[(system, obj.name, request.key)] = RecordOutcome(
-                        result.ok, result.remote_id, result.created, result.error
-                    )
-                on_batch(len(outcomes))
+    ``on_batch`` is told how many records have an outcome after each batch (for progress).
+
+    Each system is written on a thread of its own: their records never depend on each other
+    (a parent is always in its child's system), so the CRM and the ERP are written at once
+    and a run takes as long as its slowest system, not their sum.
+    """
+    writing = [
+        system
+        for system in targets
+        if any(r.system == system and r.needs_write for plan in plans for r in plan.records)
+    ]
+    answered = _Answered(on_batch)
+    if len(writing) <= 1:
+        outcomes: dict[RecordId, RecordOutcome] = {}
+        for system in writing:
+            outcomes.update(_apply_system(plans, system, targets[system], answered))
+        return outcomes
+    with ThreadPoolExecutor(len(writing), thread_name_prefix="writes") as pool:
+        futures = [
+            pool.submit(_apply_system, plans, system, targets[system], answered)
+            for system in writing
+        ]
+        outcomes = {}
+        for future in futures:
+            outcomes.update(future.result())
     return outcomes
+
+
+class _Answered:
+    """Records with an outcome so far, over every system's thread (for progress)."""
+
+    def __init__(self, on_batch: Callable[[int], None]) -> None:
+        self._on_batch = on_batch
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def add(self, count: int) -> None:
+        with self._lock:
+            self._count += count
+            self._on_batch(self._count)
+
+
+def _apply_system(
+    plans: Sequence[SubscriptionPlan], system: str, target: Target, answered: _Answered
+) -> dict[RecordId, RecordOutcome]:
+    """One system's writes, object by object in the mapping's order (parents first)."""
+    outcomes: dict[RecordId, RecordOutcome] = {}
+    fatal: WriteError | None = None
+    for obj in target.mapping.ordered():
+        pending: dict[str, RecordPlan] = {}
+        for plan in plans:
+            for record in plan.records:
+                if (
+                    record.system == system
+                    and record.object_name == obj.name
+                    and record.needs_write
+                    and record.key not in pending
+                ):
+                    pending[record.key] = record
+        ready: list[RecordPlan] = []
+        for record in pending.values():
+            blocked = _blocked_by(system, target, record, outcomes, fatal)
+            if blocked is not None:
+                outcomes[(system, obj.name, record.key)] = RecordOutcome(False, error=blocked)
+            else:
+                ready.append(record)
+        if len(ready) < len(pending):
+            answered.add(len(pending) - len(ready))
+        size = target.write_batch_size(obj.name)
+        for start in range(0, len(ready), size):
+            batch = ready[start : start + size]
+            if fatal is not None:
+                for record in batch:
+                    outcomes[(system, obj.name, record.key)] = RecordOutcome(False, error=fatal)
+                answered.add(len(batch))
+                continue
+            results, fatal = _write_batch(system, target, obj.name, batch)
+            for record, result in zip(batch, results, strict=True):
+                outcomes[(system, obj.name, record.key)] = RecordOutcome(
+                    result.ok, result.remote_id, result.created, result.error
+                )
+            answered.add(len(batch))
+    return outcomes
+
+
+def _write_batch(
+    system: str,
+    target: Target,
+    object_name: str,
+    batch: Sequence[RecordPlan],
+) -> tuple[Sequence[WriteResult], WriteError | None]:
+    """One write call's results, one per record, and the system's fatal error if it went
+    down (then every later batch of the system fails with it, unsent)."""
+    requests = [
+        WriteRequest(
+            object_name,
+            record.key,
+            "create" if record.action is RecordAction.CREATE else "update",
+            record.writes,
+            record.remote_id,
+        )
+        for record in batch
+    ]
+    fatal: WriteError | None = None
+    try:
+        results: Sequence[WriteResult] = target.write(object_name, requests)
+    except FatalAdapterError as exc:
+        # Not these records' fault: the system is down for every record, but answers it
+        # gave before going down stand (a write that landed counts).
+        fatal = WriteError(exc.code, redact_text(exc.message), retryable=True, system_down=True)
+        answered: Sequence[WriteResult | None] = (
+            exc.answered
+            if isinstance(exc, PartialWriteError) and len(exc.answered) == len(requests)
+            else [None] * len(requests)
+        )
+        results = [
+            answer if answer is not None else WriteResult(r.key, False, error=fatal)
+            for r, answer in zip(requests, answered, strict=True)
+        ]
+    except Exception as exc:  # one failed call must not stop the run
+        error = _batch_failure(exc)
+        results = [WriteResult(r.key, False, error=error) for r in requests]
+    if len(results) != len(requests):
+        error = WriteError(
+            "BAD_RESPONSE",
+            f"{system} answered {len(results)} results for {len(requests)} records",
+            retryable=True,
+        )
+        results = [WriteResult(r.key, False, error=error) for r in requests]
+    return results, fatal
 
 
 def _blocked_by(

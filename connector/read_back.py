@@ -8,6 +8,7 @@ reading it back tells. A record that reads back otherwise is ``UNVERIFIED`` (see
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,9 +43,11 @@ def read_back(
     by_system: dict[str, dict[str, dict[str, RecordPlan]]] = {}
     for (system, object_name), records in _written(plans, outcomes).items():
         by_system.setdefault(system, {})[object_name] = records
-    for system, written in by_system.items():
+
+    def read(system: str) -> Mapping[str, Mapping[str, TargetRecord]] | None:
+        written = by_system[system]
         try:
-            found = read_objects(targets[system], {name: list(r) for name, r in written.items()})
+            return read_objects(targets[system], {name: list(r) for name, r in written.items()})
         except Exception as exc:  # verification must not undo writes that landed
             log.warning(
                 "run.verify_failed",
@@ -52,8 +55,18 @@ def read_back(
                 objects=sorted(written),
                 error=redact_text(str(exc)),
             )
+            return None
+
+    # Each target is read back on a thread of its own, as it was written.
+    if len(by_system) <= 1:
+        answers = {system: read(system) for system in by_system}
+    else:
+        with ThreadPoolExecutor(len(by_system), thread_name_prefix="read-back") as pool:
+            answers = dict(zip(by_system, pool.map(read, by_system), strict=True))
+    for system, found in answers.items():
+        if found is None:
             continue
-        for object_name, records in written.items():
+        for object_name, records in by_system[system].items():
             back = found.get(object_name, {})
             for key, record in records.items():
                 _compare(targets[system], record, back.get(key), check)

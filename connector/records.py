@@ -10,6 +10,7 @@ cheap, and every adapter converts them to and from its wire format in one place.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
@@ -97,14 +98,20 @@ class CallCounter:
     reads: int = 0
     writes: int = 0
     by_label: dict[str, int] = field(default_factory=dict)
+    # Calls are counted from several threads (reads side by side, systems written at once).
+    _lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
 
     def read(self, label: str, count: int = 1) -> None:
-        self.reads += count
-        self.by_label[label] = self.by_label.get(label, 0) + count
+        with self._lock:
+            self.reads += count
+            self.by_label[label] = self.by_label.get(label, 0) + count
 
     def write(self, label: str, count: int = 1) -> None:
-        self.writes += count
-        self.by_label[label] = self.by_label.get(label, 0) + count
+        with self._lock:
+            self.writes += count
+            self.by_label[label] = self.by_label.get(label, 0) + count
 
     def total(self) -> int:
         return self.reads + self.writes

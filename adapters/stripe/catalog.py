@@ -16,7 +16,9 @@ The cache lives as long as one operation so that a renamed product is seen by th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -32,13 +34,22 @@ log = get_logger("adapters.stripe.catalog")
 
 
 class Catalog:
-    """Products and coupons fetched so far in one operation."""
+    """Products and coupons fetched so far in one operation.
 
-    def __init__(self, client: StripeClient, tax_id_metadata_key: str | None = None) -> None:
+    ``coupons`` may be shared between operations (see :class:`CouponMemory`): coupon terms
+    never change, so a run that names a coupon seen a moment ago need not read it again.
+    """
+
+    def __init__(
+        self,
+        client: StripeClient,
+        tax_id_metadata_key: str | None = None,
+        coupons: dict[str, Obj] | None = None,
+    ) -> None:
         self._client = client
         self._tax_id_metadata_key = tax_id_metadata_key
         self._products: dict[str, Obj] = {}
-        self._coupons: dict[str, Obj] = {}
+        self._coupons: dict[str, Obj] = coupons if coupons is not None else {}
         self._prices: dict[str, Obj] = {}
         self._unavailable: set[str] = set()
 
@@ -105,6 +116,29 @@ class Catalog:
             self._unavailable.add(object_id)
             return None
         return found
+
+
+class CouponMemory:
+    """Coupons read by earlier operations, forgotten ``seconds`` after the first was kept
+    (so a renamed coupon is seen that late at most); 0 keeps nothing between operations."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._seconds = seconds
+        self._clock = clock
+        self._since = clock()
+        self._coupons: dict[str, Obj] = {}
+        self._lock = threading.Lock()
+
+    def for_operation(self) -> dict[str, Obj]:
+        """The coupons an operation may reuse; what it adds is kept for the next ones."""
+        with self._lock:
+            if self._seconds <= 0:
+                return {}
+            now = self._clock()
+            if now - self._since > self._seconds:
+                self._coupons = {}
+                self._since = now
+            return self._coupons
 
 
 def _items(raw: Obj) -> Iterator[Obj]:

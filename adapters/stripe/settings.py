@@ -46,6 +46,15 @@ class StripeSettings(BaseModel):
     # Map ``customer.updated`` events to the customer's subscriptions. Costs one list call per
     # changed customer (see ``events.py``); only updates touching translated fields count.
     follow_customer_updates: bool = True
+    # Subscriptions retrieved side by side when a run asks for several by key (Stripe has no
+    # batch retrieve). Stripe limits requests per second and concurrent requests per account
+    # (https://docs.stripe.com/rate-limits), so a few at a time; ``requests_per_second`` still
+    # gates them all.
+    read_concurrency: int = Field(default=4, ge=1, le=16)
+    # Coupons are read once and kept this long: their terms (percent_off, amount_off,
+    # duration) cannot change ("other coupon details ... are, by design, not editable",
+    # https://docs.stripe.com/api/coupons/update); only a renamed coupon is seen this late.
+    coupon_cache_seconds: float = Field(default=300.0, ge=0)
 
     @field_validator("base_url")
     @classmethod

@@ -6,7 +6,8 @@ Costs, per operation (see ``expansions.py`` and ``catalog.py``):
   customers and discounts inlined), plus one ``GET /v1/products`` per 100 distinct products and
   one ``GET /v1/coupons/{id}`` per distinct item-level coupon, each once per scan;
 - ``get(keys)``: one ``GET /v1/subscriptions/{id}`` per key (Stripe has no batch retrieve),
-  products inlined, plus item-level coupons as above;
+  up to ``read_concurrency`` of them side by side, products inlined, plus item-level coupons
+  not read in the last ``coupon_cache_seconds``;
 - ``changed_since(cursor)``: see ``events.py``.
 
 Calls are counted once each in :attr:`calls` (retries are counted by ``resilient.retries``).
@@ -15,12 +16,13 @@ Calls are counted once each in :attr:`calls` (retries are counted by ``resilient
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
 from adapters.base import ChangePage, SourcePage, SourceRead
-from adapters.stripe.catalog import Catalog
+from adapters.stripe.catalog import Catalog, CouponMemory
 from adapters.stripe.client import StripeClient
 from adapters.stripe.errors import StripeApiError
 from adapters.stripe.events import EventFeed
@@ -44,6 +46,8 @@ class StripeSource:
         self._settings = settings
         self._client = client
         self._feed = feed
+        self._coupons = CouponMemory(settings.coupon_cache_seconds)
+        self._pool: ThreadPoolExecutor | None = None  # retrieves side by side, made when needed
 
     @property
     def system(self) -> str:
@@ -98,26 +102,24 @@ class StripeSource:
     # -- by key --------------------------------------------------------------------------
 
     def get(self, keys: Sequence[str]) -> SourceRead:
-        params = expand_params(retrieve_expansions(self._settings.expand_customer_tax_ids))
         raws: dict[str, Obj] = {}
         errors: dict[str, RecordError] = {}
         missing: set[str] = set()
-        for key in dict.fromkeys(keys):
-            if not key:
-                errors[key] = RecordError(key, "empty subscription id")
-                continue
-            try:
-                raws[key] = self._client.get(
-                    f"/v1/subscriptions/{quote(key, safe='')}", params, label="get subscription"
-                )
-            except StripeApiError as exc:  # final for this key; fatal errors are not caught
-                if exc.resource_missing:
+        wanted = [key for key in dict.fromkeys(keys) if key]
+        if len(wanted) < len(dict.fromkeys(keys)):
+            errors[""] = RecordError("", "empty subscription id")
+        for key, answer in zip(wanted, self._retrieve_all(wanted), strict=True):
+            if isinstance(answer, StripeApiError):  # final for this key
+                if answer.resource_missing:
                     missing.add(key)
                 else:
-                    errors[key] = RecordError(key, exc.describe())
-        lookups = Catalog(self._client, self._settings.tax_id_metadata_key).lookups_for(
-            raws.values()
+                    errors[key] = RecordError(key, answer.describe())
+            else:
+                raws[key] = answer
+        catalog = Catalog(
+            self._client, self._settings.tax_id_metadata_key, self._coupons.for_operation()
         )
+        lookups = catalog.lookups_for(raws.values())
         found: dict[str, Subscription] = {}
         for key, raw in raws.items():
             result = translate_subscription(raw, lookups)
@@ -129,6 +131,28 @@ class StripeSource:
             else:
                 found[key] = result
         return SourceRead(found, errors, frozenset(missing))
+
+    def _retrieve_all(self, keys: Sequence[str]) -> list[Obj | StripeApiError]:
+        """Each key's subscription (or its final error), in order; several side by side.
+
+        A fatal error (authentication, Stripe down) is raised, whichever key met it first.
+        """
+        if len(keys) <= 1 or self._settings.read_concurrency <= 1:
+            return [self._retrieve(key) for key in keys]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                self._settings.read_concurrency, thread_name_prefix="stripe-get"
+            )
+        return list(self._pool.map(self._retrieve, keys))
+
+    def _retrieve(self, key: str) -> Obj | StripeApiError:
+        params = expand_params(retrieve_expansions(self._settings.expand_customer_tax_ids))
+        try:
+            return self._client.get(
+                f"/v1/subscriptions/{quote(key, safe='')}", params, label="get subscription"
+            )
+        except StripeApiError as exc:  # final for this key; fatal errors are not caught
+            return exc
 
     # -- changes -------------------------------------------------------------------------
 
@@ -144,6 +168,9 @@ class StripeSource:
     # -- lifetime ------------------------------------------------------------------------
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         self._client.close()
 
     def __enter__(self) -> StripeSource:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import httpx
 import respx
 
 from adapters.stripe import StripeSource
 from adapters.stripe.expansions import retrieve_expansions
 from tests.adapters.stripe import payloads as p
+from tests.adapters.stripe.conftest import FakeTime, make_source
 
 
 def missing(object_id: str) -> httpx.Response:
@@ -65,3 +68,45 @@ def test_no_keys_no_calls(source: StripeSource) -> None:
     read = source.get([])
     assert (dict(read.found), dict(read.errors), read.missing) == ({}, {}, frozenset())
     assert source.calls.total() == 0
+
+
+def test_keys_are_retrieved_side_by_side_in_order(
+    api: respx.MockRouter, fake_time: FakeTime
+) -> None:
+    # Four retrieves must be in flight at once, or the barrier breaks and the call fails.
+    together = threading.Barrier(4, timeout=10)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        key = request.url.path.rsplit("/", 1)[-1]
+        together.wait()
+        return httpx.Response(200, json=p.subscription(key, items=[p.item()]))
+
+    api.get(url__regex=r".*/v1/subscriptions/.+").mock(side_effect=answer)
+    products = api.get("/v1/products").mock(
+        return_value=httpx.Response(200, json=p.listing([p.product()]))
+    )
+    keys = [f"sub_{n}" for n in range(8)]
+    with make_source(fake_time, read_concurrency=4) as source:
+        read = source.get(keys)
+    assert list(read.found) == keys
+    assert source.calls.by_label["get subscription"] == 8
+    assert products.call_count == 1
+
+
+def test_a_coupon_read_once_serves_the_next_runs_while_remembered(
+    api: respx.MockRouter, fake_time: FakeTime
+) -> None:
+    coupon = api.get("/v1/coupons/LOYAL").mock(return_value=httpx.Response(200, json=p.coupon()))
+    api.get("/v1/products").mock(return_value=httpx.Response(200, json=p.listing([p.product()])))
+    with_coupon = p.subscription(
+        "sub_c", items=[p.item(discounts=[p.discount(coupon_ref="LOYAL")])]
+    )
+    api.get("/v1/subscriptions/sub_c").mock(return_value=httpx.Response(200, json=with_coupon))
+    with make_source(fake_time) as source:
+        for _run in range(3):
+            assert list(source.get(["sub_c"]).found) == ["sub_c"]
+    assert coupon.call_count == 1
+    with make_source(fake_time, coupon_cache_seconds=0) as forgetful:
+        for _run in range(2):
+            assert list(forgetful.get(["sub_c"]).found) == ["sub_c"]
+    assert coupon.call_count == 3
