@@ -31,6 +31,11 @@ from connector.target_reads import StampIndex, history, scan_stamps, target_stat
 
 # Billing pages read ahead of planning during a full run: about one chunk's worth at 100 a page.
 SCAN_READ_AHEAD = 64
+# Keyed chunks up to this size read the targets while billing answers (see read_keyed).
+SIDE_BY_SIDE_KEYS = 500
+
+# system -> its records of the subscriptions guessed from the store, being read
+EarlyReads = dict[str, Future[TargetState]]
 
 
 @dataclass(slots=True)
@@ -116,6 +121,27 @@ class ChunkReader:
     def read_keys(self, keys: Sequence[str]) -> SourceRead:
         return self.source.get(keys) if keys else SourceRead({})
 
+    def read_keyed(self, keys: Sequence[str]) -> PreparedChunk:
+        """Billing's subscriptions of these keys and the targets' records, read side by side.
+
+        The targets' records of a subscription are named by its canonical state (a customer's
+        key, say), which billing has not answered yet: the state the store kept from the last
+        run stands in for it, so every target is read while billing answers. What billing
+        then shows is checked against that guess; a target whose records it does not cover
+        (a new subscription, a new customer) is read again for what billing says.
+        """
+        if not keys or len(keys) > SIDE_BY_SIDE_KEYS:
+            return self.prepare(self.read_keys(keys))
+        guess = self.store.load_canonical(keys)
+        early: EarlyReads = {}
+        if guess:
+            guessed = list(guess.values())
+            early = {
+                system: self.lanes.submit(system, partial(self.read_target, target, guessed))
+                for system, target in self.targets.items()
+            }
+        return self.prepare(self.read_keys(keys), guess, early)
+
     @contextmanager
     def scanning(self) -> Iterator[Iterable[SourcePage]]:
         """Billing's pages, read ahead, while every target that can scans its stamps.
@@ -153,20 +179,36 @@ class ChunkReader:
 
     # -- the store and the targets ---------------------------------------------------------
 
-    def prepare(self, read: SourceRead) -> PreparedChunk:
-        """What planning a chunk needs from the store, and its target reads, started."""
+    def prepare(
+        self,
+        read: SourceRead,
+        guess: Mapping[str, Subscription] | None = None,
+        early: EarlyReads | None = None,
+    ) -> PreparedChunk:
+        """What planning a chunk needs from the store, and its target reads, started (or
+        those started early from ``guess``, the store's canonical states, where they cover
+        the chunk)."""
         current = dict(read.found)
         fresh = {key: fingerprint_of(sub) for key, sub in current.items()}
         stored = self.store.load_fingerprints([*current, *read.missing])
         lettered = self.store.open_dead_letters([*current, *read.missing]).keys()
         changed = [k for k in current if fresh[k] != stored.get(k)]
         changed.extend(k for k in read.missing if k in stored)
-        previous = self.store.load_canonical(changed)
+        known = guess or {}
+        previous = {k: known[k] for k in changed if k in known}
+        unguessed = [k for k in changed if k not in known]
+        if unguessed:
+            previous.update(self.store.load_canonical(unguessed))
         present = [*current.values(), *(previous[k] for k in read.missing if k in previous)]
-        states = {
-            system: self.lanes.submit(system, partial(self.read_target, target, present))
-            for system, target in self.targets.items()
-        }
+        states: dict[str, Future[TargetState]] = {}
+        for system, target in self.targets.items():
+            started = (early or {}).get(system)
+            if started is not None and _covers(target, known.values(), present):
+                states[system] = started
+            else:
+                states[system] = self.lanes.submit(
+                    system, partial(self.read_target, target, present)
+                )
         return PreparedChunk(read, current, fresh, stored, previous, states, frozenset(lettered))
 
     def read_target(self, target: Target, subscriptions: Iterable[Subscription]) -> TargetState:
@@ -182,3 +224,15 @@ class ChunkReader:
         """The system's stamp index during a full run (waiting for its scan), else empty."""
         scan = self._stamp_scans.get(system)
         return scan.result() if scan is not None else {}
+
+
+def _covers(
+    target: Target, guessed: Iterable[Subscription], present: Iterable[Subscription]
+) -> bool:
+    """Whether the records read for ``guessed`` include every record ``present`` names."""
+    guessed = list(guessed)
+    for obj in target.mapping.ordered():
+        read = {obj.key_of(sub) for sub in guessed}
+        if any((key := obj.key_of(sub)) and key not in read for sub in present):
+            return False
+    return True

@@ -211,8 +211,7 @@ class Reconciler:
         with self.reader.lanes.opened():
             for start in range(0, len(keys), self.chunk_size):
                 chunk = self.reader.take(keys[start : start + self.chunk_size], report)
-                read = self.reader.read_keys(chunk)
-                plans.extend(self._plan_prepared(self.reader.prepare(read), report))
+                plans.extend(self._plan_prepared(self.reader.read_keyed(chunk), report))
                 self.progress.advance((done_before or 0) + start + len(chunk))
         return plans
 
