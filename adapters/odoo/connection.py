@@ -6,12 +6,14 @@ Only ``ODOO.execute_kw`` is used, never odoorpc's model proxies: those make hidd
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
 import odoorpc
 
+from adapters.odoo.keepalive import KeepAliveOpener
 from adapters.odoo.settings import OdooSettings
 
 
@@ -27,11 +29,19 @@ ClientFactory = Callable[[OdooSettings], Any]
 
 
 def _odoorpc_client(settings: OdooSettings) -> Any:
+    tls = settings.protocol.endswith("+ssl")
     client = odoorpc.ODOO(
         settings.host,
         protocol=settings.protocol,
         port=settings.port,
         timeout=settings.timeout_seconds,
+        # One kept-alive connection instead of one per call (see keepalive.py).
+        opener=KeepAliveOpener(
+            settings.host,
+            settings.port,
+            tls=tls,
+            context=ssl.create_default_context() if tls else None,
+        ),
     )
     client.login(settings.database, settings.login, settings.password.get_secret_value())
     return client
