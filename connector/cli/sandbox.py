@@ -96,7 +96,9 @@ def up(
     directory = directory.resolve()
     mappings_dir = (mappings or default_mappings_dir()).resolve()
     schema = _grown_schema(directory, mappings_dir, schema_from_mappings, schema_file)
-    box = LocalSandbox(directory, port_base=port_base, persist=persist, schema_path=schema)
+    box = LocalSandbox(
+        directory, port_base=port_base, persist=persist, schema_path=schema, processes=True
+    )
     try:
         endpoints = box.start()
     except PortInUseError as exc:

@@ -18,6 +18,7 @@ import odoorpc
 
 from connector.sandbox.common import RunningServer, make_certificates, serve_in_thread
 from connector.sandbox.common.server import free_port, require_free
+from connector.sandbox.emulator_process import EmulatorProcess, start_emulator
 from connector.sandbox.odoo import OdooSandbox, OdooSandboxConfig, create_odoo_app
 from connector.sandbox.odoo_reference import stock_odoo
 from connector.sandbox.salesforce import (
@@ -78,10 +79,14 @@ class LocalSandbox:
     port_base: int | None = None
     persist: bool = False
     schema_path: Path | None = None  # Salesforce objects and fields beyond the default ones
+    # Each emulator in a process of its own (``connector sandbox up``): the three systems
+    # answer side by side as real services do. In process, their state is at hand (tests).
+    processes: bool = False
     stripe: StripeSandbox | None = None
     salesforce: SalesforceSandbox | None = None
     odoo: OdooSandbox | None = None
     servers: list[RunningServer] = field(default_factory=list)
+    children: list[EmulatorProcess] = field(default_factory=list)  # with ``processes``
     endpoints: SandboxEndpoints | None = None
 
     def _port(self, offset: int) -> int:
@@ -94,36 +99,47 @@ class LocalSandbox:
         self.directory.mkdir(parents=True, exist_ok=True)
         certificates = make_certificates(self.directory / "tls")
         state = self.directory / "state" if self.persist else None
-        self.stripe = create_stripe_app(
-            StripeSandboxConfig(
-                secret_key=STRIPE_KEY,
-                persist_path=state / "stripe.sqlite3" if state else None,
-                webhook_retry_schedule=[1.0, 5.0, 30.0, 120.0],
-            )
+        stripe_config = StripeSandboxConfig(
+            secret_key=STRIPE_KEY,
+            persist_path=state / "stripe.sqlite3" if state else None,
+            webhook_retry_schedule=[1.0, 5.0, 30.0, 120.0],
         )
-        self.salesforce = create_salesforce_app(
-            SalesforceSandboxConfig(
-                username=SF_USERNAME,
-                password=SF_PASSWORD,
-                security_token=SF_TOKEN,
-                schema_path=self.schema_path,
-                persist_path=state / "salesforce.sqlite3" if state else None,
-            )
+        salesforce_config = SalesforceSandboxConfig(
+            username=SF_USERNAME,
+            password=SF_PASSWORD,
+            security_token=SF_TOKEN,
+            schema_path=self.schema_path,
+            persist_path=state / "salesforce.sqlite3" if state else None,
         )
-        self.odoo = create_odoo_app(
-            OdooSandboxConfig(
-                database=ODOO_DATABASE,
-                login=ODOO_LOGIN,
-                password=ODOO_PASSWORD,
-                persist_path=state / "odoo.sqlite3" if state else None,
-            )
+        odoo_config = OdooSandboxConfig(
+            database=ODOO_DATABASE,
+            login=ODOO_LOGIN,
+            password=ODOO_PASSWORD,
+            persist_path=state / "odoo.sqlite3" if state else None,
         )
-        stripe_server = serve_in_thread(self.stripe.app, port=self._port(0))
-        self.servers.append(stripe_server)
-        sf_server = serve_in_thread(self.salesforce.app, port=self._port(1), tls=certificates)
-        self.servers.append(sf_server)
-        odoo_server = serve_in_thread(self.odoo.app, port=self._port(2))
-        self.servers.append(odoo_server)
+        if self.processes:
+            try:
+                self.children.append(start_emulator("stripe", stripe_config, self._port(0)))
+                self.children.append(
+                    start_emulator("salesforce", salesforce_config, self._port(1), certificates)
+                )
+                self.children.append(start_emulator("odoo", odoo_config, self._port(2)))
+            except BaseException:
+                self.stop()  # no emulator is left serving behind a failed start
+                raise
+            stripe_server: RunningServer | EmulatorProcess = self.children[0]
+            sf_server: RunningServer | EmulatorProcess = self.children[1]
+            odoo_server: RunningServer | EmulatorProcess = self.children[2]
+        else:
+            self.stripe = create_stripe_app(stripe_config)
+            self.salesforce = create_salesforce_app(salesforce_config)
+            self.odoo = create_odoo_app(odoo_config)
+            stripe_server = serve_in_thread(self.stripe.app, port=self._port(0))
+            self.servers.append(stripe_server)
+            sf_server = serve_in_thread(self.salesforce.app, port=self._port(1), tls=certificates)
+            self.servers.append(sf_server)
+            odoo_server = serve_in_thread(self.odoo.app, port=self._port(2))
+            self.servers.append(odoo_server)
         self.endpoints = SandboxEndpoints(
             stripe_server.base_url, sf_server.base_url, odoo_server.port, certificates.ca_cert
         )
@@ -138,6 +154,9 @@ class LocalSandbox:
         for server in reversed(self.servers):
             server.stop()
         self.servers.clear()
+        for child in reversed(self.children):
+            child.stop()
+        self.children.clear()
         if self.stripe is not None:
             self.stripe.close()
         for box in (self.salesforce, self.odoo):
