@@ -34,6 +34,7 @@ from starlette.routing import BaseRoute
 
 from connector.config import Settings
 from connector.console import console_mount
+from connector.crew import Crew
 from connector.liveness import DAEMON_BEAT_SECONDS
 from connector.logs import get_logger
 from connector.metrics import Metrics
@@ -153,6 +154,7 @@ class Daemon:
     def _start_workers(self, stack: ExitStack, policy: QueuePolicy) -> list[threading.Thread]:
         """One worker per runtime: each has its own store connection and adapters."""
         threads: list[threading.Thread] = []
+        crew = Crew(self.worker_count)
         for number in range(self.worker_count):
             runtime = stack.enter_context(open_runtime(self.settings))
             worker = Worker(
@@ -164,6 +166,7 @@ class Daemon:
                 metrics=self.metrics,
                 stop=self.stop,
                 doorbell=self.doorbell,
+                crew=crew,
             )
             threads.append(self._thread(f"worker-{number}", worker.run))
         return threads

@@ -59,6 +59,10 @@ class WorkQueue:
     def add(self, keys: Sequence[str], reason: str) -> None:
         self.store.enqueue(keys, reason, self.clock())
 
+    def ready(self) -> int:
+        """How many keys a worker could take now."""
+        return self.store.ready_count(self.clock())
+
     def take(self, worker: str, limit: int = 1) -> list[WorkItem]:
         return self.store.lease(worker, limit, self.clock(), self.policy.lease_seconds)
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
+from connector.crew import Crew
 from connector.errors import FatalAdapterError
 from connector.logs import get_logger
 from connector.metrics import Metrics
@@ -58,6 +59,7 @@ class Worker:
         stop: threading.Event | None = None,
         doorbell: Doorbell | None = None,
         pauses: SystemPauses | None = None,
+        crew: Crew | None = None,
     ) -> None:
         self.name = name
         self.queue = queue
@@ -68,6 +70,7 @@ class Worker:
         self.stop = stop or threading.Event()
         self.doorbell = doorbell
         self.pauses = pauses or SystemPauses(queue.store, queue.clock)
+        self.crew = crew  # the process's workers: this one takes a fair share of ready keys
         self.log = get_logger("connector.worker").bind(worker=name)
 
     def run(self) -> None:
@@ -98,15 +101,22 @@ class Worker:
     def run_once(self) -> int:
         if self.pauses.wait_seconds() > 0:
             return 0  # a system is down: no work until its pause ends
-        items = self.queue.take(self.name, self.batch)
+        limit = self.batch
+        if self.crew is not None:
+            ready = self.queue.ready()
+            if ready == 0:
+                return 0
+            limit = self.crew.share(ready, self.batch)
+        items = self.queue.take(self.name, limit)
         if not items:
             return 0
-        sweeps = [item for item in items if item.key == SWEEP_KEY]
-        keyed = [item for item in items if item.key != SWEEP_KEY]
-        if keyed:
-            self._reconcile(keyed)
-        for sweep in sweeps:
-            self._sweep(sweep)
+        with self.crew.working() if self.crew is not None else nullcontext():
+            sweeps = [item for item in items if item.key == SWEEP_KEY]
+            keyed = [item for item in items if item.key != SWEEP_KEY]
+            if keyed:
+                self._reconcile(keyed)
+            for sweep in sweeps:
+                self._sweep(sweep)
         return len(items)
 
     @contextmanager

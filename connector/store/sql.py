@@ -688,6 +688,16 @@ class SqlStore(RunsAndIntents, SystemStates, Liveness, ABC):
             for row in rows
         ]
 
+    def ready_count(self, now: dt.datetime) -> int:
+        """Keys a worker could take now (as :meth:`lease` chooses them)."""
+        stamp = to_text(now)
+        row = self._one(
+            "SELECT COUNT(*) AS ready FROM work_item WHERE (state = 'queued' AND not_before <= ?)"
+            " OR (state = 'leased' AND lease_expires_at < ?)",
+            (stamp, stamp),
+        )
+        return int(row["ready"]) if row is not None else 0
+
     def extend_leases(
         self, keys: Sequence[str], owner: str, now: dt.datetime, lease_seconds: float
     ) -> int:
