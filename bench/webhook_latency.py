@@ -203,13 +203,30 @@ def _stop(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process (Linux ``/proc``), 0 when unreadable."""
+    """User + system CPU seconds of a process and its live children (the sandbox runs each
+    emulator in a child), from Linux ``/proc``; 0 when unreadable."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
     ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
+    own = (int(fields[11]) + int(fields[12])) / ticks
+    return own + sum(_cpu_seconds(child) for child in _children(pid))
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (a scan of ``/proc``)."""
+    children: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == pid:
+            children.append(int(entry.name))
+    return children
 
 
 def _machine_busy_seconds() -> float:

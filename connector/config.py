@@ -101,7 +101,7 @@ class WebhookSettings(_Section):
 
 
 class DaemonSettings(_Section):
-    workers: int = Field(default=4, ge=1, le=64)
+    workers: int = Field(default=2, ge=1, le=64)
     batch_size: int = Field(default=50, ge=1, le=1000)
     # How often an idle worker looks for keys queued by other processes; keys from this
     # process's own webhook receiver wake it at once.

@@ -171,21 +171,35 @@ class SalesforceTarget(MappedTarget):
         return estimate_calls(creates + updates, COLLECTION_LIMIT)
 
     def read(self, object_name: str, keys: Sequence[str]) -> Mapping[str, TargetRecord]:
-        wanted = list(dict.fromkeys(key for key in keys if key))
-        if not wanted:
-            return {}
-        layout = self._layout(object_name)
-        key_field = layout.obj.key_field
-        base_url = self.session.client.base_url + "query/?"
-        found: dict[str, TargetRecord] = {}
-        wanted_set = set(wanted)
-        soqls = [soql for soql, _chunk in chunk_keys(layout.prefix, wanted, base_url)]
-        for row in self._query_many(object_name, soqls):
-            key = row.get(key_field)
+        return self.read_objects({object_name: keys}).get(object_name, {})
+
+    def read_objects(
+        self, wanted: Mapping[str, Sequence[str]]
+    ) -> Mapping[str, Mapping[str, TargetRecord]]:
+        """Records of several objects by key: every object's queries go together, up to five
+        in one Composite call (one API call), so a small run reads the CRM once."""
+        found: dict[str, dict[str, TargetRecord]] = {name: {} for name in wanted}
+        asked: dict[str, set[str]] = {}
+        layouts: dict[str, Layout] = {}
+        queries: list[tuple[str, str]] = []
+        for object_name, keys in wanted.items():
+            unique = list(dict.fromkeys(key for key in keys if key))
+            if not unique:
+                continue  # nothing asked: no call, not even the login
+            base_url = self.session.client.base_url + "query/?"
+            layouts[object_name] = layout = self._layout(object_name)
+            asked[object_name] = set(unique)
+            queries.extend(
+                (object_name, soql) for soql, _chunk in chunk_keys(layout.prefix, unique, base_url)
+            )
+        for object_name, row in self._query_many(queries):
+            layout = layouts[object_name]
+            key = row.get(layout.obj.key_field)
             # Exact match only: external ids are case-insensitive in Salesforce unless
             # the field is marked case-sensitive, and Stripe ids are not.
-            if isinstance(key, str) and key in wanted_set and key not in found:
-                found[key] = self._record(layout, key, row)
+            records = found[object_name]
+            if isinstance(key, str) and key in asked[object_name] and key not in records:
+                records[key] = self._record(layout, key, row)
         return found
 
     def close(self) -> None:
@@ -314,14 +328,18 @@ class SalesforceTarget(MappedTarget):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _query_many(self, object_name: str, soqls: Sequence[str]) -> Iterator[dict[str, Any]]:
-        """The rows of several queries: up to five per Composite call (one API call)."""
-        for start in range(0, len(soqls), QUERIES_PER_CALL):
-            group = soqls[start : start + QUERIES_PER_CALL]
+    def _query_many(
+        self, queries: Sequence[tuple[str, str]]
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The rows of several queries (object name, SOQL), each with its object's name: up
+        to five queries per Composite call (one API call)."""
+        for start in range(0, len(queries), QUERIES_PER_CALL):
+            group = queries[start : start + QUERIES_PER_CALL]
             if len(group) == 1:
-                yield from self._query(object_name, group[0])
+                object_name, soql = group[0]
+                yield from ((object_name, row) for row in self._query(object_name, soql))
                 continue
-            body = request_body(self.settings.api_version, group)
+            body = request_body(self.settings.api_version, [soql for _name, soql in group])
 
             def composite(
                 sf: Salesforce, body: dict[str, Any] = body, count: int = len(group)
@@ -332,15 +350,16 @@ class SalesforceTarget(MappedTarget):
                 raise_for_failures(answer, count)
                 return answer
 
+            names = "+".join(dict.fromkeys(name for name, _soql in group))
             try:
-                answer = self._read_call(f"read {object_name}", composite)
+                answer = self._read_call(f"read {names}", composite)
                 answers = sub_answers(answer, len(group))
             except CompositeAnswerError as exc:
                 raise RetryableAdapterError(
                     self.system, f"composite read: {exc}", "BAD_RESPONSE"
                 ) from exc
-            for soql, sub in zip(group, answers, strict=True):
-                yield from self._query(object_name, soql, sub.body)
+            for (object_name, soql), sub in zip(group, answers, strict=True):
+                yield from ((object_name, row) for row in self._query(object_name, soql, sub.body))
 
     def _query(
         self, object_name: str, soql: str, first: dict[str, Any] | None = None

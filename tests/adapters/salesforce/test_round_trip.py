@@ -9,6 +9,7 @@ from adapters.salesforce import SalesforceTarget
 from connector.reconciler import Reconciler
 from connector.sandbox.salesforce import SalesforceSandbox
 from connector.store import SqliteStore
+from tests.adapters.salesforce.helpers import write_all
 from tests.factories import item, subscription
 
 
@@ -37,10 +38,36 @@ def test_250_records_take_two_write_calls_per_object(
     assert target.calls.by_label["write subscription"] == 2
     assert sandbox.stats.snapshot()["PATCH composite/sobjects/upsert"] == 4
     assert len(sandbox.state.records("Subscription__c")) == 250
-    # 250 keys of each object fit one query each: one to plan, one to read the writes back.
-    assert target.calls.by_label["read subscription"] == 2
+    # 250 keys of each object fit one query each: one to plan; the writes of both objects
+    # are read back together, their two queries in one Composite call.
+    assert target.calls.by_label["read subscription"] == 1
+    assert target.calls.by_label["read account+subscription"] == 1
     assert report.verified == 500
     assert report.cost["salesforce"].planned_writes == 4
     # The adapter's own call count is what the org saw (logins are not API requests).
-    api_calls = {k: v for k, v in sandbox.stats.snapshot().items() if "login" not in k}
+    # (Subrequests are counted again as "composite ...": they are part of their call.)
+    api_calls = {
+        k: v
+        for k, v in sandbox.stats.snapshot().items()
+        if "login" not in k and not k.startswith("composite ")
+    }
     assert sum(api_calls.values()) == target.calls.total()
+
+
+def test_several_objects_are_read_in_one_call(
+    target: SalesforceTarget, sandbox: SalesforceSandbox
+) -> None:
+    subs = [subscription(n) for n in range(3)]
+    write_all(target, subs)
+    wanted = {
+        "account": [s.customer.id for s in subs],
+        "subscription": [s.id for s in subs] + ["sub_missing"],
+    }
+    one_by_one = {name: dict(target.read(name, keys)) for name, keys in wanted.items()}
+    before = sandbox.stats.snapshot().get("POST composite", 0)
+    calls = target.calls.total()
+    together = target.read_objects(wanted)
+    assert {name: dict(records) for name, records in together.items()} == one_by_one
+    assert sorted(together["subscription"]) == [s.id for s in subs]
+    assert target.calls.total() == calls + 1
+    assert sandbox.stats.snapshot()["POST composite"] == before + 1
