@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from connector.intents import RUN_BEAT_SECONDS
 from connector.store import StateStore
+from connector.ticker import TICKER
 
 
 @contextmanager
 def beating(store: StateStore, run_id: str, clock: Callable[[], dt.datetime]) -> Iterator[None]:
-    """Show the run alive while it works."""
-    done = threading.Event()
-
-    def beat() -> None:
-        while not done.wait(RUN_BEAT_SECONDS):
-            store.beat_run(run_id, clock())
-
-    thread = threading.Thread(target=beat, name="run-heartbeat", daemon=True)
-    thread.start()
-    try:
+    """Show the run alive while it works (beats on the process's ticker)."""
+    with TICKER.every(RUN_BEAT_SECONDS, lambda: store.beat_run(run_id, clock())):
         yield
-    finally:
-        done.set()
-        thread.join(timeout=5)

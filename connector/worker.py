@@ -23,6 +23,7 @@ from connector.reconciler import Reconciler, RunOptions
 from connector.redaction import redact_text
 from connector.report import SystemCost
 from connector.store.queue_rows import WorkItem
+from connector.ticker import TICKER
 
 SWEEP_KEY = "__sweep__"
 DEFAULT_BATCH = 50
@@ -122,20 +123,9 @@ class Worker:
     @contextmanager
     def _heartbeat(self, keys: Sequence[str]) -> Iterator[None]:
         """Keep the leases of a long batch alive while it runs."""
-        done = threading.Event()
         interval = max(1.0, self.queue.policy.lease_seconds / 3)
-
-        def beat() -> None:
-            while not done.wait(interval):
-                self.queue.heartbeat(self.name, keys)
-
-        thread = threading.Thread(target=beat, name=f"{self.name}-heartbeat", daemon=True)
-        thread.start()
-        try:
+        with TICKER.every(interval, lambda: self.queue.heartbeat(self.name, keys)):
             yield
-        finally:
-            done.set()
-            thread.join(timeout=5)
 
     def _reconcile(self, items: Sequence[WorkItem]) -> None:
         keys = [item.key for item in items]
