@@ -10,9 +10,11 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 from adapters.base import Target
 from connector.errors import FatalAdapterError, PartialWriteError
+from connector.lanes import Lanes
 from connector.planner import RecordAction, RecordPlan, SubscriptionPlan
 from connector.records import WriteError, WriteRequest, WriteResult
 from connector.redaction import redact_text
@@ -49,6 +51,7 @@ def apply_plans(
     plans: Sequence[SubscriptionPlan],
     targets: Mapping[str, Target],
     on_batch: Callable[[int], None] = lambda count: None,
+    lanes: Lanes | None = None,
 ) -> dict[RecordId, RecordOutcome]:
     """Write every record that needs it; return an outcome per record written or blocked.
     ``on_batch`` is told how many records have an outcome after each batch (for progress).
@@ -63,17 +66,24 @@ def apply_plans(
         if any(r.system == system and r.needs_write for plan in plans for r in plan.records)
     ]
     answered = _Answered(on_batch)
+    outcomes: dict[RecordId, RecordOutcome] = {}
     if len(writing) <= 1:
-        outcomes: dict[RecordId, RecordOutcome] = {}
         for system in writing:
             outcomes.update(_apply_system(plans, system, targets[system], answered))
+        return outcomes
+    if lanes is not None:
+        running = [
+            lanes.submit(system, partial(_apply_system, plans, system, targets[system], answered))
+            for system in writing
+        ]
+        for future in running:
+            outcomes.update(future.result())
         return outcomes
     with ThreadPoolExecutor(len(writing), thread_name_prefix="writes") as pool:
         futures = [
             pool.submit(_apply_system, plans, system, targets[system], answered)
             for system in writing
         ]
-        outcomes = {}
         for future in futures:
             outcomes.update(future.result())
     return outcomes

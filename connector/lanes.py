@@ -1,15 +1,15 @@
-"""Lanes: one thread per target system while a run plans.
+"""Lanes: one thread per target system while a run reads, writes and reads back.
 
 A target's calls go through its lane, so they stay in order and never overlap (adapters
 are not built for concurrent calls), while different targets, and the next chunk of the
-same target, are read while the connector plans. Outside an open period a call simply runs
-where it is called.
+same target, are read while the connector plans, and the targets are written at once.
+Outside an open period a call simply runs where it is called.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -19,7 +19,11 @@ T = TypeVar("T")
 class Lanes:
     def __init__(self, systems: Iterable[str]) -> None:
         self._systems = tuple(systems)
-        self._open: dict[str, ThreadPoolExecutor] = {}
+        # Made at the first open block and kept for the next ones: a run of a few keys would
+        # otherwise spend more on starting threads than on its calls.
+        self._lanes: dict[str, ThreadPoolExecutor] = {}
+        self._open = False
+        self._submitted: list[Future[object]] = []
 
     @contextmanager
     def opened(self) -> Iterator[None]:
@@ -31,25 +35,42 @@ class Lanes:
         if self._open:
             yield
             return
-        self._open = {
-            system: ThreadPoolExecutor(1, thread_name_prefix=f"{system}-reads")
-            for system in self._systems
-        }
+        if not self._lanes:
+            self._lanes = {
+                system: ThreadPoolExecutor(1, thread_name_prefix=f"{system}-lane")
+                for system in self._systems
+            }
+        self._open = True
         try:
             yield
         finally:
-            lanes, self._open = self._open, {}
-            for lane in lanes.values():
-                lane.shutdown(wait=True, cancel_futures=True)
+            self._open = False
+            submitted, self._submitted = self._submitted, []
+            for future in submitted:
+                future.cancel()  # only what has not started yet
+            wait(submitted)
 
     def submit(self, system: str, call: Callable[[], T]) -> Future[T]:
         """Run ``call`` on the system's lane, or here and now when no lane is open."""
-        lane = self._open.get(system)
+        lane = self._lanes.get(system) if self._open else None
         if lane is not None:
-            return lane.submit(call)
+            future = lane.submit(call)
+            self._submitted.append(future)  # type: ignore[arg-type]
+            return future
         done: Future[T] = Future()
         try:
             done.set_result(call())
         except BaseException as exc:  # handed over through the future, like a lane does
             done.set_exception(exc)
         return done
+
+    @property
+    def idle(self) -> bool:
+        """No call submitted in an open block is queued or running."""
+        return not self._open and all(future.done() for future in self._submitted)
+
+    def close(self) -> None:
+        """Stop the lanes' threads (after the calls under way)."""
+        lanes, self._lanes = self._lanes, {}
+        for lane in lanes.values():
+            lane.shutdown(wait=True, cancel_futures=True)

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from adapters.base import Target
 from connector.apply import RecordId, RecordOutcome
+from connector.lanes import Lanes
 from connector.planner import RecordPlan, Resolution, SubscriptionPlan
 from connector.records import TargetRecord
 from connector.redaction import redact_text
@@ -37,6 +39,7 @@ def read_back(
     outcomes: Mapping[RecordId, RecordOutcome],
     targets: Mapping[str, Target],
     log: Any,
+    lanes: Lanes | None = None,
 ) -> Verification:
     """Read back every record written, in batches, and compare it with what was sent."""
     check = Verification()
@@ -57,9 +60,12 @@ def read_back(
             )
             return None
 
-    # Each target is read back on a thread of its own, as it was written.
+    # Each target is read back on a thread of its own (its lane, when open), as it was written.
     if len(by_system) <= 1:
         answers = {system: read(system) for system in by_system}
+    elif lanes is not None:
+        running = {system: lanes.submit(system, partial(read, system)) for system in by_system}
+        answers = {system: future.result() for system, future in running.items()}
     else:
         with ThreadPoolExecutor(len(by_system), thread_name_prefix="read-back") as pool:
             answers = dict(zip(by_system, pool.map(read, by_system), strict=True))

@@ -194,8 +194,9 @@ class Reconciler:
         if not stopped and not options.dry_run:
             self.progress.step(WRITING, sum(plan.write_count for plan in plans))
         self._answered = 0  # records with an outcome in the waves before (for progress)
-        for wave in waves(plans):
-            self._apply_record(report, wave, options, correlation, stopped)
+        with self.reader.lanes.opened():  # each target written and read back on its lane
+            for wave in waves(plans):
+                self._apply_record(report, wave, options, correlation, stopped)
 
     def _finish(self, report: RunReport, calls_before: CallCounts) -> None:
         finish_run(self.store, report, calls_before, call_counts(self.source, self.targets))
@@ -285,10 +286,17 @@ class Reconciler:
             )
             before = self._answered
             outcomes = apply_plans(
-                plans, self.targets, lambda answered: self.progress.advance(before + answered)
+                plans,
+                self.targets,
+                lambda answered: self.progress.advance(before + answered),
+                self.reader.lanes,
             )
             self._answered += len(outcomes)
-        checks = read_back(plans, outcomes, self.targets, self.log) if self.verify_writes else None
+        checks = (
+            read_back(plans, outcomes, self.targets, self.log, self.reader.lanes)
+            if self.verify_writes
+            else None
+        )
         facts = RunFacts(
             run_id=report.run_id,
             correlation_id=correlation,

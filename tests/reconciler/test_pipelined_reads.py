@@ -93,15 +93,22 @@ def test_chunks_are_read_ahead_without_overlapping_calls_on_a_target(world: Worl
     assert second.unchanged == 40
     assert erp.reads >= 12  # 6 chunks of at most 7 subscriptions, 2 objects, batches of 5
     assert erp.overlaps == 0
-    assert any(name.startswith(f"{erp.system}-reads") for name in erp.threads)
-    assert [t.name for t in threading.enumerate() if "-reads" in t.name] == []
+    assert any(name.startswith(f"{erp.system}-lane") for name in erp.threads)
+    # The lanes' threads are kept for the next run, not made anew: runs add none.
+    lanes = _lane_threads()
+    assert reconciler.reconcile_all().status == "clean"
+    assert _lane_threads() <= lanes  # (other worlds' lanes may end meanwhile)
 
 
-def test_a_target_failing_on_a_later_chunk_fails_the_run_and_leaves_no_thread(
+def _lane_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if "-lane" in t.name}
+
+
+def test_a_target_failing_on_a_later_chunk_fails_the_run_and_leaves_no_call_behind(
     world: World,
 ) -> None:
     reconciler, _ = _rewire(world, fail_on_read=5)
     with pytest.raises(RetryableAdapterError, match="went away"):
         reconciler.reconcile_all()
-    leftover = [t.name for t in threading.enumerate() if "-reads" in t.name]
-    assert leftover == []
+    # Nothing is left running or queued on the lanes: the next run starts clean.
+    assert reconciler.reader.lanes.idle
