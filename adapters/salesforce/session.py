@@ -31,6 +31,7 @@ from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSessi
 from simple_salesforce.login import SalesforceLogin
 
 from adapters.resilience import RateGate, Resilient, RetryPolicy, parse_retry_after
+from adapters.salesforce.direct_http import DirectHttp
 from adapters.salesforce.errors import (
     ApiCallError,
     from_salesforce_error,
@@ -65,12 +66,20 @@ class TimeoutSession(requests.Session):
         super().__init__()
         self.default_timeout = timeout
         self.ca_bundle = ca_bundle
+        self.direct = DirectHttp(ca_bundle)  # the usual calls, without requests' overhead
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("timeout", self.default_timeout)
         if self.ca_bundle is not None:
             kwargs.setdefault("verify", self.ca_bundle)
+        direct = not args and isinstance(method, str) and isinstance(url, str)
+        if direct and self.direct.can_send(str(url), kwargs):
+            return self.direct.send(self, str(method), str(url), kwargs)
         return super().request(method, url, *args, **kwargs)
+
+    def close(self) -> None:
+        self.direct.close()
+        super().close()
 
 
 def http_session(settings: SalesforceSettings) -> TimeoutSession:
