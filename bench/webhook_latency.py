@@ -67,7 +67,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -631,10 +631,35 @@ def _profile_phases(
     original_read_back = getattr(module, "read_back")  # noqa: B009 - likewise
     original_record = getattr(module, "what_to_record")  # noqa: B009 - likewise
     original_save = getattr(module, "save")  # noqa: B009 - likewise
+    phase_calls: dict[str, Counter[str]] = defaultdict(Counter)
     with _stripe_client(stripe_url) as client, open_runtime(settings) as runtime:
         items = {key: (item, quantity) for key, item, quantity in _active_items(client)}
         reconciler: Any = runtime.reconciler
-        reconciler._plan_keys = timed("plan", reconciler._plan_keys)
+        counters = {
+            system: adapter.calls
+            for system, adapter in [
+                (reconciler.source.system, reconciler.source),
+                *reconciler.targets.items(),
+            ]
+        }
+
+        def counted(phase: str, function: Callable[..., Any]) -> Callable[..., Any]:
+            """Calls made by ``function``, per system and label, kept under ``phase``."""
+
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                before = {s: dict(c.by_label) for s, c in counters.items()}
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    for system, counter in counters.items():
+                        for label, count in counter.by_label.items():
+                            spent = count - before[system].get(label, 0)
+                            if spent:
+                                phase_calls[phase][f"{system} {label}"] += spent
+
+            return wrapper
+
+        reconciler._plan_keys = counted("planning", timed("plan", reconciler._plan_keys))
         reconciler.source.get = timed("plan_stripe_reads", reconciler.source.get)
         read_target = reconciler.reader.read_target
 
@@ -644,8 +669,8 @@ def _profile_phases(
         reconciler.reader.read_target = read_target_timed
         setattr(module, "what_to_record", timed("record", original_record))  # noqa: B010
         setattr(module, "save", timed("save", original_save))  # noqa: B010
-        setattr(module, "apply_plans", timed("apply", original_apply))  # noqa: B010
-        setattr(module, "read_back", timed("verify", original_read_back))  # noqa: B010
+        setattr(module, "apply_plans", counted("writing", timed("apply", original_apply)))  # noqa: B010
+        setattr(module, "read_back", counted("verification", timed("verify", original_read_back)))  # noqa: B010
         try:
             totals: list[float] = []
             for number in range(PROFILE_BATCHES):
@@ -664,7 +689,13 @@ def _profile_phases(
         finally:
             setattr(module, "apply_plans", original_apply)  # noqa: B010
             setattr(module, "read_back", original_read_back)  # noqa: B010
+            setattr(module, "what_to_record", original_record)  # noqa: B010
+            setattr(module, "save", original_save)  # noqa: B010
     figures = {"profile_batch_keys": float(batch), "profile_batches": float(len(totals))}
+    runs = max(1, len(totals))
+    for phase, calls in phase_calls.items():
+        for label, count in sorted(calls.items()):
+            figures[f"profile_calls_per_run[{phase}: {label}]"] = round(count / runs, 2)
     figures.update(_ms(totals, "profile_total"))
     for name, values in timings.items():
         figures[f"profile_{name}_mean_ms"] = round(statistics.fmean(values) * 1000, 1)
@@ -877,6 +908,15 @@ def _print(figures: dict[str, float]) -> None:
             f"{get('profile_plan_stripe_reads_mean_ms')}, salesforce "
             f"{get('profile_plan_salesforce_reads_mean_ms')}, odoo "
             f"{get('profile_plan_odoo_reads_mean_ms')}"
+        )
+        phases = [
+            (name[len("profile_calls_per_run[") : -1], value)
+            for name, value in figures.items()
+            if name.startswith("profile_calls_per_run[")
+        ]
+        print(
+            "API calls per run by phase (the connector's own counts, same batches): "
+            + "; ".join(f"{label} {value:g}" for label, value in phases)
         )
 
 
