@@ -153,6 +153,14 @@ class ObjectsReader(Protocol):
 
 
 @runtime_checkable
+class RunScoped(Protocol):
+    """A target that keeps what one run read (to write and verify without reading it again)
+    and must forget it when the next run starts, so that every run reads the truth."""
+
+    def begin_run(self) -> None: ...
+
+
+@runtime_checkable
 class ContractChecker(Protocol):
     """A target that can compare a mapping with its live schema (describe, fields_get)."""
 

@@ -9,9 +9,11 @@ Outside an open period a call simply runs where it is called.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from typing import TypeVar
+
+from connector.daemon_pool import DaemonPool
 
 T = TypeVar("T")
 
@@ -21,7 +23,7 @@ class Lanes:
         self._systems = tuple(systems)
         # Made at the first open block and kept for the next ones: a run of a few keys would
         # otherwise spend more on starting threads than on its calls.
-        self._lanes: dict[str, ThreadPoolExecutor] = {}
+        self._lanes: dict[str, DaemonPool] = {}
         self._open = False
         self._submitted: list[Future[object]] = []
 
@@ -36,10 +38,7 @@ class Lanes:
             yield
             return
         if not self._lanes:
-            self._lanes = {
-                system: ThreadPoolExecutor(1, thread_name_prefix=f"{system}-lane")
-                for system in self._systems
-            }
+            self._lanes = {system: DaemonPool(1, f"{system}-lane") for system in self._systems}
         self._open = True
         try:
             yield

@@ -22,7 +22,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
-from adapters.base import Source, SourcePage, SourceRead, Target
+from adapters.base import RunScoped, Source, SourcePage, SourceRead, Target
 from connector.apply import RecordId, RecordOutcome, apply_plans
 from connector.audit import AuditTrail
 from connector.chunk_reader import ChunkReader, PreparedChunk
@@ -158,6 +158,9 @@ class Reconciler:
 
     def _get_ready(self, report: RunReport, options: RunOptions, log: Any) -> None:
         """Contracts checked, dead runs settled, the ledger opened, history's start known."""
+        for target in self.targets.values():
+            if isinstance(target, RunScoped):
+                target.begin_run()  # every run reads the truth again
         self.check_contracts()
         if not options.dry_run:
             settle_dead_runs(self.store, self.targets, self.clock(), log)

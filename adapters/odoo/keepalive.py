@@ -9,9 +9,10 @@ multithreaded server, ``werkzeug/serving.py`` ``BaseWSGIServer``); its prefork w
 proxies may close them after each answer, which ``will_close`` tells, and the next call
 simply connects again.
 
-A connection the server closed while idle fails the next request before any answer: that
-request is sent once more on a new connection. Nothing else is retried here (retries are
-:mod:`adapters.resilience`'s decision).
+A connection the server closed while idle (past a keep-alive timeout) fails the next
+request before any answer: after a pause of ``IDLE_SECONDS`` or more, that request is sent
+once more on a new connection. Any other failure is raised: whether to send a call again is
+:mod:`adapters.resilience`'s decision, with its counts and backoff.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import http.client
 import io
 import ssl
 import threading
+import time
 import urllib.error
 import urllib.request
 from email.message import Message
@@ -27,6 +29,8 @@ from urllib.parse import urlsplit
 
 # The server dropped an idle kept-alive connection: nothing of the request was processed.
 _STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+# A connection unused this long may have been closed by the server's keep-alive timeout.
+IDLE_SECONDS = 1.0
 
 
 class KeepAliveOpener:
@@ -40,16 +44,19 @@ class KeepAliveOpener:
         self._tls = tls
         self._context = context
         self._connection: http.client.HTTPConnection | None = None
+        self._last_used = 0.0
         self._lock = threading.Lock()
 
     def open(self, request: urllib.request.Request, timeout: float | None = None) -> io.BytesIO:
         with self._lock:
-            # A connection still open has answered before: the server may have dropped it.
-            kept = self._connection is not None
+            # A connection left idle for a while may have been dropped by the server.
+            idle = self._connection is not None and (
+                time.monotonic() - self._last_used >= IDLE_SECONDS
+            )
             try:
                 return self._send(request, timeout)
             except _STALE:
-                if not kept:
+                if not idle:
                     raise
                 return self._send(request, timeout)
 
@@ -70,6 +77,7 @@ class KeepAliveOpener:
         except BaseException:
             self.close()
             raise
+        self._last_used = time.monotonic()
         if response.will_close:
             self.close()
         if response.status >= 400:

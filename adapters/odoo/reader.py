@@ -28,6 +28,7 @@ from adapters.odoo import xmlids
 from adapters.odoo.client import OdooClient, Row
 from adapters.odoo.lines import CurrentLine
 from adapters.odoo.lookups import LookupCache, many2one_id
+from adapters.odoo.run_memo import RunMemo
 from adapters.odoo.schema import FieldInfo, ObjectInfo
 from adapters.odoo.values import from_odoo
 from connector.mapping import CompiledMapping
@@ -35,6 +36,10 @@ from connector.records import JsonValue, TargetRecord
 
 IMD = "ir.model.data"
 ALL_RECORDS = {"active_test": False}
+# Records whose lines' external ids are looked up with theirs, by name prefix (see read_many).
+LINE_PREFIX_LOOKUPS = 20
+# What was read of one object: ids by key, header rows by id, line rows by id per lines field
+_Read = tuple["ObjectInfo", dict[str, int], dict[int, Row], dict["FieldInfo", dict[int, Row]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +62,7 @@ class OdooReader:
         self.lookups = lookups
         self.mapping = mapping
         self.namespace = namespace
+        self.memo = RunMemo()  # what this run read: its writes and read-back reuse it
 
     # -- external ids --------------------------------------------------------------
 
@@ -78,6 +84,16 @@ class OdooReader:
             if wanted.get(name) == row["model"] and row["res_id"]:
                 found.setdefault(name, OwnRecord(int(row["res_id"]), name))
         return found
+
+    def find_known(self, wanted: Mapping[str, str]) -> dict[str, OwnRecord]:
+        """As :meth:`find`, but names this run has resolved already cost no call."""
+        known = {
+            name: OwnRecord(self.memo.ids[name], name) for name in wanted if name in self.memo.ids
+        }
+        rest = {name: model for name, model in wanted.items() if name not in known}
+        found = self.find(rest)
+        self.memo.remember_ids({name: record.id for name, record in found.items()})
+        return {**known, **found}
 
     def names_of(self, records: Mapping[str, Iterable[int]]) -> dict[tuple[str, int], list[str]]:
         """Our external id names of records (``model -> ids``), in one call."""
@@ -104,38 +120,129 @@ class OdooReader:
     # -- records -------------------------------------------------------------------
 
     def read(self, obj: ObjectInfo, keys: Sequence[str]) -> dict[str, TargetRecord]:
-        unique = list(dict.fromkeys(keys))
-        wanted = {xmlids.record_name(obj.name, key): obj.model for key in unique}
-        own = self.find(wanted)
-        ids_by_key = {
-            key: own[name].id
-            for key in unique
-            if (name := xmlids.record_name(obj.name, key)) in own
+        return self.read_many([(obj, keys)]).get(obj.name, {})
+
+    def read_many(
+        self, wanted: Sequence[tuple[ObjectInfo, Sequence[str]]]
+    ) -> dict[str, dict[str, TargetRecord]]:
+        """Records of several objects: one external-id look-up for all of them (and, for a
+        few records, their lines' external ids too), then one read per model."""
+        asked = [(obj, list(dict.fromkeys(keys))) for obj, keys in wanted if keys]
+        models = {
+            xmlids.record_name(obj.name, key): obj.model for obj, keys in asked for key in keys
         }
-        if not ids_by_key:
-            return {}
-        fields = [f.target for f in obj.fields]
-        rows = self.client.search_read(
-            obj.model,
-            [("id", "in", sorted(set(ids_by_key.values())))],
-            [*fields, "write_date"],
-            context=ALL_RECORDS,
+        # A few records' lines are found by their names' prefix in the same look-up; a large
+        # read looks them up by id after reading the headers (many LIKE terms cost Odoo more).
+        with_lines = [
+            xmlids.record_name(obj.name, key) for obj, keys in asked if obj.lines() for key in keys
+        ]
+        if all(name in self.memo.ids for name in models):
+            # Resolved earlier in this run (a read-back): the records are read by id.
+            own = {name: OwnRecord(self.memo.ids[name], name) for name in models}
+            known = dict(self.memo.names)
+            prefixed: list[str] = []
+        else:
+            prefixed = with_lines if len(with_lines) <= LINE_PREFIX_LOOKUPS else []
+            own, known = self._find_all(models, prefixed)
+            self.memo.remember_ids({name: record.id for name, record in own.items()})
+        covered = (
+            {spec.lines_model for obj, _ in asked for spec in obj.lines()} if prefixed else set()
         )
-        by_id = {int(row["id"]): row for row in rows}
-        lines = self._lines(obj, by_id)
-        # One reverse look-up of every referenced record and every line.
-        reverse: dict[str, set[int]] = {}
+        headers: list[
+            tuple[ObjectInfo, dict[str, int], dict[int, Row], dict[FieldInfo, dict[int, Row]]]
+        ] = []
+        unresolved: dict[str, set[int]] = {}
+        for obj, keys in asked:
+            ids_by_key = {
+                key: own[name].id
+                for key in keys
+                if (name := xmlids.record_name(obj.name, key)) in own
+            }
+            if not ids_by_key:
+                continue
+            fields = [f.target for f in obj.fields]
+            rows = self.client.search_read(
+                obj.model,
+                [("id", "in", sorted(set(ids_by_key.values())))],
+                [*fields, "write_date"],
+                context=ALL_RECORDS,
+            )
+            by_id = {int(row["id"]): row for row in rows}
+            lines = self._lines(obj, by_id)
+            self.memo.remember_rows(obj.model, rows)
+            for model, ids in self._referenced(obj, rows, lines).items():
+                if model in covered:
+                    # Their names came with the look-up; the others have none of ours.
+                    self.memo.remember_names({(model, i): known.get((model, i), []) for i in ids})
+                    continue
+                missing = {i for i in ids if (model, i) not in known}
+                if missing:
+                    unresolved.setdefault(model, set()).update(missing)
+            headers.append((obj, ids_by_key, by_id, lines))
+        if unresolved:
+            found = self.names_of(unresolved)
+            known.update(found)
+            self.memo.remember_names(
+                {(m, i): found.get((m, i), []) for m, ids in unresolved.items() for i in ids}
+            )
+        out: dict[str, dict[str, TargetRecord]] = {obj.name: {} for obj, _ in asked}
+        for obj, ids_by_key, by_id, lines in headers:
+            self._prefetch_lookups(obj, list(by_id.values()), lines)
+            out[obj.name] = self._records(obj, ids_by_key, by_id, lines, known)
+        return out
+
+    def _find_all(
+        self, wanted: Mapping[str, str], line_prefixes: Sequence[str]
+    ) -> tuple[dict[str, OwnRecord], dict[tuple[str, int], list[str]]]:
+        """Our records by name (as :meth:`find`) and every name found per (model, id),
+        including the lines of the records named in ``line_prefixes``, in one call."""
+        if not wanted:
+            return {}, {}
+        domain: list[object] = [("module", "=", self.namespace)]
+        terms: list[object] = [("name", "in", sorted(wanted))]
+        for name in line_prefixes:
+            # Odoo passes =like's pattern to SQL LIKE as it is (odoo/osv/expression.py), and
+            # PostgreSQL's LIKE escapes with a backslash: "_" must not match any character.
+            terms.append(("name", "=like", _like_literal(f"{name}{xmlids.LINE_INFIX}") + "%"))
+        domain.extend(["|"] * (len(terms) - 1))
+        domain.extend(terms)
+        rows = self.client.search_read(IMD, domain, ["name", "model", "res_id"], "id")
+        found: dict[str, OwnRecord] = {}
+        names: dict[tuple[str, int], list[str]] = {}
+        for row in rows:
+            name, model, res_id = str(row["name"]), str(row["model"]), row["res_id"]
+            if not res_id:
+                continue
+            names.setdefault((model, int(res_id)), []).append(name)
+            if wanted.get(name) == model:
+                found.setdefault(name, OwnRecord(int(res_id), name))
+        self.memo.remember_names(names)
+        return found, names
+
+    def _referenced(
+        self, obj: ObjectInfo, rows: Sequence[Row], lines: Mapping[FieldInfo, Mapping[int, Row]]
+    ) -> dict[str, set[int]]:
+        """Every referenced record and every line of these rows, per model."""
+        referenced: dict[str, set[int]] = {}
         for spec in obj.fields:
             if spec.kind == "ref" and spec.ref_object is not None:
                 model = self.mapping.objects[spec.ref_object].target
-                reverse.setdefault(model, set()).update(
+                referenced.setdefault(model, set()).update(
                     i for row in rows if (i := many2one_id(row.get(spec.target))) is not None
                 )
         for spec, line_rows in lines.items():
             assert spec.lines_model is not None
-            reverse.setdefault(spec.lines_model, set()).update(line_rows)
-        names = self.names_of(reverse)
-        self._prefetch_lookups(obj, rows, lines)
+            referenced.setdefault(spec.lines_model, set()).update(line_rows)
+        return referenced
+
+    def _records(
+        self,
+        obj: ObjectInfo,
+        ids_by_key: Mapping[str, int],
+        by_id: Mapping[int, Row],
+        lines: Mapping[FieldInfo, Mapping[int, Row]],
+        names: Mapping[tuple[str, int], list[str]],
+    ) -> dict[str, TargetRecord]:
         out: dict[str, TargetRecord] = {}
         for key, record_id in ids_by_key.items():
             row = by_id.get(record_id)
@@ -176,6 +283,7 @@ class OdooReader:
                 else []
             )
             lines[spec] = {int(row["id"]): row for row in rows}
+            self.memo.remember_rows(spec.lines_model, rows)
         return lines
 
     def lines_of(
@@ -290,3 +398,9 @@ def _modstamp(
     payload = orjson.dumps([list(line_stamps), values], option=orjson.OPT_SORT_KEYS, default=str)
     digest = hashlib.sha1(payload, usedforsecurity=False).hexdigest()
     return f"{write_date}#{digest[:12]}"
+
+
+def _like_literal(text: str) -> str:
+    """``text`` matched literally by SQL LIKE (backslash, the default escape, before each of
+    ``\\``, ``%`` and ``_``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

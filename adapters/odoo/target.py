@@ -65,6 +65,10 @@ class OdooTarget(MappedTarget):
         """Forget cached reference data (look-ups, stage types)."""
         self.lookups.clear()
 
+    def begin_run(self) -> None:
+        """Forget what the last run read (see :mod:`adapters.odoo.run_memo`)."""
+        self.reader.memo.forget()
+
     def read_batch_size(self, object_name: str) -> int:
         return self.settings.read_batch
 
@@ -123,6 +127,12 @@ class OdooTarget(MappedTarget):
         if not keys:
             return {}
         return self.reader.read(self._object(object_name), keys)
+
+    def read_objects(
+        self, wanted: Mapping[str, Sequence[str]]
+    ) -> Mapping[str, Mapping[str, TargetRecord]]:
+        """Several objects' records: one external-id look-up for all, one read per model."""
+        return self.reader.read_many([(self._object(name), keys) for name, keys in wanted.items()])
 
     def write(self, object_name: str, requests: Sequence[WriteRequest]) -> Sequence[WriteResult]:
         if not requests:

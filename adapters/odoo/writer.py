@@ -117,6 +117,10 @@ class OdooWriter:
     def write(self, obj: ObjectInfo, requests: Sequence[WriteRequest]) -> list[WriteResult]:
         items = [_Item(r, xmlids.record_name(obj.name, r.key)) for r in requests]
         self._write_items(obj, items)
+        self._forget_rows(obj, items)
+        self.reader.memo.remember_ids(
+            {item.name: item.record_id for item in items if item.record_id is not None}
+        )
         out: list[WriteResult] = []
         for item in items:
             if item.result is None:  # defensive: every path sets a result
@@ -192,7 +196,7 @@ class OdooWriter:
                     name = xmlids.record_name(spec.ref_object, key)
                     ref_names[(spec.ref_object, key)] = name
                     wanted[name] = self.mapping.objects[spec.ref_object].target
-        own = self.reader.find(wanted)
+        own = self.reader.find_known(wanted)
         refs = {pair: own[name].id for pair, name in ref_names.items() if name in own}
         found = {name: record.id for name, record in own.items()}
         return refs, found
@@ -483,9 +487,14 @@ class OdooWriter:
     # -- updates -----------------------------------------------------------------------
 
     def _headers(self, obj: ObjectInfo, items: Sequence[_Item], fields: set[str]) -> dict[int, Row]:
+        """The records' current ``fields``: as this run read them, or read now."""
         ids = sorted({item.record_id for item in items if item.record_id is not None})
         if not ids or not fields:
             return {}
+        memo = self.reader.memo
+        remembered = {i: row for i in ids if (row := memo.row(obj.model, i, fields)) is not None}
+        if len(remembered) == len(ids):
+            return remembered
         rows = self.client.search_read(
             obj.model, [("id", "in", ids)], sorted(fields), context={"active_test": False}
         )
@@ -537,6 +546,7 @@ class OdooWriter:
                 item.fail(exc.error)
         ready = [item for item in items if item.pending]
         self._write_grouped(obj, ready, rules)
+        self._forget_rows(obj, ready)  # written (or half written): what was read is stale
         written = [item for item in ready if item.pending]
         for item in written:
             item.succeed(created=False)
@@ -566,26 +576,41 @@ class OdooWriter:
         if not line_specs:
             return {}
         rows_by_spec: dict[FieldInfo, dict[int, Row]] = {}
+        memo = self.reader.memo
         for spec in line_specs:
             assert spec.lines_model is not None
             line_ids = sorted({i for h in headers.values() for i in _ids(h.get(spec.target))})
+            children = [c.target for c in spec.children]
+            remembered = {
+                i: row
+                for i in line_ids
+                if (row := memo.row(spec.lines_model, i, children)) is not None
+            }
+            if len(remembered) == len(line_ids):
+                rows_by_spec[spec] = remembered  # as this run read them
+                continue
             rows = (
-                self.client.search_read(
-                    spec.lines_model,
-                    [("id", "in", line_ids)],
-                    [c.target for c in spec.children],
-                )
+                self.client.search_read(spec.lines_model, [("id", "in", line_ids)], children)
                 if line_ids
                 else []
             )
             rows_by_spec[spec] = {int(r["id"]): r for r in rows}
-        names = self.reader.names_of(
-            {
-                spec.lines_model: rows.keys()
-                for spec, rows in rows_by_spec.items()
-                if spec.lines_model is not None
-            }
-        )
+        wanted_names = {
+            (spec.lines_model, i)
+            for spec, rows in rows_by_spec.items()
+            if spec.lines_model is not None
+            for i in rows
+        }
+        if all(pair in memo.names for pair in wanted_names):
+            names = {pair: memo.names[pair] for pair in wanted_names}
+        else:
+            names = self.reader.names_of(
+                {
+                    spec.lines_model: rows.keys()
+                    for spec, rows in rows_by_spec.items()
+                    if spec.lines_model is not None
+                }
+            )
         out: dict[tuple[str, int], list[CurrentLine]] = {}
         for item in items:
             header = headers.get(item.record_id or 0)
@@ -657,6 +682,9 @@ class OdooWriter:
             if rows:
                 self._release_names([str(row["name"]) for row in rows])
                 self.client.create(IMD, rows)
+                self.reader.memo.remember_names(
+                    {(str(row["model"]), int(row["res_id"])): [str(row["name"])] for row in rows}
+                )
         except (OdooRefused, RetryableAdapterError) as exc:
             if isinstance(exc, RetryableAdapterError) and len(adding) > 1:
                 # A lost call of several records: each names its lines with calls of its
@@ -670,6 +698,17 @@ class OdooWriter:
             for item in adding:
                 item.result = WriteResult(
                     item.request.key, False, error=WriteError(error.code, error.message, True)
+                )
+
+    def _forget_rows(self, obj: ObjectInfo, items: Sequence[_Item]) -> None:
+        """The rows this run read of these records and their lines no longer hold."""
+        memo = self.reader.memo
+        memo.drop_rows(obj.model, [i.record_id for i in items if i.record_id is not None])
+        for spec in obj.lines():
+            if spec.lines_model is not None:
+                memo.drop_rows(
+                    spec.lines_model,
+                    [line for i in items for line in i.before.get(spec.target, ())],
                 )
 
     def _release_names(self, names: Sequence[str]) -> None:

@@ -11,7 +11,9 @@ response hooks called as ``requests`` calls them; anything else goes through ``r
 
 Transport failures are raised as the ``requests`` exceptions the adapter already judges
 (``ConnectTimeout``, ``ReadTimeout``, ``SSLError``, ``ConnectionError``). A connection the
-server closed while idle fails before any answer; the call is sent again once on a new one.
+server closed while idle (past its keep-alive timeout) fails before any answer: after a
+pause of ``IDLE_SECONDS`` the call is sent again once on a new one; any other failure is the
+session's to judge and retry.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import json
 import socket
 import ssl
 import threading
+import time
 import zlib
 from collections.abc import Mapping
 from typing import Any
@@ -34,6 +37,7 @@ from requests.structures import CaseInsensitiveDict
 # Keyword arguments simple-salesforce passes that the direct path understands.
 SUPPORTED = frozenset({"params", "data", "json", "headers", "timeout", "verify"})
 _STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+IDLE_SECONDS = 1.0  # a connection unused this long may have been closed by the server
 
 
 class DirectHttp:
@@ -43,6 +47,7 @@ class DirectHttp:
         self._context = ssl.create_default_context(cafile=ca_bundle)
         self._connections: dict[tuple[str, str, int], http.client.HTTPConnection] = {}
         self._proxied: dict[str, bool] = {}
+        self._last_used: dict[tuple[str, str, int], float] = {}
         self._lock = threading.Lock()
 
     def can_send(self, url: str, kwargs: Mapping[str, Any]) -> bool:
@@ -84,17 +89,22 @@ class DirectHttp:
         timeout = _read_timeout(kwargs.get("timeout"))
         key = (parts.scheme, parts.hostname or "", parts.port or _default_port(parts.scheme))
         with self._lock:
-            kept = key in self._connections
+            idle = key in self._connections and (
+                time.monotonic() - self._last_used.get(key, 0.0) >= IDLE_SECONDS
+            )
             try:
                 status, reason, answer_headers, content = self._exchange(
                     key, method.upper(), path, body, headers, timeout
                 )
             except _STALE as exc:
-                if not kept:
+                if not idle:
                     raise requests.exceptions.ConnectionError(str(exc)) from exc
-                status, reason, answer_headers, content = self._exchange(
-                    key, method.upper(), path, body, headers, timeout
-                )
+                try:
+                    status, reason, answer_headers, content = self._exchange(
+                        key, method.upper(), path, body, headers, timeout
+                    )
+                except _STALE as again:
+                    raise requests.exceptions.ConnectionError(str(again)) from again
         sent = requests.PreparedRequest()
         sent.method = method.upper()
         sent.url = f"{parts.scheme}://{parts.netloc}{path}"
@@ -114,10 +124,11 @@ class DirectHttp:
         return result
 
     def close(self) -> None:
-        with self._lock:
-            for connection in self._connections.values():
-                connection.close()
-            self._connections.clear()
+        # Not under the lock: a call stuck on an unanswering server must not hold up a
+        # stopping process (closing its socket ends that call with an error).
+        for connection in list(self._connections.values()):
+            connection.close()
+        self._connections.clear()
 
     def _exchange(
         self,
@@ -140,6 +151,7 @@ class DirectHttp:
             connected = connection.sock is not None
             self._drop(key)
             raise _as_requests_error(exc, connected=connected) from exc
+        self._last_used[key] = time.monotonic()
         if answer.will_close:
             self._drop(key)
         encoding = (answer.getheader("Content-Encoding") or "").lower()

@@ -16,7 +16,6 @@ Calls are counted once each in :attr:`calls` (retries are counted by ``resilient
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -29,6 +28,7 @@ from adapters.stripe.events import EventFeed
 from adapters.stripe.expansions import expand_params, list_expansions, retrieve_expansions
 from adapters.stripe.settings import StripeSettings
 from adapters.stripe.translate import NO_ID, record_key, translate_subscription
+from connector.daemon_pool import DaemonPool
 from connector.errors import RetryableAdapterError
 from connector.logs import get_logger
 from connector.records import CallCounter, RecordError
@@ -47,7 +47,7 @@ class StripeSource:
         self._client = client
         self._feed = feed
         self._coupons = CouponMemory(settings.coupon_cache_seconds)
-        self._pool: ThreadPoolExecutor | None = None  # retrieves side by side, made when needed
+        self._pool: DaemonPool | None = None  # retrieves side by side, made when needed
 
     @property
     def system(self) -> str:
@@ -140,9 +140,7 @@ class StripeSource:
         if len(keys) <= 1 or self._settings.read_concurrency <= 1:
             return [self._retrieve(key) for key in keys]
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(
-                self._settings.read_concurrency, thread_name_prefix="stripe-get"
-            )
+            self._pool = DaemonPool(self._settings.read_concurrency, "stripe-get")
         return list(self._pool.map(self._retrieve, keys))
 
     def _retrieve(self, key: str) -> Obj | StripeApiError:

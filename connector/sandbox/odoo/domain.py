@@ -152,8 +152,28 @@ def mentions(term: Term, field: str) -> bool:
 def _like(pattern: str, value: str, sql: bool, ci: bool) -> bool:
     if not sql:
         return (pattern.lower() in value.lower()) if ci else (pattern in value)
-    regex = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern)
-    return re.fullmatch(regex, value, (re.IGNORECASE if ci else 0) | re.DOTALL) is not None
+    return (
+        re.fullmatch(_like_regex(pattern), value, (re.IGNORECASE if ci else 0) | re.DOTALL)
+        is not None
+    )
+
+
+def _like_regex(pattern: str) -> str:
+    """SQL LIKE as PostgreSQL reads it (Odoo passes ``=like`` patterns through unchanged):
+    ``%`` any run, ``_`` one character, and a backslash (the default escape) makes the next
+    character literal."""
+    out: list[str] = []
+    chars = iter(pattern)
+    for ch in chars:
+        if ch == "\\":
+            out.append(re.escape(next(chars, "\\")))
+        elif ch == "%":
+            out.append(".*")
+        elif ch == "_":
+            out.append(".")
+        else:
+            out.append(re.escape(ch))
+    return "".join(out)
 
 
 def _is_empty(value: Any) -> bool:

@@ -72,7 +72,15 @@ def test_reading_a_batch_costs_a_fixed_number_of_calls(
     }
     fresh.calls.by_label.clear()
     fresh.read("subscription", [s.id for s in subs])
-    assert sum(fresh.calls.by_label.values()) == 4  # look-ups now cached
+    # Within one run the external ids are known: the records are read by id.
+    assert fresh.calls.by_label == {
+        "search_read sale.subscription": 1,
+        "search_read sale.subscription.line": 1,
+    }
+    fresh.begin_run()
+    fresh.calls.by_label.clear()
+    fresh.read("subscription", [s.id for s in subs])
+    assert sum(fresh.calls.by_label.values()) == 4  # a new run looks up again; look-ups cached
 
 
 def test_distinct_line_changes_cost_one_write_per_record(world: World) -> None:
@@ -110,3 +118,42 @@ def test_lookup_cache_expires(target: OdooTarget) -> None:
     now[0] = 61.0
     cache.resolve("res.country", "code", ["DE"])
     assert target.calls.total() == before + 1
+
+
+def test_a_small_run_reads_each_model_once_to_plan_and_writes_without_reading(
+    world: World,
+) -> None:
+    subs = [subscription(n) for n in range(1, 4)]
+    world.put(*subs)
+    world.run()
+    world.run()  # reference data cached, as in a running daemon
+    world.put(*(s.replace(items=(item("pro", n + 4),)) for n, s in enumerate(subs)))
+    phases: dict[str, dict[str, int]] = {}
+    original_write = world.target.write
+
+    def counted_write(*args: Any) -> Any:
+        phases["planning"] = dict(world.target.calls.by_label)
+        world.target.calls.by_label.clear()
+        try:
+            return original_write(*args)
+        finally:
+            phases["writing"] = dict(world.target.calls.by_label)
+            world.target.calls.by_label.clear()
+
+    world.target.write = counted_write  # type: ignore[method-assign,assignment]
+    world.target.calls.by_label.clear()
+    report = world.run([s.id for s in subs])
+    assert report.status == "clean"
+    assert report.verified == 3
+    assert phases["planning"] == {
+        "search_read ir.model.data": 1,  # subscriptions', partners' and lines' external ids
+        "search_read res.partner": 1,
+        "search_read sale.subscription": 1,
+        "search_read sale.subscription.line": 1,
+    }
+    assert phases["writing"] == {"write sale.subscription": 3}  # nothing read again
+    # The read-back reads the written records by id: no external-id look-up.
+    assert world.target.calls.by_label == {
+        "search_read sale.subscription": 1,
+        "search_read sale.subscription.line": 1,
+    }

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from adapters.odoo import keepalive
 from adapters.odoo.keepalive import KeepAliveOpener
 
 
@@ -70,7 +71,10 @@ def test_calls_share_one_connection(server: Server) -> None:
     assert server.connections == 1
 
 
-def test_a_connection_the_server_dropped_is_renewed(server: Server) -> None:
+def test_a_connection_the_server_dropped_while_idle_is_renewed(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(keepalive, "IDLE_SECONDS", 0.0)  # any pause counts as idle here
     opener = KeepAliveOpener("127.0.0.1", server.server_address[1])
     _call(opener, server, 1)
     assert opener._connection is not None
@@ -78,6 +82,18 @@ def test_a_connection_the_server_dropped_is_renewed(server: Server) -> None:
     opener._connection.sock.shutdown(2)  # as if the server closed it while idle
     assert _call(opener, server, 2) == {"echo": {"n": 2}}
     assert server.connections == 2
+
+
+def test_a_connection_lost_right_after_a_call_is_not_sent_again_here(server: Server) -> None:
+    """Not an idle close: whether to send the call again is the retry policy's decision."""
+    opener = KeepAliveOpener("127.0.0.1", server.server_address[1])
+    _call(opener, server, 1)
+    assert opener._connection is not None
+    assert opener._connection.sock is not None
+    opener._connection.sock.shutdown(2)
+    with pytest.raises(OSError, match=r"Broken pipe|reset|closed|Remote end"):
+        _call(opener, server, 2)
+    assert _call(opener, server, 3) == {"echo": {"n": 3}}  # the next call connects again
 
 
 def test_a_server_that_closes_after_each_answer_gets_a_connection_per_call(

@@ -49,6 +49,21 @@ def test_like_operators(partners: Any) -> None:
     assert _refs(partners, [("email", "not ilike", "alpha")]) == ["T2", "T3"]
 
 
+def test_like_patterns_escape_with_a_backslash(odoo: Any) -> None:
+    """=like hands its pattern to PostgreSQL's LIKE as it is (odoo/osv/expression.py), where
+    a backslash makes the next character literal: an escaped "_" is no wildcard."""
+    model = odoo.env["res.partner"]
+    model.create([{"name": "a_b", "ref": "U1"}, {"name": "axb", "ref": "U2"}])
+
+    def refs(pattern: str) -> list[str]:
+        rows = model.search_read([("name", "=like", pattern)], ["ref"], order="ref")
+        return [r["ref"] for r in rows]
+
+    assert refs("a_b") == ["U1", "U2"]
+    assert refs("a\\_b") == ["U1"]
+    assert refs("a\\_%") == ["U1"]
+
+
 def test_not_equal_matches_unset_values(partners: Any) -> None:
     """'!=' also matches records where the field is unset, as in Odoo."""
     assert _refs(partners, [("vat", "!=", "FR123")]) == ["T1", "T2"]
