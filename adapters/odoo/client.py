@@ -134,6 +134,16 @@ class OdooClient:
         rows: list[Row] = self._call(model, "read", [list(ids)], {"fields": list(fields)})
         return rows
 
+    def web_read(self, model: str, ids: Sequence[int], specification: Vals) -> list[Row]:
+        """Odoo 17's ``web_read``: the records and, nested, the related records the
+        specification names, in one call (odoo/addons/web/models/models.py)."""
+        if not ids:
+            return []
+        rows: list[Row] = self._call(
+            model, "web_read", [list(ids)], {"specification": specification}
+        )
+        return rows
+
     def create(self, model: str, vals_list: Sequence[Vals]) -> list[int]:
         """Odoo's multi-create: one call, one transaction, ids in the order of ``vals_list``."""
         result = self._call(model, "create", [list(vals_list)], {"context": dict(QUIET)})

@@ -160,15 +160,8 @@ class OdooReader:
             }
             if not ids_by_key:
                 continue
-            fields = [f.target for f in obj.fields]
-            rows = self.client.search_read(
-                obj.model,
-                [("id", "in", sorted(set(ids_by_key.values())))],
-                [*fields, "write_date"],
-                context=ALL_RECORDS,
-            )
-            by_id = {int(row["id"]): row for row in rows}
-            lines = self._lines(obj, by_id)
+            by_id, lines = self._headers_and_lines(obj, sorted(set(ids_by_key.values())))
+            rows = list(by_id.values())
             self.memo.remember_rows(obj.model, rows)
             for model, ids in self._referenced(obj, rows, lines).items():
                 if model in covered:
@@ -267,24 +260,40 @@ class OdooReader:
             )
         return out
 
-    def _lines(self, obj: ObjectInfo, by_id: Mapping[int, Row]) -> dict[FieldInfo, dict[int, Row]]:
-        lines: dict[FieldInfo, dict[int, Row]] = {}
-        for spec in obj.fields:
-            if spec.kind != "lines" or spec.lines_model is None:
-                continue
-            line_ids = sorted({i for row in by_id.values() for i in _ids(row.get(spec.target))})
-            rows = (
-                self.client.search_read(
-                    spec.lines_model,
-                    [("id", "in", line_ids)],
-                    [*[c.target for c in spec.children], "write_date"],
-                )
-                if line_ids
-                else []
+    def _headers_and_lines(
+        self, obj: ObjectInfo, ids: list[int]
+    ) -> tuple[dict[int, Row], dict[FieldInfo, dict[int, Row]]]:
+        """The records' mapped fields and, for an object with lines, its lines' fields: one
+        ``web_read`` with the lines nested (one call for both models), else a search by id
+        (which reads archived records too, with ``active_test`` off)."""
+        specs = obj.lines()
+        if not specs:
+            rows = self.client.search_read(
+                obj.model,
+                [("id", "in", ids)],
+                [*(f.target for f in obj.fields), "write_date"],
+                context=ALL_RECORDS,
             )
-            lines[spec] = {int(row["id"]): row for row in rows}
-            self.memo.remember_rows(spec.lines_model, rows)
-        return lines
+            return {int(row["id"]): row for row in rows}, {}
+        specification: dict[str, object] = {f.target: {} for f in obj.fields if f.kind != "lines"}
+        specification["write_date"] = {}
+        for spec in specs:
+            children: dict[str, object] = {c.target: {} for c in spec.children}
+            specification[spec.target] = {"fields": {**children, "write_date": {}}}
+        by_id: dict[int, Row] = {}
+        lines: dict[FieldInfo, dict[int, Row]] = {spec: {} for spec in specs}
+        for row in self.client.web_read(obj.model, ids, specification):
+            for spec in specs:
+                nested = [line for line in row.get(spec.target) or [] if isinstance(line, dict)]
+                row[spec.target] = [int(line["id"]) for line in nested]
+                for line in nested:
+                    if len(line) > 1:  # a line Odoo could not read comes as {"id": ...} only
+                        lines[spec][int(line["id"])] = line
+            by_id[int(row["id"])] = row
+        for spec, line_rows in lines.items():
+            if spec.lines_model is not None:
+                self.memo.remember_rows(spec.lines_model, line_rows.values())
+        return by_id, lines
 
     def lines_of(
         self,

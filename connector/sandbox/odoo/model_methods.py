@@ -20,6 +20,7 @@ from connector.sandbox.odoo.errors import (
     PyTypeError,
     PyValueError,
 )
+from connector.sandbox.odoo.web_read import web_read
 
 _MISSING = object()
 
@@ -101,6 +102,10 @@ def _read(call: Call) -> Any:
     if isinstance(fields, str):
         fields = [fields]
     return call.db.read(call.model, _ids(call.args["ids"]), fields, call.args["load"])
+
+
+def _web_read(call: Call) -> Any:
+    return web_read(call.db, call.model, _ids(call.args["ids"]), call.args["specification"])
 
 
 def _create(call: Call) -> Any:
@@ -203,6 +208,7 @@ METHODS: dict[str, Method] = {
     ),
     "search_count": Method((("domain", M), ("limit", None)), _search_count, reads=True),
     "read": Method((("ids", M), ("fields", None), ("load", "_classic_read")), _read, reads=True),
+    "web_read": Method((("ids", M), ("specification", M)), _web_read, reads=True),
     "create": Method((("vals_list", M),), _create, writes=True),
     "write": Method((("ids", M), ("vals", M)), _write, writes=True),
     "unlink": Method((("ids", M),), _unlink, writes=True),
