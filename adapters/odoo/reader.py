@@ -1,14 +1,17 @@
-"""Reading our records of one mapped object back in the mapping's vocabulary.
+"""Reading our records of the mapped objects back in the mapping's vocabulary.
 
-Calls per batch of keys (see :meth:`OdooReader.read`):
+Calls per read of several objects' keys (see :meth:`OdooReader.read_many`; a run's planning
+makes one for every object, its read-back one for what it wrote):
 
-1. ``ir.model.data.search_read`` for the batch's external ids -> record ids;
-2. ``<model>.search_read`` by id of the mapped fields + ``write_date`` (with
-   ``active_test=False``: an archived record is still ours and must not be re-created);
-3. for an object with lines: ``<line model>.search_read`` of the lines' mapped fields;
-4. one ``ir.model.data.search_read`` by ``res_id`` reverse-resolving every line and every
-   referenced record (``ref: partner``) to our keys;
-5. one call per look-up model whose ids are not cached yet (see :mod:`.lookups`).
+1. one ``ir.model.data.search_read`` for every object's external ids -> record ids, and,
+   for up to ``LINE_PREFIX_LOOKUPS`` records, their lines' external ids by name prefix; none
+   when this run resolved them already (its read-back: see :mod:`.run_memo`);
+2. per object, one read by id of the mapped fields + ``write_date`` (archived records
+   included: they are still ours and must not be re-created); an object with lines is read
+   with them nested, in one ``web_read``;
+3. only for what steps 1-2 left unresolved (a larger read's lines, a referenced record of an
+   object not asked for): one ``ir.model.data.search_read`` by ``res_id``;
+4. one call per look-up model whose ids are not cached yet (see :mod:`.lookups`).
 
 The modstamp combines the record's ``write_date`` with a digest of the ids and
 ``write_date`` of its lines and of the values read: a line edited or deleted directly in

@@ -2,16 +2,18 @@
 
 Calls per batch (N records; "≤" where a step is skipped when nothing needs it):
 
-- 1 ``ir.model.data.search_read`` resolving the batch's own external ids (a planned create
+- ≤ 1 ``ir.model.data.search_read`` resolving the batch's own external ids (a planned create
   whose record exists after all becomes an update: re-runs never duplicate) and the
-  external ids of the records they reference (``ref: partner``);
+  external ids of the records they reference (``ref: partner``), none for ids this run
+  resolved already;
 - ≤ 1 ``search_read`` per look-up model for values not cached yet;
 - ≤ 1 ``search_read`` checking that records behind planned creates' external ids are gone;
 - creates: 1 ``load`` (Odoo's import API) creating the headers, their lines and the
   external ids of both in one transaction (see :mod:`.loading`), + 1 more ``load`` when
   Odoo refuses some records (that call is rolled back whole; the rest are loaded again);
-- updates: ≤ 3 reads of the current header fields, lines and line external ids when lines
-  or side-effect-prone fields change; then one ``write(ids, vals)`` per group of records
+- updates: the current header fields, lines and line external ids when lines or
+  side-effect-prone fields change, as this run's planning read them (:mod:`.run_memo`;
+  ≤ 3 reads when it did not); then one ``write(ids, vals)`` per group of records
   whose vals are identical, and one ``write`` per record otherwise. Odoo has no batch write
   with per-record values, so a batch of N records with distinct changes costs N writes (a
   failed group write is retried record by record so one bad record does not fail its
