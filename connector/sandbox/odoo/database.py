@@ -277,6 +277,9 @@ class OdooDatabase:
     def index_lookup(self, model: str, field: str, values: list[Any]) -> set[int] | None:
         return self.tables[model].lookup(field, values)
 
+    def index_prefixed(self, model: str, field: str, prefix: str) -> set[int] | None:
+        return self.tables[model].prefixed(field, prefix)
+
     def index_estimate(self, model: str, field: str, values: list[Any]) -> int | None:
         return self.tables[model].estimate(field, values)
 

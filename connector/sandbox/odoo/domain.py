@@ -11,6 +11,7 @@ fields ``ValueError("Invalid field model.field in leaf ...")``, as Odoo does.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ class Store(Protocol):
     def index_lookup(self, model: str, field: str, values: list[Any]) -> set[int] | None: ...
 
     def index_estimate(self, model: str, field: str, values: list[Any]) -> int | None: ...
+
+    def index_prefixed(self, model: str, field: str, prefix: str) -> set[int] | None: ...
 
 
 @dataclass(frozen=True)
@@ -152,13 +155,32 @@ def mentions(term: Term, field: str) -> bool:
 def _like(pattern: str, value: str, sql: bool, ci: bool) -> bool:
     if not sql:
         return (pattern.lower() in value.lower()) if ci else (pattern in value)
-    return (
-        re.fullmatch(_like_regex(pattern), value, (re.IGNORECASE if ci else 0) | re.DOTALL)
-        is not None
-    )
+    if ci:
+        return _like_regex(pattern.lower()).fullmatch(value.lower()) is not None
+    return _like_regex(pattern).fullmatch(value) is not None
 
 
-def _like_regex(pattern: str) -> str:
+def _like_prefix(leaf: Leaf) -> str | None:
+    """The literal prefix of an ``=like 'prefix%'`` leaf (a btree range scan), else None."""
+    if leaf.operator != "=like" or not isinstance(leaf.value, str):
+        return None
+    pattern = leaf.value
+    if not pattern.endswith("%") or pattern.endswith("\\%"):
+        return None
+    literal: list[str] = []
+    chars = iter(pattern[:-1])
+    for ch in chars:
+        if ch == "\\":
+            literal.append(next(chars, "\\"))
+        elif ch in "%_":
+            return None  # a wildcard inside: not a plain prefix
+        else:
+            literal.append(ch)
+    return "".join(literal)
+
+
+@functools.lru_cache(maxsize=4096)
+def _like_regex(pattern: str) -> re.Pattern[str]:
     """SQL LIKE as PostgreSQL reads it (Odoo passes ``=like`` patterns through unchanged):
     ``%`` any run, ``_`` one character, and a backslash (the default escape) makes the next
     character literal."""
@@ -173,7 +195,7 @@ def _like_regex(pattern: str) -> str:
             out.append(".")
         else:
             out.append(re.escape(ch))
-    return "".join(out)
+    return re.compile("".join(out), re.DOTALL)
 
 
 def _is_empty(value: Any) -> bool:
@@ -299,6 +321,10 @@ class Evaluator:
     def estimate(self, model: str, term: Term) -> int | None:
         """How many candidates :meth:`candidates` would give, or ``None`` if unknown cheaply."""
         if isinstance(term, Leaf):
+            prefix = _like_prefix(term) if len(term.path) == 1 else None
+            if prefix is not None:
+                found = self.store.index_prefixed(model, term.path[0], prefix)
+                return None if found is None else len(found)
             indexed = self._indexed(model, term)
             if indexed is None:
                 return None
@@ -322,6 +348,9 @@ class Evaluator:
         if isinstance(term, Leaf):
             if len(term.path) > 1:
                 return self._path_candidates(model, term)
+            prefix = _like_prefix(term)
+            if prefix is not None:
+                return self.store.index_prefixed(model, term.path[0], prefix)
             indexed = self._indexed(model, term)
             if indexed is None:
                 return None

@@ -1,7 +1,13 @@
-"""One model's rows in memory, with hash indexes on indexed fields."""
+"""One model's rows in memory, with hash indexes on indexed fields.
+
+A string index also answers prefix searches (``LIKE 'abc%'``) from its keys kept sorted, as
+PostgreSQL's btree does for a database in the C collation, which is how Odoo creates its
+databases (``odoo/service/db.py``: ``LC_COLLATE 'C'``).
+"""
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from connector.sandbox.odoo.field_types import ModelSpec
@@ -25,6 +31,7 @@ class Table:
             if field.index and not field.is_x2many and field.related is None and name != "id"
         )
         self.indexes: dict[str, dict[Any, set[int]]] = {name: {} for name in self.indexed}
+        self._sorted: dict[str, list[str]] = {}  # string keys in order, dropped on change
 
     def allocate_id(self) -> int:
         new_id = self.next_id
@@ -38,6 +45,7 @@ class Table:
         for name in self.indexed:
             value = row.get(name, False)
             self.indexes[name].setdefault(_key(value), set()).add(row_id)
+        self._sorted.clear()
 
     def remove(self, row_id: int) -> dict[str, Any] | None:
         row = self.rows.pop(row_id, None)
@@ -46,6 +54,7 @@ class Table:
                 bucket = self.indexes[name].get(_key(row.get(name, False)))
                 if bucket is not None:
                     bucket.discard(row_id)
+            self._sorted.clear()
         return row
 
     def update(self, row_id: int, changes: dict[str, Any]) -> None:
@@ -58,7 +67,24 @@ class Table:
                     if bucket is not None:
                         bucket.discard(row_id)
                     self.indexes[name].setdefault(_key(value), set()).add(row_id)
+                    self._sorted.pop(name, None)
             row[name] = value
+
+    def prefixed(self, name: str, prefix: str) -> set[int] | None:
+        """Ids whose indexed string ``name`` starts with ``prefix`` (None: no index)."""
+        index = self.indexes.get(name)
+        if index is None:
+            return None
+        keys = self._sorted.get(name)
+        if keys is None:
+            keys = self._sorted[name] = sorted(k for k in index if isinstance(k, str))
+        found: set[int] = set()
+        for position in range(bisect.bisect_left(keys, prefix), len(keys)):
+            key = keys[position]
+            if not key.startswith(prefix):
+                break
+            found |= index[key]
+        return found
 
     def estimate(self, name: str, values: list[Any]) -> int | None:
         """How many ids :meth:`lookup` would return, without building the set."""

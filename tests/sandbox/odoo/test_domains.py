@@ -116,3 +116,27 @@ def test_child_of_follows_parent_id(odoo: Any) -> None:
     found = model.search([("ref", "=", "H"), ("id", "child_of", company)], order="id")
     assert found == [company, contact]
     assert model.read([contact], ["display_name"])[0]["display_name"] == "Holding, Jane"
+
+
+def test_prefix_searches_follow_changes(odoo: Any) -> None:
+    """An ``=like 'prefix%'`` is answered from the index (a btree range in Odoo's C-collated
+    databases): it must see names added, renamed and removed since the last search."""
+    imd = odoo.env["ir.model.data"]
+    partner = odoo.env["res.partner"].create({"name": "P"})
+
+    def names(pattern: str) -> list[str]:
+        rows = imd.search_read(
+            [("module", "=", "pfx"), ("name", "=like", pattern)], ["name"], order="name"
+        )
+        return [r["name"] for r in rows]
+
+    made = [
+        imd.create({"module": "pfx", "name": name, "model": "res.partner", "res_id": partner})
+        for name in ("a_1", "a_2", "ab_1")
+    ]
+    assert names("a\\_%") == ["a_1", "a_2"]
+    assert names("a%") == ["a_1", "a_2", "ab_1"]
+    imd.write([made[2]], {"name": "a_3"})
+    assert names("a\\_%") == ["a_1", "a_2", "a_3"]
+    imd.unlink([made[0]])
+    assert names("a\\_%") == ["a_2", "a_3"]
