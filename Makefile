@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint typecheck pytest demo bench bench-sync bench-latency clean venv
+.PHONY: test lint typecheck pytest demo bench bench-sync bench-latency bench-storm clean venv
 
 venv: $(STAMP)
 
@@ -43,6 +43,10 @@ bench-sync: $(STAMP)
 
 bench-latency: $(STAMP)
 	$(BIN)/python -m bench.webhook_latency
+
+# A renewal storm: 10,000 webhook deliveries for 5,000 renewed subscriptions within a minute.
+bench-storm: $(STAMP)
+	$(BIN)/python -m bench.renewal_storm
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist

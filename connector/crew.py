@@ -1,11 +1,14 @@
 """The workers of one process, and how many keys each takes.
 
-A worker that takes every ready key (up to its batch size) makes one long run while the
-other workers sit idle, and a change that arrives meanwhile waits behind it. So each worker
-takes a fair share of what is ready: the ready keys divided among the workers that are free
-right now, at least one and at most the batch size. A quiet queue gives runs of one or two
-keys to every free worker at once (the shortest latency); a deep one gives full batches
-(the fewest API calls per key).
+How many workers run is decided by the queue's depth: one while few keys are ready, one
+more for every ``KEYS_PER_WORKER`` ready keys, up to the crew's size. Runs in one process
+share one interpreter: on a quiet queue a second run at the same time slows both more than
+waiting for the first one (measured with ``bench/webhook_latency``), while a backlog (a
+renewal storm) is worked by every worker at once.
+
+A worker that runs takes a fair share of what is ready: the ready keys divided among the
+workers that may run, at least one and at most the batch size, so that a change is not left
+behind one worker's long run while another could take it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,10 @@ import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+
+# Ready keys that justify one more worker running at the same time.
+KEYS_PER_WORKER = 10
 
 
 class Crew:
@@ -28,10 +35,14 @@ class Crew:
             return self._busy
 
     def share(self, ready: int, batch: int) -> int:
-        """How many of ``ready`` keys a free worker takes (the asking worker is free)."""
+        """How many of ``ready`` keys a free worker takes now (the asking worker is free):
+        0 while as many workers run as the queue's depth calls for."""
+        wanted = min(self.size, 1 + ready // KEYS_PER_WORKER)
         with self._lock:
-            free = max(1, self.size - self._busy)
-        return max(1, min(batch, math.ceil(ready / free)))
+            busy = self._busy
+        if busy >= wanted:
+            return 0
+        return max(1, min(batch, math.ceil(ready / (wanted - busy))))
 
     @contextmanager
     def working(self) -> Iterator[None]:

@@ -108,6 +108,8 @@ class Worker:
             if ready == 0:
                 return 0
             limit = self.crew.share(ready, self.batch)
+            if limit == 0:
+                return 0  # enough workers run for this queue; woken again by the doorbell
         items = self.queue.take(self.name, limit)
         if not items:
             return 0

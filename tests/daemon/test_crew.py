@@ -10,14 +10,17 @@ from connector.store import StateStore
 from connector.worker import Worker
 
 
-def test_a_free_worker_takes_the_ready_keys_divided_among_free_workers() -> None:
+def test_one_worker_runs_on_a_quiet_queue_and_more_as_it_deepens() -> None:
     crew = Crew(4)
     assert crew.share(ready=1, batch=50) == 1
-    assert crew.share(ready=8, batch=50) == 2
-    assert crew.share(ready=1000, batch=50) == 50
-    with crew.working(), crew.working():
-        assert crew.busy == 2
-        assert crew.share(ready=8, batch=50) == 4
+    assert crew.share(ready=8, batch=50) == 8  # one run takes the few ready keys
+    with crew.working():
+        assert crew.share(ready=5, batch=50) == 0  # a second run would only slow the first
+        assert crew.share(ready=25, batch=50) == 13  # deeper: a second worker takes half
+    with crew.working(), crew.working(), crew.working():
+        assert crew.busy == 3
+        assert crew.share(ready=200, batch=50) == 50  # a backlog: every worker, full batches
+        assert crew.share(ready=30, batch=50) == 30
     assert crew.busy == 0
 
 
@@ -32,15 +35,15 @@ class Recording:
         raise RuntimeError("not reconciled here")  # the keys go back with a backoff
 
 
-def test_two_workers_split_a_queue_instead_of_one_taking_it_all(store: StateStore) -> None:
+def test_a_backlog_is_split_between_the_workers(store: StateStore) -> None:
     now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
     queue = WorkQueue(store, clock=lambda: now)
-    queue.add([f"sub_{n}" for n in range(6)], "webhook")
+    queue.add([f"sub_{n:02d}" for n in range(24)], "webhook")
     crew = Crew(2)
     recording = Recording()
     first = Worker("w1", queue, recording, batch=50, crew=crew)  # type: ignore[arg-type]
-    assert first.run_once() == 3  # half of the six: the other half is the second worker's
-    assert WorkQueue(store, clock=lambda: now).ready() == 3
+    assert first.run_once() == 12  # half of the backlog: the other half is the second's
+    assert queue.ready() == 12
     lone = Worker("w2", queue, recording, batch=50)  # type: ignore[arg-type]
-    assert lone.run_once() == 3  # without a crew a worker takes all it may
-    assert [len(keys) for keys in recording.runs] == [3, 3]
+    assert lone.run_once() == 12  # without a crew a worker takes all it may
+    assert [len(keys) for keys in recording.runs] == [12, 12]
