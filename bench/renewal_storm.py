@@ -70,7 +70,7 @@ from connector.sandbox.seeding import seed_billing
 from connector.webhooks.app import STRIPE_PATH
 from connector.webhooks.signature import sign
 
-SENDERS = 4  # keep-alive connections to the daemon
+SENDERS = 8  # keep-alive connections to the daemon
 RENEWAL_SECONDS = 32 * 24 * 3600  # past the end of every monthly period
 SEAT_CHANGE_SHARE = 0.4  # renewed subscriptions that also change seats: a second event
 DRAIN_TIMEOUT_SECONDS = 600.0
