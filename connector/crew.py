@@ -18,7 +18,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-
 # Ready keys that justify one more worker running at the same time.
 KEYS_PER_WORKER = 10
 
