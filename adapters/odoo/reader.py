@@ -142,7 +142,7 @@ class OdooReader:
         if all(name in self.memo.ids for name in models):
             # Resolved earlier in this run (a read-back): the records are read by id.
             own = {name: OwnRecord(self.memo.ids[name], name) for name in models}
-            known = dict(self.memo.names)
+            known = self.memo.names  # read, and added to, in place
             prefixed: list[str] = []
         else:
             prefixed = with_lines if len(with_lines) <= LINE_PREFIX_LOOKUPS else []

@@ -61,6 +61,12 @@ class RunMemo:
         for record_id in record_ids:
             self.rows.pop((model, record_id), None)
 
-    def _bound(self, entries: dict[K, V]) -> None:  # oldest first: dicts keep insertion order
-        while len(entries) > self.limit:
-            del entries[next(iter(entries))]
+    def _bound(self, entries: dict[K, V]) -> None:
+        """Past the limit, keep the newest half (dicts keep insertion order). Rebuilt at once:
+        deleting a dict's first keys one by one makes each next look-up of the first key
+        slower (it skips the holes), quadratic over a large run."""
+        if len(entries) <= self.limit:
+            return
+        newest = list(entries.items())[-(self.limit // 2) :]
+        entries.clear()
+        entries.update(newest)
