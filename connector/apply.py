@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 
 from adapters.base import Target
 from connector.errors import FatalAdapterError, PartialWriteError
@@ -66,26 +64,12 @@ def apply_plans(
         if any(r.system == system and r.needs_write for plan in plans for r in plan.records)
     ]
     answered = _Answered(on_batch)
+    per_system = (lanes or Lanes(())).each(
+        writing, lambda system: _apply_system(plans, system, targets[system], answered)
+    )
     outcomes: dict[RecordId, RecordOutcome] = {}
-    if len(writing) <= 1:
-        for system in writing:
-            outcomes.update(_apply_system(plans, system, targets[system], answered))
-        return outcomes
-    if lanes is not None:
-        running = [
-            lanes.submit(system, partial(_apply_system, plans, system, targets[system], answered))
-            for system in writing
-        ]
-        for future in running:
-            outcomes.update(future.result())
-        return outcomes
-    with ThreadPoolExecutor(len(writing), thread_name_prefix="writes") as pool:
-        futures = [
-            pool.submit(_apply_system, plans, system, targets[system], answered)
-            for system in writing
-        ]
-        for future in futures:
-            outcomes.update(future.result())
+    for written in per_system.values():
+        outcomes.update(written)
     return outcomes
 
 

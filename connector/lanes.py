@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, wait
 from contextlib import contextmanager
+from functools import partial
 from typing import TypeVar
 
 from connector.daemon_pool import DaemonPool
@@ -48,6 +49,15 @@ class Lanes:
             for future in submitted:
                 future.cancel()  # only what has not started yet
             wait(submitted)
+
+    def each(self, systems: Iterable[str], call: Callable[[str], T]) -> dict[str, T]:
+        """``call(system)`` for every system, each on its lane (side by side while the lanes
+        are open; one after the other, here, when they are not or there is one system)."""
+        chosen = list(systems)
+        if len(chosen) <= 1:
+            return {system: call(system) for system in chosen}
+        running = {system: self.submit(system, partial(call, system)) for system in chosen}
+        return {system: future.result() for system, future in running.items()}
 
     def submit(self, system: str, call: Callable[[], T]) -> Future[T]:
         """Run ``call`` on the system's lane, or here and now when no lane is open."""

@@ -8,9 +8,7 @@ reading it back tells. A record that reads back otherwise is ``UNVERIFIED`` (see
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from adapters.base import Target
@@ -60,15 +58,8 @@ def read_back(
             )
             return None
 
-    # Each target is read back on a thread of its own (its lane, when open), as it was written.
-    if len(by_system) <= 1:
-        answers = {system: read(system) for system in by_system}
-    elif lanes is not None:
-        running = {system: lanes.submit(system, partial(read, system)) for system in by_system}
-        answers = {system: future.result() for system, future in running.items()}
-    else:
-        with ThreadPoolExecutor(len(by_system), thread_name_prefix="read-back") as pool:
-            answers = dict(zip(by_system, pool.map(read, by_system), strict=True))
+    # Each target read back on its lane, as it was written.
+    answers = (lanes or Lanes(())).each(by_system, read)
     for system, found in answers.items():
         if found is None:
             continue

@@ -149,8 +149,10 @@ def _write_wave(reconciler: Reconciler, done: Reverted, wave: RevertPlan, run_id
     store = reconciler.store
     facts = (run_id, done.reverted_run, reconciler.mapping_version, reconciler.clock())
     store.add_intents(revert_intents(wave, *facts))
-    outcomes = apply_plans(wave.plans, reconciler.targets)
-    checks = read_back(wave.plans, outcomes, reconciler.targets, reconciler.log)
+    lanes = reconciler.reader.lanes
+    with lanes.opened():  # each target written and read back on its lane, side by side
+        outcomes = apply_plans(wave.plans, reconciler.targets, lanes=lanes)
+        checks = read_back(wave.plans, outcomes, reconciler.targets, reconciler.log, lanes)
     entries = revert_entries(wave, outcomes, *facts)
     with store.transaction():
         reconciler.audit.record(entries)

@@ -44,15 +44,18 @@ class DirectHttp:
     """Kept-alive connections per host; one call at a time on each."""
 
     def __init__(self, ca_bundle: str | None) -> None:
-        self._context = ssl.create_default_context(cafile=ca_bundle)
+        self._ca_bundle = ca_bundle
+        self._context: ssl.SSLContext | None = None  # made at the first TLS connection
         self._connections: dict[tuple[str, str, int], http.client.HTTPConnection] = {}
         self._proxied: dict[str, bool] = {}
         self._last_used: dict[tuple[str, str, int], float] = {}
         self._lock = threading.Lock()
 
     def can_send(self, url: str, kwargs: Mapping[str, Any]) -> bool:
-        if not set(kwargs) <= SUPPORTED or kwargs.get("verify") is False:
+        if not set(kwargs) <= SUPPORTED:
             return False
+        if kwargs.get("verify", True) not in (True, self._ca_bundle):
+            return False  # a call's own certificate settings: requests applies them
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return False
@@ -168,6 +171,11 @@ class DirectHttp:
         if connection is None:
             scheme, host, port = key
             if scheme == "https":
+                if self._context is None:
+                    try:
+                        self._context = ssl.create_default_context(cafile=self._ca_bundle)
+                    except OSError as exc:  # as requests reports an unreadable bundle
+                        raise requests.exceptions.SSLError(f"CA bundle: {exc}") from exc
                 connection = http.client.HTTPSConnection(
                     host, port, timeout=timeout, context=self._context
                 )

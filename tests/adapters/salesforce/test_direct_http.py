@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import socket
-import threading
-from collections.abc import Iterator
 
 import pytest
 import requests
 
 from adapters.salesforce.session import TimeoutSession
-from tests.adapters.odoo.test_keepalive import Handler, Server
+from tests.adapters.odoo.test_keepalive import Server, server
 
-
-@pytest.fixture
-def server() -> Iterator[Server]:
-    running = Server(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=running.serve_forever, daemon=True)
-    thread.start()
-    yield running
-    running.shutdown()
-    running.server_close()
+__all__ = ["server"]  # the fixture, shared
 
 
 def _url(server: Server) -> str:
@@ -67,3 +57,12 @@ def test_transport_failures_are_requests_exceptions() -> None:
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/services/data/"
         with pytest.raises(requests.exceptions.ReadTimeout):
             TimeoutSession(0.2).request("GET", url)
+
+
+def test_a_call_with_certificate_settings_of_its_own_goes_through_requests() -> None:
+    session = TimeoutSession(5.0, ca_bundle="/etc/subsync/ca.pem")
+    url = "https://login.example.com/services/data/"
+    assert session.direct.can_send(url, {"verify": "/etc/subsync/ca.pem"})
+    assert not session.direct.can_send(url, {"verify": "/elsewhere/ca.pem"})
+    assert not session.direct.can_send(url, {"verify": False})
+    assert not session.direct.can_send(url, {"stream": True})
