@@ -28,7 +28,6 @@ class _Shared:
     def __init__(self) -> None:
         self.work: queue.SimpleQueue[_Work] = queue.SimpleQueue()
         self.lock = threading.Lock()
-        self.idle = 0
         self.threads: list[threading.Thread] = []
 
 
@@ -43,8 +42,6 @@ def _serve(shared: _Shared) -> None:
                 future.set_result(call())
             except BaseException as exc:  # handed to whoever waits on the future
                 future.set_exception(exc)
-        with shared.lock:
-            shared.idle += 1
 
 
 def _stop(shared: _Shared) -> None:
@@ -69,9 +66,8 @@ class DaemonPool(Executor):
             if self._closed:
                 raise RuntimeError(f"{self._name}: the pool is shut down")
             shared.work.put((future, lambda: fn(*args, **kwargs)))
-            if shared.idle > 0:
-                shared.idle -= 1
-            elif len(shared.threads) < self._workers:
+            # Threads are made as work comes, up to the pool's size, and then kept.
+            if len(shared.threads) < self._workers:
                 thread = threading.Thread(
                     target=_serve,
                     args=(shared,),
