@@ -165,9 +165,11 @@ def test_two_daemons_share_one_postgres_queue_and_reconcile_each_key_once(
     """Two processes drain one PostgreSQL queue together; each key is worked once, no twins."""
     url, store = pg_store
     keys = sandbox.seed(BACKLOG)
-    enqueue(store, keys)
     first = daemon_process(sandbox.config(store_url=url, secret="whsec_e2e_pg"), **DAEMON)
     second = daemon_process(sandbox.config(store_url=url, secret="whsec_e2e_pg"), **DAEMON)
+    # Queued once both are ready: one daemon alone drains the backlog in the time the other
+    # takes to start, and the test is about sharing.
+    enqueue(store, keys)
 
     _wait_drained(store)
     _stop(first)
