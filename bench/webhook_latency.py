@@ -87,7 +87,9 @@ from connector.sandbox.stripe.config import StripeSandboxConfig
 from connector.webhooks.app import STRIPE_PATH
 from connector.worker import DEFAULT_IDLE_SECONDS
 
-GOAL_P99_SECONDS = 0.5
+# What operators were promised: a change in both targets within a quarter of a second.
+GOAL_P50_SECONDS = 0.1
+GOAL_P99_SECONDS = 0.25
 SENDERS = 4  # keep-alive connections to the Stripe emulator
 SEND_GRACE_SECONDS = 5.0  # sending stops this long after the last change was due
 DRAIN_TIMEOUT_SECONDS = 30.0  # bounded wait for the last changes to be applied
@@ -546,8 +548,13 @@ def _analyse(changes: Sequence[Change], trail: Trail, attempts: dict[str, Any]) 
         "events_applied": float(len(latency)),
         "events_not_applied": float(unapplied),
         **_ms(latency, "latency"),
+        "goal_p50_ms": GOAL_P50_SECONDS * 1000,
         "goal_p99_ms": GOAL_P99_SECONDS * 1000,
-        "goal_met": float(bool(latency) and _quantile(latency, 0.99) < GOAL_P99_SECONDS),
+        "goal_met": float(
+            bool(latency)
+            and _quantile(latency, 0.5) < GOAL_P50_SECONDS
+            and _quantile(latency, 0.99) < GOAL_P99_SECONDS
+        ),
         "share_over_goal": round(
             sum(1 for v in latency if v >= GOAL_P99_SECONDS) / max(1, len(latency)), 4
         ),
@@ -843,7 +850,7 @@ def _print(figures: dict[str, float]) -> None:
     print(
         f"latency ms: p50 {get('latency_p50_ms')}  p95 {get('latency_p95_ms')}  "
         f"p99 {get('latency_p99_ms')}  max {get('latency_max_ms')}  "
-        f"(goal p99 < {get('goal_p99_ms')}: {'met' if figures.get('goal_met') else 'MISSED'})"
+        f"(goal p50 < {get('goal_p50_ms')}, p99 < {get('goal_p99_ms')}: {'met' if figures.get('goal_met') else 'MISSED'})"
     )
     print("where the time goes (ms):     p50      p95      p99     mean")
     for part in (
