@@ -48,8 +48,8 @@ from typing import Any
 import httpx
 import orjson
 
+from bench.proc_stats import cpu_seconds
 from bench.webhook_latency import (
-    _cpu_seconds,
     _daemon_env,
     _load_average,
     _quantile,
@@ -276,7 +276,7 @@ def run(
             environ = _daemon_env(SECRET, port, overrides)
             daemon_settings = _settings_from(config, environ)
             daemon = _start_daemon(config, environ, port, directory / "daemon.log", None)
-            cpu_before = {"sandbox": _cpu_seconds(sandbox.pid), "daemon": _cpu_seconds(daemon.pid)}
+            cpu_before = {"sandbox": cpu_seconds(sandbox.pid), "daemon": cpu_seconds(daemon.pid)}
             watching = _watch_queue(f"http://127.0.0.1:{port}/metrics")
             began = _send(f"http://127.0.0.1:{port}{STRIPE_PATH}", storm, seconds)
             sent_by = max(d.answered for d in storm)
@@ -287,8 +287,8 @@ def run(
             watching.watch.stop.set()
             watching.thread.join(timeout=5)
             cpu = {
-                "sandbox": _cpu_seconds(sandbox.pid) - cpu_before["sandbox"],
-                "daemon": _cpu_seconds(daemon.pid) - cpu_before["daemon"],
+                "sandbox": cpu_seconds(sandbox.pid) - cpu_before["sandbox"],
+                "daemon": cpu_seconds(daemon.pid) - cpu_before["daemon"],
             }
             load_average = _load_average()
             _stop(daemon)

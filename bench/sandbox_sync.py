@@ -12,7 +12,14 @@ per system (reads and writes, as the connector counted them), and the ratios the
 stated in: Salesforce write calls against ceil(records written / 200) per object, and reads
 against ceil(records / page size).
 
-Run: ``python -m bench.sandbox_sync [--subscriptions N] [--drift 0.01]``
+Each timed step also prints the connector's peak resident memory during it.
+
+Run: ``python -m bench.sandbox_sync [--subscriptions N] [--drift 0.01] [--port-base N]
+[--compare-ref GIT_REF]``. With ``--compare-ref`` the same steps run twice on the same data,
+each in a fresh process against the same (this tree's) sandbox code: once with the connector
+of ``GIT_REF`` (checked out in a temporary worktree) and once with this tree's; the ratios
+this/ref are printed, because absolute times on shared machines move by 2x from one machine
+to the next.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import json
 import math
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,6 +40,7 @@ from typing import Any
 
 import httpx
 
+from bench.proc_stats import PeakRss, cpu_seconds
 from connector.config import load_settings
 from connector.logs import configure_logging
 from connector.reconciler import RunOptions
@@ -48,11 +57,14 @@ SF_COLLECTION = 200
 SF_QUERY_PAGE = 2000
 
 
-def _start_sandbox(directory: Path) -> tuple[subprocess.Popen[bytes], SandboxEndpoints, Path]:
-    """Start the sandbox on free ports; tried again on other ports when another process took
-    one of its four between the pick and the bind (tests may run beside a benchmark)."""
-    for _attempt in range(3):
-        started = _try_sandbox(directory, free_port())
+def _start_sandbox(
+    directory: Path, port_base: int | None = None
+) -> tuple[subprocess.Popen[bytes], SandboxEndpoints, Path]:
+    """Start the sandbox on ``port_base`` (N..N+3), or on free ports tried again elsewhere
+    when another process took one of its four between the pick and the bind (tests may run
+    beside a benchmark)."""
+    for _attempt in range(1 if port_base else 3):
+        started = _try_sandbox(directory, port_base or free_port())
         if started is not None:
             return started
     log = (directory / "sandbox.log").read_text(errors="replace")[-2000:]
@@ -75,6 +87,7 @@ def _try_sandbox(
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
+            env=_sandbox_environment(),
         )
     deadline = time.monotonic() + 60
     info_path = directory / "sandbox.json"
@@ -92,6 +105,14 @@ def _try_sandbox(
         Path(info["salesforce"]["ca_bundle"]),
     )
     return process, endpoints, directory / "connector.toml"
+
+
+def _sandbox_environment() -> dict[str, str]:
+    """The sandbox always runs this tree's emulators, also when the connector measured is an
+    older version's (put first on ``PYTHONPATH`` by ``--compare-ref``)."""
+    environ = dict(os.environ)
+    environ.pop("PYTHONPATH", None)
+    return environ
 
 
 def _figures(report: RunReport, seconds: float) -> dict[str, Any]:
@@ -153,27 +174,21 @@ def _change_in_billing(stripe_url: str, keys: list[str]) -> None:
 
 
 class _Clock:
-    """Wall time, and the CPU time of this process and of the sandbox's, since ``start``.
+    """Wall time, and the CPU time of this process and of the sandbox's processes, since
+    ``start``.
 
     CPU seconds say what a change costs even when other work shares the machine, which wall
     time alone does not.
     """
 
     def __init__(self, sandbox_pid: int) -> None:
-        self._stat = Path(f"/proc/{sandbox_pid}/stat")
+        self._sandbox_pid = sandbox_pid
         self.start()
-
-    def _sandbox_cpu(self) -> float:
-        try:
-            fields = self._stat.read_text().rpartition(")")[2].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def start(self) -> None:
         self._wall = time.perf_counter()
         self._own = time.process_time()
-        self._sandbox = self._sandbox_cpu()
+        self._sandbox = cpu_seconds(self._sandbox_pid)
 
     def seconds(self) -> float:
         return time.perf_counter() - self._wall
@@ -181,21 +196,21 @@ class _Clock:
     def cpu(self) -> dict[str, float]:
         return {
             "connector_cpu_seconds": round(time.process_time() - self._own, 2),
-            "sandbox_cpu_seconds": round(self._sandbox_cpu() - self._sandbox, 2),
+            "sandbox_cpu_seconds": round(cpu_seconds(self._sandbox_pid) - self._sandbox, 2),
         }
 
 
-def run(total: int = 100_000, drift: float = 0.01) -> dict[str, Any]:
+def run(total: int = 100_000, drift: float = 0.01, port_base: int | None = None) -> dict[str, Any]:
     configure_logging("json", "WARNING")
     with tempfile.TemporaryDirectory(prefix="subsync-bench-") as scratch:
-        process, endpoints, config = _start_sandbox(Path(scratch))
+        process, endpoints, config = _start_sandbox(Path(scratch), port_base)
         try:
             settings = load_settings(config)
             begin = time.perf_counter()
             seed_billing(endpoints.stripe_url, total)
             seed_seconds = time.perf_counter() - begin
             clock = _Clock(process.pid)
-            with open_runtime(settings) as runtime:
+            with open_runtime(settings) as runtime, PeakRss() as first_rss:
                 clock.start()
                 first = runtime.reconciler.reconcile_all(
                     RunOptions(kind="full", allow_mass_changes=True)
@@ -205,7 +220,7 @@ def run(total: int = 100_000, drift: float = 0.01) -> dict[str, Any]:
                 settings, endpoints, connect_odoo(endpoints.odoo_port), total, drift, seed=11
             )
             rng = random.Random(11)
-            with open_runtime(settings) as runtime:
+            with open_runtime(settings) as runtime, PeakRss() as full_rss:
                 clock.start()
                 full = runtime.reconciler.reconcile_all(RunOptions(kind="full"))
                 full_seconds, full_cpu = clock.seconds(), clock.cpu()
@@ -217,7 +232,7 @@ def run(total: int = 100_000, drift: float = 0.01) -> dict[str, Any]:
             active = [sub.id for sub in generated if sub.status is SubscriptionStatus.ACTIVE]
             changed = rng.sample(active, k=round(total * drift))
             _change_in_billing(endpoints.stripe_url, changed)
-            with open_runtime(settings) as runtime:
+            with open_runtime(settings) as runtime, PeakRss() as incremental_rss:
                 clock.start()
                 feed: list[str] = []
                 for page in runtime.source.changed_since(cursor):
@@ -230,11 +245,21 @@ def run(total: int = 100_000, drift: float = 0.01) -> dict[str, Any]:
     return {
         "subscriptions": total,
         "seed_billing_seconds": round(seed_seconds, 2),
-        "first_load": {**_figures(first, first_seconds), **first_cpu},
-        "full_reconcile": {**_figures(full, full_seconds), **full_cpu, **_bounds(full, total)},
+        "first_load": {
+            **_figures(first, first_seconds),
+            **first_cpu,
+            "peak_rss_mb": first_rss.peak_mb,
+        },
+        "full_reconcile": {
+            **_figures(full, full_seconds),
+            **full_cpu,
+            "peak_rss_mb": full_rss.peak_mb,
+            **_bounds(full, total),
+        },
         "incremental": {
             **_figures(incremental, incremental_seconds),
             **incremental_cpu,
+            "peak_rss_mb": incremental_rss.peak_mb,
             "changed_in_billing": len(changed),
             "keys_from_feed": len(set(feed)),
             **_bounds(incremental, len(set(feed))),
@@ -242,13 +267,120 @@ def run(total: int = 100_000, drift: float = 0.01) -> dict[str, Any]:
     }
 
 
+STEPS = ("first_load", "full_reconcile", "incremental")
+COMPARED = ("seconds", "connector_cpu_seconds", "sandbox_cpu_seconds", "peak_rss_mb")
+
+
+def _run_child(
+    source: Path, benches: Path, total: int, drift: float, port_base: int, out: Path
+) -> dict[str, Any]:
+    """This bench (from ``benches``) in a fresh process, measuring the connector of
+    ``source``: both go first on the path, the bench before the tree it measures."""
+    environ = dict(os.environ, PYTHONPATH=os.pathsep.join([str(benches), str(source)]))
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.sandbox_sync",
+            "--subscriptions",
+            str(total),
+            "--drift",
+            str(drift),
+            "--port-base",
+            str(port_base),
+            "--json-out",
+            str(out),
+        ],
+        env=environ,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        cwd=out.parent,
+    )
+    figures: dict[str, Any] = json.loads(out.read_text())
+    return figures
+
+
+def _tree() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def compare(ref: str, total: int, drift: float, port_base: int) -> dict[str, Any]:
+    """The steps with ``ref``'s connector, then with this tree's, on the same data."""
+    with tempfile.TemporaryDirectory(prefix="subsync-compare-") as scratch:
+        worktree = Path(scratch) / "ref"
+        # This tree's bench measures both versions: a copy of it, apart from either tree.
+        benches = Path(scratch) / "benches"
+        shutil.copytree(_tree() / "bench", benches / "bench")
+        subprocess.run(
+            ["git", "-C", str(_tree()), "worktree", "add", "--detach", str(worktree), ref],
+            check=True,
+            capture_output=True,
+        )
+        try:
+            before = _run_child(
+                worktree, benches, total, drift, port_base, Path(scratch) / "ref.json"
+            )
+            after = _run_child(
+                _tree(), benches, total, drift, port_base, Path(scratch) / "this.json"
+            )
+        finally:
+            subprocess.run(
+                ["git", "-C", str(_tree()), "worktree", "remove", "--force", str(worktree)],
+                check=False,
+                capture_output=True,
+            )
+    ratios = {
+        step: {
+            name: round(after[step][name] / before[step][name], 3)
+            for name in COMPARED
+            if before[step].get(name) and name in after[step]
+        }
+        for step in STEPS
+    }
+    return {"ref": ref, "ref_figures": before, "this_figures": after, "ratio_this_to_ref": ratios}
+
+
+def _print_comparison(result: dict[str, Any]) -> None:
+    print(f"this tree against {result['ref']}, same data, same sandbox code (this / ref):")
+    for step in STEPS:
+        before, after = result["ref_figures"][step], result["this_figures"][step]
+        cells = ", ".join(
+            f"{name} {before.get(name, '-')} -> {after.get(name, '-')} "
+            f"({result['ratio_this_to_ref'][step].get(name, '-')}x)"
+            for name in COMPARED
+        )
+        print(f"  {step}: {cells}")
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--subscriptions", type=int, default=100_000)
     parser.add_argument("--drift", type=float, default=0.01)
+    parser.add_argument(
+        "--port-base",
+        type=int,
+        default=None,
+        help="the sandbox's ports: N..N+3 (default: free ports)",
+    )
+    parser.add_argument(
+        "--compare-ref",
+        default=None,
+        metavar="GIT_REF",
+        help="also run GIT_REF's connector on the same data and print the ratios",
+    )
+    parser.add_argument("--json-out", type=Path, default=None, help="write the figures here too")
     args = parser.parse_args()
-    figures = run(args.subscriptions, args.drift)
-    print(json.dumps(figures, indent=2))
+    if args.compare_ref:
+        base = args.port_base or free_port()
+        result = compare(args.compare_ref, args.subscriptions, args.drift, base)
+        print(json.dumps(result, indent=2))
+        _print_comparison(result)
+        figures = result
+    else:
+        figures = run(args.subscriptions, args.drift, args.port_base)
+        print(json.dumps(figures, indent=2))
+    if args.json_out is not None:
+        args.json_out.write_text(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":

@@ -76,6 +76,7 @@ from typing import Any
 
 import httpx
 
+from bench.proc_stats import cpu_seconds, machine_busy_seconds
 from connector.config import Settings, load_settings
 from connector.logs import configure_logging
 from connector.reconciler import RunOptions
@@ -202,44 +203,6 @@ def _stop(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its live children (the sandbox runs each
-    emulator in a child), from Linux ``/proc``; 0 when unreadable."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    ticks = os.sysconf("SC_CLK_TCK")
-    own = (int(fields[11]) + int(fields[12])) / ticks
-    return own + sum(_cpu_seconds(child) for child in _children(pid))
-
-
-def _children(pid: int) -> list[int]:
-    """Processes whose parent is ``pid`` (a scan of ``/proc``)."""
-    children: list[int] = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if parent == pid:
-            children.append(int(entry.name))
-    return children
-
-
-def _machine_busy_seconds() -> float:
-    """CPU seconds all cores spent busy since boot (``/proc/stat``), 0 when unreadable."""
-    try:
-        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    except OSError:
-        return 0.0
-    values = [int(v) for v in fields]
-    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
-    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def _load_average() -> float:
@@ -749,10 +712,10 @@ def run(
                 config, environ, port, directory / "daemon.log", worker_idle_seconds
             )
             cpu_before = {
-                "sandbox": _cpu_seconds(sandbox.pid),
-                "daemon": _cpu_seconds(daemon.pid),
+                "sandbox": cpu_seconds(sandbox.pid),
+                "daemon": cpu_seconds(daemon.pid),
                 "bench": time.process_time(),
-                "machine": _machine_busy_seconds(),
+                "machine": machine_busy_seconds(),
             }
             _emulator_calls(directory, reset=True)
             began = time.time()
@@ -764,10 +727,10 @@ def run(
             )
             window = time.time() - began
             cpu = {
-                "sandbox": _cpu_seconds(sandbox.pid) - cpu_before["sandbox"],
-                "daemon": _cpu_seconds(daemon.pid) - cpu_before["daemon"],
+                "sandbox": cpu_seconds(sandbox.pid) - cpu_before["sandbox"],
+                "daemon": cpu_seconds(daemon.pid) - cpu_before["daemon"],
                 "bench": time.process_time() - cpu_before["bench"],
-                "machine": _machine_busy_seconds() - cpu_before["machine"],
+                "machine": machine_busy_seconds() - cpu_before["machine"],
             }
             cpu["other_processes"] = max(
                 0.0, cpu["machine"] - cpu["sandbox"] - cpu["daemon"] - cpu["bench"]
@@ -850,7 +813,8 @@ def _print(figures: dict[str, float]) -> None:
     print(
         f"latency ms: p50 {get('latency_p50_ms')}  p95 {get('latency_p95_ms')}  "
         f"p99 {get('latency_p99_ms')}  max {get('latency_max_ms')}  "
-        f"(goal p50 < {get('goal_p50_ms')}, p99 < {get('goal_p99_ms')}: {'met' if figures.get('goal_met') else 'MISSED'})"
+        f"(goal p50 < {get('goal_p50_ms')}, p99 < {get('goal_p99_ms')}: "
+        f"{'met' if figures.get('goal_met') else 'MISSED'})"
     )
     print("where the time goes (ms):     p50      p95      p99     mean")
     for part in (
