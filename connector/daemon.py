@@ -35,13 +35,13 @@ from starlette.routing import BaseRoute
 from connector.config import Settings
 from connector.console import console_mount
 from connector.crew import Crew
+from connector.exit_codes import ExitCode
 from connector.liveness import DAEMON_BEAT_SECONDS
 from connector.logs import get_logger
 from connector.metrics import Metrics
 from connector.poller import Poller
 from connector.queue import QueuePolicy, WorkQueue
 from connector.redaction import redact_text
-from connector.report import ExitCode
 from connector.runtime import open_runtime
 from connector.store import DaemonRecord, StateStore, open_store, utcnow
 from connector.webhooks.app import probe_routes, webhook_routes

@@ -16,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from connector.errors import ConnectorError
+from connector.exit_codes import ExitCode
 from connector.plan_file import PlanDocument, mapping_changes
 from connector.plan_gate import PlanGate, Refusal
 from connector.reconciler import Reconciler, RunOptions
-from connector.report import ExitCode, RunReport
+from connector.report import RunReport
 
 RUN_KIND = "apply"
 # Billing has no multi-get: a run over named keys reads one subscription per call, a full scan

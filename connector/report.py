@@ -5,24 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import IntEnum
 from typing import Any
 
+from connector.exit_codes import ExitCode
 from connector.outcome import Decision, KeyFailure, decide
 from connector.planner import SubscriptionPlan
 from connector.safety import SafetyVerdict
 from connector.store import RunStatus
-
-
-class ExitCode(IntEnum):
-    """Exit codes of ``connector reconcile`` and friends, for schedulers and scripts."""
-
-    CLEAN = 0
-    FAILED = 1
-    USAGE = 2  # bad arguments, configuration or mapping: nothing ran
-    DEAD_LETTERS = 3  # the run finished, some records were dead-lettered
-    SAFETY_VALVE = 4  # stopped before applying a mass change
-    PLAN_MOVED = 5  # `apply`: records whose world moved since the plan were refused
 
 
 @dataclass(slots=True)

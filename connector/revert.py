@@ -32,10 +32,11 @@ from dataclasses import dataclass, field
 from connector.apply import RecordId, RecordOutcome, apply_plans
 from connector.claims import Claims
 from connector.errors import ConnectorError
+from connector.exit_codes import ExitCode
 from connector.heartbeat import beating
 from connector.read_back import read_back
 from connector.reconciler import Reconciler, new_run_id
-from connector.report import ExitCode, RunReport
+from connector.report import RunReport
 from connector.revert_audit import revert_entries, revert_intents
 from connector.revert_plan import RevertPlan, plan_revert
 from connector.revert_writes import RunWrites, run_writes

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,10 +21,9 @@ from connector.cli.mappings_cmd import mappings_app
 from connector.cli.mrr_cmd import mrr
 from connector.cli.reconcile_cmd import reconcile
 from connector.cli.revert_cmd import revert
-from connector.cli.sandbox import sandbox_app
+from connector.cli.sandbox import require_sandbox, sandbox_app
 from connector.cli.status_cmd import status
 from connector.cli.verify_cmd import verify
-from connector.logs import configure_logging
 
 help_format.install()
 
@@ -54,6 +51,9 @@ app = typer.Typer(
 
 
 def connector_version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
     try:
         return package_version(DISTRIBUTION)
     except PackageNotFoundError:  # run from a source tree that was never installed
@@ -116,7 +116,9 @@ def demo(
     ] = 0.03,
 ) -> None:
     """Run the whole job on a generated data set with drift, and show what it does."""
+    require_sandbox()
     from connector.cli.demo import run_demo
+    from connector.logs import configure_logging
 
     configure_logging("console", "WARNING")
     raise typer.Exit(run_demo(workdir.resolve(), subscriptions, drift, out))

@@ -5,18 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from connector.cli.common import ConfigOption, JsonOption, exits_for, fail_usage, out, settings_for
-from connector.cli.progress import progress_reporter
-from connector.cli.render import dumps, print_report, report_json
-from connector.logs import get_logger
-from connector.plan_apply import PlanApplied, PlanRefusedError, apply_plan
-from connector.plan_file import PlanFileError, read_plan
-from connector.runtime import open_runtime
+
+if TYPE_CHECKING:
+    from connector.plan_apply import PlanApplied
 
 
 def apply(
@@ -43,6 +40,13 @@ def apply(
     A plan made with other mappings is refused whole (exit 2).
     Exit 5 when some subscriptions were refused: make a new plan to review them.
     """
+    from connector.cli.progress import progress_reporter
+    from connector.cli.render import dumps, report_json
+    from connector.logs import get_logger
+    from connector.plan_apply import PlanRefusedError, apply_plan
+    from connector.plan_file import PlanFileError, read_plan
+    from connector.runtime import open_runtime
+
     settings = settings_for(config)
     try:
         document = read_plan(plan_file)
@@ -72,6 +76,8 @@ def apply(
 
 
 def _print_applied(applied: PlanApplied, plan_id: str, planned: int) -> None:
+    from connector.cli.render import print_report
+
     for refusal in applied.refused:
         out.print(f"[yellow]refused[/yellow] {escape(refusal.line())}")
     print_report(out, applied.report)

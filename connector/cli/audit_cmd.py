@@ -16,12 +16,6 @@ from connector.cli.common import (
     out,
     settings_for,
 )
-from connector.cli.render import (
-    audit_csv,
-    audit_json,
-    print_audit,
-)
-from connector.store import AuditQuery
 
 
 def audit(
@@ -55,6 +49,9 @@ def audit(
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV, one row per entry.")] = False,
 ) -> None:
     """Query the audit trail: who changed what, when, and the MRR effect."""
+    from connector.cli.render import audit_csv, audit_json, print_audit
+    from connector.store import AuditQuery
+
     settings = settings_for(config)
     query = AuditQuery(
         subscription,

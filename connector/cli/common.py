@@ -11,19 +11,23 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from connector.cli.errors import explain
-from connector.config import Settings, load_settings
 from connector.errors import ConfigError, ConnectorError
-from connector.logs import configure_logging
+from connector.exit_codes import ExitCode
 from connector.mapping import MappingError
-from connector.report import ExitCode
-from connector.store import StateStore, open_store
+
+if TYPE_CHECKING:
+    from connector.config import Settings
+    from connector.store import StateStore
+
+# Command modules import only options, consoles and these helpers at start: Typer reads every
+# command's signature to build `connector --help`, so what a command runs (the settings
+# models, the store, the runtime) is imported inside the command (tests/cli/test_fast_start.py).
 
 ConfigOption = Annotated[
     Path | None,
@@ -49,6 +53,9 @@ def say_error(label: str, message: object) -> None:
 
 
 def settings_for(config: Path | None) -> Settings:
+    from connector.config import load_settings
+    from connector.logs import configure_logging
+
     try:
         settings = load_settings(config)
     except ConfigError as exc:
@@ -73,6 +80,8 @@ def exits_for(what: str) -> Iterator[None]:
     except ConnectorError as exc:
         if CliState.debug:
             raise  # the top level prints the traceback, then the same line
+        from connector.cli.errors import explain
+
         explained = explain(exc)
         say_error(what, explained.sentence() if explained.label != "error" else explained.detail())
         raise typer.Exit(ExitCode.FAILED) from exc
@@ -106,6 +115,8 @@ def existing_store(settings: Settings) -> Iterator[StateStore]:
             "`connector run` creates it",
         )
         raise typer.Exit(ExitCode.USAGE)
+    from connector.store import open_store
+
     store = open_store(settings.store_url)
     try:
         yield store

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 
-from connector.burst import drain
 from connector.cli.common import ConfigOption, fail_usage, out, settings_for
-from connector.config import Settings
-from connector.console import console_app
-from connector.daemon import port_taken, queue_policy
-from connector.runtime import open_runtime
-from connector.store import open_store
+
+if TYPE_CHECKING:
+    from connector.config import Settings
+
 
 UNCONFIGURED = (
     "the console needs a token of at least 16 characters: set CONNECTOR_CONSOLE__TOKEN, or "
@@ -25,6 +22,10 @@ UNCONFIGURED = (
 def _drain_here(settings: Settings) -> int:
     """After a replay queued its keys: work the ready queue here, as `connector reconcile`
     ends, so that a replay reaches the targets without a daemon."""
+    from connector.burst import drain
+    from connector.daemon import queue_policy
+    from connector.runtime import open_runtime
+
     with open_runtime(settings) as runtime:
         policy = queue_policy(settings)
         return drain(runtime.store, runtime.reconciler, policy, settings.daemon.batch_size)
@@ -54,6 +55,12 @@ def console(
     Pages need the console's token (CONNECTOR_CONSOLE__TOKEN). A Replay queues the letter's
     subscription and works the queue here, so it reaches the targets with no daemon running.
     """
+    import uvicorn
+
+    from connector.console import console_app
+    from connector.daemon import port_taken
+    from connector.store import open_store
+
     settings = settings_for(config)
     token = settings.console.token
     if token is None or len(token.get_secret_value()) < 16:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,9 +11,12 @@ from connector.cli.common import (
     fail_usage,
     settings_for,
 )
-from connector.config import Settings
 from connector.errors import ConfigError
 from connector.mapping import MappingError
+
+if TYPE_CHECKING:
+    from connector.config import Settings
+
 
 HostOption = Annotated[
     str | None,

@@ -22,9 +22,9 @@ from connector.cli.render import print_audit, print_report
 from connector.cli.seed_progress import seed_progress
 from connector.cli.verify_render import print_verify
 from connector.config import load_settings
+from connector.exit_codes import ExitCode
 from connector.mapping.defaults import default_mappings_dir
 from connector.reconciler import RunOptions
-from connector.report import ExitCode
 from connector.revenue.bridge import bridge
 from connector.revenue.synced import synced_mrr
 from connector.runtime import Runtime, open_runtime

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from connector.burst import drain
 from connector.cli.common import (
     ConfigOption,
     JsonOption,
@@ -18,18 +17,7 @@ from connector.cli.common import (
     say_error,
     settings_for,
 )
-from connector.cli.render import (
-    dumps,
-    print_dead_letters,
-    print_hand_resolution,
-    print_report,
-    write_report_json,
-)
-from connector.daemon import queue_policy
-from connector.dead_letters import UnknownDeadLetterError, resolve_by_hand
-from connector.reconciler import RunOptions
-from connector.report import ExitCode
-from connector.runtime import open_runtime
+from connector.exit_codes import ExitCode
 
 dlq_app = typer.Typer(
     help="Dead letters: records a system refused. A letter closes itself once a run finds its "
@@ -46,6 +34,8 @@ def dlq_list(
     as_json: JsonOption = False,
 ) -> None:
     """List dead letters (open ones unless --all)."""
+    from connector.cli.render import dumps, print_dead_letters
+
     settings = settings_for(config)
     with existing_store(settings) as store:
         letters = store.list_dead_letters(None if show_all else "open", limit)
@@ -58,6 +48,8 @@ def dlq_list(
 @dlq_app.command("show")
 def dlq_show(letter_id: int, config: ConfigOption = None) -> None:
     """Show one dead letter in full."""
+    from connector.cli.render import dumps
+
     settings = settings_for(config)
     with existing_store(settings) as store:
         letter = store.get_dead_letter(letter_id)
@@ -75,6 +67,12 @@ def dlq_replay(
     as_json: JsonOption = False,
 ) -> None:
     """Reconcile the subscriptions of dead letters again, once their cause is fixed."""
+    from connector.burst import drain
+    from connector.cli.render import print_report, write_report_json
+    from connector.daemon import queue_policy
+    from connector.reconciler import RunOptions
+    from connector.runtime import open_runtime
+
     settings = settings_for(config)
     if not letter_ids and not replay_all:
         raise fail_usage(ValueError("name letters to replay, or pass --all"))
@@ -124,6 +122,9 @@ def dlq_resolve(
     Letters close themselves once a run finds their record in agreement; this is for the rest.
     An unknown id closes nothing (exit 2); letters already closed are reported and skipped.
     """
+    from connector.cli.render import dumps, print_hand_resolution
+    from connector.dead_letters import UnknownDeadLetterError, resolve_by_hand
+
     settings = settings_for(config)
     if not note.strip():
         raise fail_usage(ValueError("--note must say why the letters are closed"))

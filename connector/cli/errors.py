@@ -16,10 +16,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from connector.errors import AdapterError, ConfigError, ConnectorError, FatalAdapterError
+from connector.exit_codes import ExitCode
 from connector.mapping import MappingError
 from connector.redaction import redact_text
-from connector.report import ExitCode
-from connector.store import SchemaTooNewError
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +52,8 @@ def _system_hint(exc: AdapterError) -> str:
 
 def explain(exc: BaseException) -> Explained:
     """What the operator should read for this error, and the exit code it ends with."""
+    from connector.store import SchemaTooNewError  # the store loads when an error is explained
+
     text = redact_text(str(exc)) or type(exc).__name__
     if isinstance(exc, SchemaTooNewError):
         return Explained(

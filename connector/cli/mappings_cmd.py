@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -18,14 +18,13 @@ from connector.cli.common import (
     out,
     settings_for,
 )
-from connector.cli.render import (
-    dumps,
-)
-from connector.config import Settings
 from connector.errors import ConfigError, MappingContractError
-from connector.mapping import MappingError, mapping_json_schema
-from connector.report import ExitCode
-from connector.runtime import load_target_mappings, open_runtime
+from connector.exit_codes import ExitCode
+from connector.mapping import MappingError
+
+if TYPE_CHECKING:
+    from connector.config import Settings
+
 
 mappings_app = typer.Typer(help="Check and describe mapping files.", no_args_is_help=True)
 
@@ -39,6 +38,9 @@ def mappings_check(
     ] = False,
 ) -> None:
     """Validate the configured mapping files against the canonical schema (and the targets)."""
+    from connector.cli.render import dumps
+    from connector.runtime import load_target_mappings
+
     settings = settings_for(config)
     if live:
         _check_live(settings, as_json)
@@ -80,6 +82,9 @@ def mappings_check(
 
 
 def _check_live(settings: Settings, as_json: bool) -> None:
+    from connector.cli.render import dumps
+    from connector.runtime import open_runtime
+
     try:
         with open_runtime(settings) as runtime:
             runtime.reconciler.check_contracts(force=True)
@@ -100,6 +105,8 @@ def mappings_schema(
     ] = None,
 ) -> None:
     """Print the JSON Schema of mapping files, for editor completion and validation."""
+    from connector.mapping import mapping_json_schema
+
     text = json.dumps(mapping_json_schema(), indent=2) + "\n"
     if output is None:
         sys.stdout.write(text)

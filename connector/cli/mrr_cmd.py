@@ -17,10 +17,6 @@ from connector.cli.common import (
     settings_for,
     utc_day,
 )
-from connector.cli.mrr_render import bridge_csv, bridge_json, print_bridge
-from connector.revenue.bridge import bridge, month_periods
-from connector.revenue.synced import synced_mrr
-from connector.store import utcnow
 
 
 def mrr(
@@ -43,6 +39,11 @@ def mrr(
 ) -> None:
     """The MRR bridge per currency: opening + new + expansion - contraction - churn +
     reactivation = closing, with ARR, churn and net revenue retention."""
+    from connector.cli.mrr_render import bridge_csv, bridge_json, print_bridge
+    from connector.revenue.bridge import bridge, month_periods
+    from connector.revenue.synced import synced_mrr
+    from connector.store import utcnow
+
     settings = settings_for(config)
     today = utcnow().date()
     start = (

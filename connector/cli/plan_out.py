@@ -5,17 +5,21 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, ParamSpec
+from typing import TYPE_CHECKING, Annotated, ParamSpec
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from connector.cli.common import err, fail_usage
-from connector.plan_file import plan_document, write_plan
-from connector.report import ExitCode, RunReport
-from connector.runtime import Runtime
-from connector.store import utcnow
+from connector.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from connector.report import RunReport
+    from connector.runtime import Runtime
+
+# `connector reconcile` names these options in its signature, read for `connector --help`:
+# what saving a plan needs is imported when a plan is saved.
 
 P = ParamSpec("P")
 CHANGES_PENDING = 2
@@ -68,6 +72,9 @@ def usage_errors_as_failures(command: Callable[P, None]) -> Callable[P, None]:
 
 
 def save_plan(path: Path, report: RunReport, runtime: Runtime, console: Console) -> None:
+    from connector.plan_file import plan_document, write_plan
+    from connector.store import utcnow
+
     document = plan_document(
         report.plans,
         run_id=report.run_id,

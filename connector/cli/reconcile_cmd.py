@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from connector.burst import drain
 from connector.cli.common import (
     ConfigOption,
     JsonOption,
@@ -25,15 +24,6 @@ from connector.cli.plan_out import (
     save_plan,
     usage_errors_as_failures,
 )
-from connector.cli.progress import progress_reporter
-from connector.cli.render import (
-    print_report,
-    write_report_json,
-)
-from connector.daemon import queue_policy
-from connector.logs import get_logger
-from connector.reconciler import RunOptions
-from connector.runtime import open_runtime
 
 
 @usage_errors_as_failures
@@ -66,6 +56,14 @@ def reconcile(
     detailed_exitcode: DetailedExitOption = False,
 ) -> None:
     """Bring the CRM and the ERP in line with billing (all subscriptions, or some)."""
+    from connector.burst import drain
+    from connector.cli.progress import progress_reporter
+    from connector.cli.render import print_report, write_report_json
+    from connector.daemon import queue_policy
+    from connector.logs import get_logger
+    from connector.reconciler import RunOptions
+    from connector.runtime import open_runtime
+
     check_plan_options(dry_run, plan_out, detailed_exitcode)
     settings = settings_for(config)
     logger = get_logger("connector.cli")

@@ -8,10 +8,6 @@ from typing import Annotated
 import typer
 
 from connector.cli.common import ConfigOption, JsonOption, exits_for, fail_usage, out, settings_for
-from connector.cli.render import dumps
-from connector.cli.revert_render import print_reverted, reverted_json
-from connector.revert import RevertError, revert_run
-from connector.runtime import open_runtime
 
 
 def revert(
@@ -43,6 +39,11 @@ def revert(
     Records that run created are listed and left in place.
     Writes go under leases, through the safety valve, audited naming the run.
     """
+    from connector.cli.render import dumps
+    from connector.cli.revert_render import print_reverted, reverted_json
+    from connector.revert import RevertError, revert_run
+    from connector.runtime import open_runtime
+
     settings = settings_for(config)
     with exits_for("revert failed"), open_runtime(settings) as runtime:
         try:

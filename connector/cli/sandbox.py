@@ -10,24 +10,21 @@ import urllib.error
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from connector.cli.seed_progress import seed_progress
-from connector.config import load_settings
 from connector.errors import ConfigError, ConnectorError, MappingContractError
-from connector.gc_tuning import tune_collector
-from connector.logs import configure_logging
+from connector.exit_codes import ExitCode
 from connector.mapping import MappingError
-from connector.mapping.defaults import default_mappings_dir
-from connector.report import ExitCode
-from connector.sandbox.common.server import PortInUseError, free_port, require_free
-from connector.sandbox.local import LocalSandbox, SandboxEndpoints, connect_odoo
-from connector.sandbox.salesforce.schema import SchemaError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from connector.sandbox.local import SandboxEndpoints
+
 
 sandbox_app = typer.Typer(
     help="Local emulators of Stripe, Salesforce and Odoo.", no_args_is_help=True
@@ -48,6 +45,26 @@ DriftOption = Annotated[
 def _fail(message: str, code: int = ExitCode.FAILED) -> typer.Exit:
     err.print(f"[red]error:[/red] {escape(message)}")
     return typer.Exit(code)
+
+
+# What the sandbox needs beyond the connector: its own code, which the production image leaves
+# out, and the TLS library that makes its throwaway certificate authority.
+SANDBOX_MODULES = ("connector.sandbox", "cryptography")
+
+
+def require_sandbox() -> None:
+    """Stop with one line, not a traceback, where this installation has no sandbox."""
+    try:
+        import connector.sandbox.local  # noqa: F401 - loaded to see that it can be
+    except ModuleNotFoundError as exc:
+        if not any(exc.name == m or str(exc.name).startswith(m + ".") for m in SANDBOX_MODULES):
+            raise
+        raise _fail(
+            f"this installation has no sandbox ({exc.name} is missing): install "
+            "'subsync-connector[sandbox]', or run the sandbox image (deploy/Dockerfile's "
+            "target sandbox)",
+            ExitCode.USAGE,
+        ) from exc
 
 
 @sandbox_app.command("up")
@@ -89,6 +106,13 @@ def up(
     ] = None,
 ) -> None:
     """Start the three emulators on 127.0.0.1 and write a connector configuration for them."""
+    require_sandbox()
+    from connector.gc_tuning import tune_collector
+    from connector.logs import configure_logging
+    from connector.mapping.defaults import default_mappings_dir
+    from connector.sandbox.common.server import PortInUseError
+    from connector.sandbox.local import LocalSandbox
+
     configure_logging("console", "WARNING")
     # The emulators hold every record of three systems in memory: the same collector
     # settings as the connector's keep full passes over them rare.
@@ -130,6 +154,7 @@ def _grown_schema(
     directory: Path, mappings_dir: Path, from_mappings: bool, schema_file: Path | None
 ) -> Path | None:
     """The emulated org's extra objects and fields, written where the emulator reads them."""
+    from connector.sandbox.salesforce.schema import SchemaError
     from connector.sandbox.schema_growth import (
         schema_from_describe,
         schema_from_mapping,
@@ -151,6 +176,8 @@ def _grown_schema(
 
 def _webhook_port(port_base: int) -> int:
     """Where ``connector run`` will listen: next to the emulators when that port is free."""
+    from connector.sandbox.common.server import PortInUseError, free_port, require_free
+
     try:
         require_free([port_base + 3])
     except PortInUseError:
@@ -170,6 +197,10 @@ def seed(
 
     The connector's own state store is left as it is (audit trail, dead letters).
     """
+    require_sandbox()
+    from connector.logs import configure_logging
+    from connector.sandbox.local import SandboxEndpoints, connect_odoo
+
     configure_logging("console", "WARNING")
     try:
         info = json.loads((directory / "sandbox.json").read_text(encoding="utf-8"))
@@ -192,6 +223,8 @@ def seed(
 @contextmanager
 def _seed_errors(endpoints: SandboxEndpoints) -> Iterator[None]:
     """Seeding's failures as one line each: what answered what, and what to do."""
+    import httpx
+
     try:
         yield
     except httpx.HTTPStatusError as exc:
@@ -234,6 +267,9 @@ def _seed(
     subscriptions: int,
     drift: float,
 ) -> None:
+    from connector.cli.seed_progress import seed_progress
+    from connector.config import load_settings
+    from connector.logs import configure_logging
     from connector.sandbox.seeding import seed_sandbox
 
     settings = load_settings(config)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -16,16 +16,16 @@ from connector.cli.common import (
     out,
     settings_for,
 )
-from connector.cli.humanize import ago, count, cursor_reading, when
-from connector.cli.render import dumps, print_runs, run_duration
-from connector.cli.status_daemons import daemons_json, live_daemons, print_daemons
-from connector.redaction import redact_text
-from connector.store import StateStore, utcnow
-from connector.store.queue_rows import QueueStats
-from connector.store.records import SystemDown
+
+if TYPE_CHECKING:
+    from connector.store import StateStore
+    from connector.store.records import SystemDown
 
 
 def _facts(store: StateStore, store_url: str, now: dt.datetime) -> dict[str, Any]:
+    from connector.cli.status_daemons import live_daemons
+    from connector.redaction import redact_text
+
     queue = store.queue_stats(now)
     runs = store.recent_runs(10)
     return {
@@ -43,6 +43,11 @@ def _facts(store: StateStore, store_url: str, now: dt.datetime) -> dict[str, Any
 
 
 def _as_json(info: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    from connector.cli.humanize import cursor_reading
+    from connector.cli.render import run_duration
+    from connector.cli.status_daemons import daemons_json
+    from connector.store.queue_rows import QueueStats
+
     queue: QueueStats = info["queue"]
     return {
         **info,
@@ -78,6 +83,9 @@ def _as_json(info: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
 
 def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Show the state store: schema, known subscriptions, dead letters, cursors, last runs."""
+    from connector.cli.render import dumps
+    from connector.store import utcnow
+
     settings = settings_for(config)
     now = utcnow()
     with existing_store(settings) as store:
@@ -89,6 +97,8 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
 
 def _print_down(console: Console, down: SystemDown) -> None:
+    from connector.cli.humanize import when
+
     console.print(
         f"[bold red]{escape(down.system)} is down[/bold red] since {when(down.since)}: "
         f"{escape(down.reason)}; paused, its keys wait in the queue"
@@ -97,6 +107,11 @@ def _print_down(console: Console, down: SystemDown) -> None:
 
 
 def print_status(console: Console, info: dict[str, Any], now: dt.datetime) -> None:
+    from connector.cli.humanize import ago, count, cursor_reading, when
+    from connector.cli.render import print_runs
+    from connector.cli.status_daemons import print_daemons
+    from connector.store.queue_rows import QueueStats
+
     console.print(
         f"store {escape(info['store'])} (schema v{info['schema_version']}): "
         f"{count(info['subscriptions_synced'])} subscriptions synced, "

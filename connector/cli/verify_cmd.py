@@ -13,10 +13,7 @@ from connector.cli.common import (
     out,
     settings_for,
 )
-from connector.cli.verify_render import print_verify, verify_json
-from connector.report import ExitCode
-from connector.runtime import open_runtime
-from connector.verify import verify_systems
+from connector.exit_codes import ExitCode
 
 
 def verify(config: ConfigOption = None, as_json: JsonOption = False) -> None:
@@ -24,6 +21,10 @@ def verify(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
     Exit code 0 only when every subscription agrees in every system, 1 otherwise.
     """
+    from connector.cli.verify_render import print_verify, verify_json
+    from connector.runtime import open_runtime
+    from connector.verify import verify_systems
+
     settings = settings_for(config)
     with exits_for("verify failed"), open_runtime(settings) as runtime:
         report = verify_systems(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import string
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from connector.mapping.compiled import (
     RenderError,
 )
 from connector.mapping.formats import FORMATS_BY_KIND, FormatError, converter, decimal_text
+from connector.mapping.issues import MappingError, MappingIssue
 from connector.mapping.located_yaml import (
     DuplicateKeyError,
     LocatedDocument,
@@ -36,26 +36,6 @@ from connector.mapping.spec import FieldFormat, FieldSpec, MappingSpec, Overflow
 from connector.records import JsonValue
 from connector.schema import Subscription
 from connector.schema.currency import MAX_MINOR_UNITS
-
-
-@dataclass(frozen=True)
-class MappingIssue:
-    file: str
-    line: int | None
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        return f"{where}: {self.field}: {self.message}"
-
-
-class MappingError(ValueError):
-    """One or more problems in mapping files; ``issues`` names each file, line and field."""
-
-    def __init__(self, issues: list[MappingIssue]) -> None:
-        self.issues = issues
-        super().__init__("invalid mapping:\n" + "\n".join(f"  {issue}" for issue in issues))
 
 
 def _loc_text(location: Location) -> str:

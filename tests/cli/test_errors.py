@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from connector.cli.app import app
-from connector.report import ExitCode
+from connector.exit_codes import ExitCode
 from connector.store import open_store
 from tests.factories import MAPPINGS
 

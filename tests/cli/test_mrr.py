@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from connector.cli.app import app
-from connector.report import ExitCode
+from connector.exit_codes import ExitCode
 from connector.schema import SubscriptionStatus
 from tests.cli.test_cli import _export, run, runner, workdir  # noqa: F401 - the fixture
 from tests.factories import item, subscription

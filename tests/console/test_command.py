@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from connector.cli.app import app
 from connector.config import load_settings
+from connector.exit_codes import ExitCode
 from connector.redaction import redact_text
-from connector.report import ExitCode
 from tests.cli.test_cli import run, workdir  # noqa: F401 - the fixture
 
 TOKEN = "console-token-for-tests-0123456789"

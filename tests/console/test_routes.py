@@ -18,7 +18,7 @@ from connector.console import console_app
 from connector.console.auth import SESSION_COOKIE, Guard
 from connector.daemon import Daemon
 from connector.errors import ConfigError
-from connector.report import ExitCode
+from connector.exit_codes import ExitCode
 from connector.schema import SubscriptionStatus
 from connector.store import DaemonRecord, DeadLetter, StateStore, open_store, utcnow
 from tests.cli.test_cli import _export, run, workdir  # noqa: F401 - the fixture

@@ -25,10 +25,10 @@ from typer.testing import CliRunner
 from connector.cli.app import app
 from connector.config import load_settings
 from connector.daemon import Daemon
+from connector.exit_codes import ExitCode
 from connector.logs import configure_logging
 from connector.metrics import Metrics
 from connector.queue import QueuePolicy, WorkQueue
-from connector.report import ExitCode
 from connector.sandbox.common.server import free_port
 from connector.store import open_store, utcnow
 from connector.worker import Worker

@@ -11,8 +11,8 @@ from typing import Any
 from typer.testing import CliRunner
 
 from connector.cli.app import app
+from connector.exit_codes import ExitCode
 from connector.mapping.defaults import default_mappings_dir
-from connector.report import ExitCode
 from connector.store import DeadLetter, utcnow
 from tests.e2e.conftest import E2E, SF_SUBSCRIPTION_UPSERT
 

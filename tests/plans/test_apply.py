@@ -10,13 +10,13 @@ from typing import NoReturn
 import pytest
 
 from adapters.memory import MemoryTarget
+from connector.exit_codes import ExitCode
 from connector.mapping import CompiledMapping, compile_mapping
 from connector.metrics import Metrics
 from connector.plan_apply import PlanRefusedError, apply_plan
 from connector.queue import QueuePolicy, WorkQueue
 from connector.reconciler import Reconciler
 from connector.records import WriteError, WriteRequest
-from connector.report import ExitCode
 from connector.store import AuditQuery, StateStore
 from connector.worker import Worker
 from tests.conftest import World, make_world

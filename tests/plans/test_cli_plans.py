@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.report import ExitCode
+from connector.exit_codes import ExitCode
 from tests.plans.cli_world import crm_data, crm_seats, export_billing, run
 
 

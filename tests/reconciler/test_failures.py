@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from connector.exit_codes import ExitCode
 from connector.records import WriteError, WriteRequest
-from connector.report import ExitCode
 from connector.store import AuditQuery
 from tests.conftest import World
 

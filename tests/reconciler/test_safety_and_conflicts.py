@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from connector.exit_codes import ExitCode
 from connector.mapping import CompiledMapping
 from connector.reconciler import RunOptions
-from connector.report import ExitCode
 from connector.safety import SafetySettings
 from connector.schema import SubscriptionStatus
 from connector.store import AuditQuery, StateStore

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from connector.report import ExitCode
+from connector.exit_codes import ExitCode
 from tests.plans.cli_world import crm_seats, export_billing, run
 
 BILLING_WINS = "The next reconcile puts billing's truth back"

@@ -23,7 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from connector.cli.app import app
-from connector.report import ExitCode
+from connector.exit_codes import ExitCode
 from connector.sandbox.local import LocalSandbox
 from tests.sandbox.custom_mappings import custom_mappings
 

@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from connector.cli.app import app
 from connector.config import load_settings
 from connector.errors import ConnectorError
+from connector.exit_codes import ExitCode
 from connector.mapping.defaults import default_mappings_dir
 from connector.reconciler import RunOptions
-from connector.report import ExitCode
 from connector.runtime import open_runtime
 from connector.sandbox.local import LocalSandbox
 from connector.sandbox.salesforce.schema import SchemaError, load_schema

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from connector.cli.app import app
 from connector.config import load_settings
-from connector.report import ExitCode
+from connector.exit_codes import ExitCode
 from connector.sandbox.local import STRIPE_KEY, LocalSandbox
 from connector.sandbox.seeding import seed_sandbox
 from connector.store import DeadLetter, open_store
