@@ -95,16 +95,20 @@ def test_postgres_is_the_official_image_with_a_volume_and_healthcheck(
 def test_connector_images_are_built_from_the_dockerfile(
     services: dict[str, dict[str, Any]],
 ) -> None:
-    """sandbox, connector and reconcile run the image built from deploy/Dockerfile."""
-    images = set()
+    """connector and reconcile run the production image built from deploy/Dockerfile (its
+    last stage); the sandbox runs the same file's `sandbox` stage, an image of its own."""
+    images = {}
     for name in ("sandbox", "connector", "reconcile"):
         service = services[name]
-        images.add(service["image"])
         build = service["build"]
+        images[name] = (service["image"], build.get("target"))
         context = (DEPLOY / build["context"]).resolve()
         assert (context / build["dockerfile"]).resolve() == (DEPLOY / "Dockerfile").resolve()
         assert (context / "pyproject.toml").is_file()
-    assert len(images) == 1
+    assert images["connector"] == images["reconcile"]
+    assert images["connector"][1] is None
+    assert images["sandbox"][1] == "sandbox"
+    assert images["sandbox"][0] != images["connector"][0]
 
 
 def test_depends_on_waits_for_healthy_services(services: dict[str, dict[str, Any]]) -> None:

@@ -53,13 +53,18 @@ def _healthcheck_argv(runtime: list[dict[str, Any]]) -> list[str]:
 
 
 def test_build_is_multi_stage_on_slim_python_311(instructions: list[dict[str, Any]]) -> None:
-    """Two stages, both FROM the slim Python 3.11 image the ARG names."""
+    """Three stages, all FROM the slim Python 3.11 image the ARG names; the production
+    image (runtime) is the last, so a plain `docker build` makes it."""
     (base,) = _values(instructions, "ARG")[:1]
     name, _, image = base.partition("=")
     assert name == "PYTHON_IMAGE"
     assert re.fullmatch(r"python:3\.11-slim(-\w+)?", image), image
     froms = _values(instructions, "FROM")
-    assert froms == ["${PYTHON_IMAGE} AS build", "${PYTHON_IMAGE} AS runtime"]
+    assert froms == [
+        "${PYTHON_IMAGE} AS build",
+        "${PYTHON_IMAGE} AS sandbox",
+        "${PYTHON_IMAGE} AS runtime",
+    ]
 
 
 def test_runtime_installs_only_the_built_wheels(runtime: list[dict[str, Any]]) -> None:
@@ -68,6 +73,7 @@ def test_runtime_installs_only_the_built_wheels(runtime: list[dict[str, Any]]) -
     assert len(installs) == 1
     (install,) = installs
     assert "from=build" in install
+    assert "source=/wheels/runtime" in install
     assert "--no-index" in install
     assert "subsync-connector" in install
     assert "[dev]" not in install
@@ -218,3 +224,34 @@ def test_build_stage_context_is_enough_for_the_wheel(
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "connector/cli/app.py" in names
     assert "connector/_default_mappings/salesforce.yaml" in names
+
+
+def _build_runs(instructions: list[dict[str, Any]]) -> list[str]:
+    """The build stage's RUN commands, split at ``&&``."""
+    return [
+        step.strip() for run in _values(stages(instructions)[0], "RUN") for step in run.split("&&")
+    ]
+
+
+def test_production_wheel_is_built_without_the_emulators(
+    instructions: list[dict[str, Any]],
+) -> None:
+    """The runtime wheel is built after connector/sandbox is removed; the sandbox wheel,
+    with the `sandbox` extra, before; and the runtime stage checks that none is installed."""
+    steps = _build_runs(instructions)
+    sandbox_wheel = next(i for i, s in enumerate(steps) if "/wheels/sandbox" in s)
+    removal = steps.index("rm -r connector/sandbox")
+    runtime_wheel = next(i for i, s in enumerate(steps) if "/wheels/runtime" in s)
+    assert sandbox_wheel < removal < runtime_wheel
+    assert '".[sandbox]"' in steps[sandbox_wheel]
+    (install,) = [r for r in _values(stages(instructions)[-1], "RUN") if "pip install" in r]
+    assert '! python -c "import connector.sandbox"' in install
+
+
+def test_sandbox_stage_installs_the_sandbox_extra(instructions: list[dict[str, Any]]) -> None:
+    sandbox = stages(instructions)[1]
+    (install,) = [r for r in _values(sandbox, "RUN") if "pip install" in r]
+    assert "source=/wheels/sandbox" in install
+    assert '"subsync-connector[sandbox]"' in install
+    assert _values(sandbox, "USER") == ["10001:10001"]
+    assert json.loads(_values(sandbox, "CMD")[0])[:2] == ["sandbox", "up"]
