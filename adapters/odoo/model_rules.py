@@ -75,10 +75,12 @@ class ModelRules:
 
 
 class SubscriptionRules(ModelRules):
-    def __init__(self, client: OdooClient, mapped: frozenset[str]) -> None:
+    def __init__(
+        self, client: OdooClient, mapped: frozenset[str], stage_types: dict[int, str]
+    ) -> None:
         self._client = client
         self._mapped = mapped
-        self._stage_types: dict[int, str] = {}
+        self._stage_types = stage_types  # the run's, shared by its batches
 
     def _types(self, stage_ids: set[int]) -> Mapping[int, str]:
         missing = sorted(i for i in stage_ids if i not in self._stage_types)
@@ -145,7 +147,9 @@ def _raw(current: Row | None, field: str) -> Any:
     return current.get(field, False) if current else False
 
 
-def rules_for(model: str, client: OdooClient, mapped: frozenset[str]) -> ModelRules:
+def rules_for(
+    model: str, client: OdooClient, mapped: frozenset[str], stage_types: dict[int, str]
+) -> ModelRules:
     if model == SUBSCRIPTION:
-        return SubscriptionRules(client, mapped)
+        return SubscriptionRules(client, mapped, stage_types)
     return ModelRules()

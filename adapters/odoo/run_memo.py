@@ -30,11 +30,15 @@ class RunMemo:
         self.ids: dict[str, int] = {}  # our external id's name -> record id
         self.names: dict[tuple[str, int], list[str]] = {}  # (model, id) -> our names
         self.rows: dict[tuple[str, int], Row] = {}  # (model, id) -> row read this run
+        # subscription stage id -> its type: a handful per database, read once per run
+        # instead of once per batch of writes
+        self.stage_types: dict[int, str] = {}
 
     def forget(self) -> None:
         self.ids.clear()
         self.names.clear()
         self.rows.clear()
+        self.stage_types.clear()
 
     def remember_ids(self, ids: Mapping[str, int]) -> None:
         self.ids.update(ids)

@@ -134,7 +134,12 @@ class OdooWriter:
     def _write_items(self, obj: ObjectInfo, items: list[_Item]) -> None:
         """Write ``items``; a call of several records that runs out of retries leaves them
         pending, and they go on one by one (:meth:`_alone`)."""
-        rules = rules_for(obj.model, self.client, frozenset(f.target for f in obj.fields))
+        rules = rules_for(
+            obj.model,
+            self.client,
+            frozenset(f.target for f in obj.fields),
+            self.reader.memo.stage_types,
+        )
         resolved: dict[tuple[str, str], dict[str, int]] = {}
         try:
             refs, found = self._resolve_ids(obj, items)

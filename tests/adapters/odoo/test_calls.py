@@ -50,6 +50,23 @@ def test_creating_a_batch_costs_a_fixed_number_of_calls(
     assert "execute_kw ir.model.data.create" not in seen  # partners were loaded too
 
 
+def test_stage_types_are_read_once_per_run_not_once_per_batch(target: OdooTarget) -> None:
+    subs = [subscription(n, items=(item("pro", n),)) for n in range(1, 41)]
+    target.write("partner", requests(target, "partner", subs))
+    target.calls.by_label.clear()
+    for batch in (subs[:20], subs[20:]):  # two batches of one run
+        assert all(
+            r.ok for r in target.write("subscription", requests(target, "subscription", batch))
+        )
+    assert target.calls.by_label["read sale.subscription.stage"] == 1
+    target.begin_run()  # a new run reads them again: an administrator may retype a stage
+    target.calls.by_label.clear()
+    more = [subscription(n, items=(item("pro", n),)) for n in range(41, 51)]
+    target.write("partner", requests(target, "partner", more))
+    assert all(r.ok for r in target.write("subscription", requests(target, "subscription", more)))
+    assert target.calls.by_label["read sale.subscription.stage"] == 1
+
+
 def test_reading_a_batch_costs_a_fixed_number_of_calls(
     world: World, make_target: Callable[..., OdooTarget]
 ) -> None:
