@@ -57,7 +57,7 @@ SF_COLLECTION = 200
 SF_QUERY_PAGE = 2000
 
 
-def _start_sandbox(
+def start_sandbox(
     directory: Path, port_base: int | None = None
 ) -> tuple[subprocess.Popen[bytes], SandboxEndpoints, Path]:
     """Start the sandbox on ``port_base`` (N..N+3), or on free ports tried again elsewhere
@@ -203,7 +203,7 @@ class _Clock:
 def run(total: int = 100_000, drift: float = 0.01, port_base: int | None = None) -> dict[str, Any]:
     configure_logging("json", "WARNING")
     with tempfile.TemporaryDirectory(prefix="subsync-bench-") as scratch:
-        process, endpoints, config = _start_sandbox(Path(scratch), port_base)
+        process, endpoints, config = start_sandbox(Path(scratch), port_base)
         try:
             settings = load_settings(config)
             begin = time.perf_counter()
