@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from connector.exit_codes import ExitCode
 from connector.mapping import CompiledMapping
 from connector.reconciler import RunOptions
@@ -70,6 +72,30 @@ def test_valve_ignores_small_runs(mappings: dict[str, CompiledMapping], store: S
     (sub,) = world.source.get(["sub_00001"]).found.values()
     world.source.put(sub.replace(status=SubscriptionStatus.CANCELLED))
     assert world.reconciler.reconcile(["sub_00001"]).status == "clean"
+
+
+def test_small_runs_do_not_count_the_book(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A webhook's run of a few keys cannot trip the valve: the store's population (a count
+    over every known subscription) is not read for it; a run that could trip reads it."""
+    world.reconciler.reconcile_all()
+    world.reconciler.reconcile_all()  # from here on the ledger is known to be open
+    counted: list[int] = []
+    count_known = world.store.count_known
+
+    def counting() -> int:
+        counted.append(1)
+        return count_known()
+
+    monkeypatch.setattr(world.store, "count_known", counting)
+    (sub,) = world.source.get(["sub_00001"]).found.values()
+    world.source.put(sub.replace(status=SubscriptionStatus.CANCELLED))
+    assert world.reconciler.reconcile(["sub_00001"]).status == "clean"
+    assert counted == []
+    for key in world.source.ids()[1:25]:
+        (sub,) = world.source.get([key]).found.values()
+        world.source.put(sub.replace(status=SubscriptionStatus.CANCELLED))
+    assert world.reconciler.reconcile_all().status == "stopped_by_safety_valve"
+    assert counted
 
 
 def test_conflict_resolved_by_ownership_and_audited(world: World) -> None:
