@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint typecheck pytest demo bench bench-sync bench-latency bench-storm clean venv
+.PHONY: test lint typecheck pytest demo bench bench-sync bench-latency bench-storm bench-peer bench-start clean venv
 
 venv: $(STAMP)
 
@@ -40,6 +40,13 @@ bench: $(STAMP)
 # Long runs against the sandbox: 100,000 subscriptions, and webhook-to-applied latency.
 bench-sync: $(STAMP)
 	$(BIN)/python -m bench.sandbox_sync --subscriptions 100000
+
+# The per-record sync teams write today, beside the connector on the same book.
+bench-peer: $(STAMP)
+	$(BIN)/python -m bench.peer_naive --subscriptions 5000
+
+bench-start: $(STAMP)
+	$(BIN)/python -m bench.start_time
 
 bench-latency: $(STAMP)
 	$(BIN)/python -m bench.webhook_latency
