@@ -18,6 +18,9 @@ from connector.daemon_pool import DaemonPool
 
 T = TypeVar("T")
 
+# Submitted calls remembered before the finished ones are forgotten (see _forget_done).
+_PRUNE_AT = 256
+
 
 class Lanes:
     def __init__(self, systems: Iterable[str]) -> None:
@@ -27,6 +30,7 @@ class Lanes:
         self._lanes: dict[str, DaemonPool] = {}
         self._open = False
         self._submitted: list[Future[object]] = []
+        self._prune_at = _PRUNE_AT
 
     @contextmanager
     def opened(self) -> Iterator[None]:
@@ -65,6 +69,8 @@ class Lanes:
         if lane is not None:
             future = lane.submit(call)
             self._submitted.append(future)  # type: ignore[arg-type]
+            if len(self._submitted) >= self._prune_at:
+                self._forget_done()
             return future
         done: Future[T] = Future()
         try:
@@ -72,6 +78,12 @@ class Lanes:
         except BaseException as exc:  # handed over through the future, like a lane does
             done.set_exception(exc)
         return done
+
+    def _forget_done(self) -> None:
+        """Drop the calls that finished: a future keeps its result (a chunk's records), and a
+        run of a million subscriptions submits tens of thousands of calls in one block."""
+        self._submitted = [future for future in self._submitted if not future.done()]
+        self._prune_at = max(_PRUNE_AT, 2 * len(self._submitted))
 
     @property
     def idle(self) -> bool:
