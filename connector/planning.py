@@ -8,7 +8,7 @@ than waiting for the chunk's target reads and the ``history`` loader plan_chunk 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from adapters.base import SourceRead, Target
@@ -66,23 +66,38 @@ def _count_chunk(result: ChunkResult, report: RunReport) -> None:
         report.mrr_by_currency[currency] = report.mrr_by_currency.get(currency, Decimal(0)) + amount
 
 
-def count_planned(report: RunReport, targets: Mapping[str, Target]) -> None:
-    """Actions, changes and conflicts of the report's plans, and the writes they will cost."""
-    writes: dict[tuple[str, str], dict[str, set[str]]] = {}
-    for plan in report.plans:
+def count_planned(report: RunReport, plans: Sequence[SubscriptionPlan]) -> None:
+    """Changes, actions, conflicts and records to write of a chunk's plans, on ``report``."""
+    writes: dict[tuple[str, str, str], set[str]] = {}
+    for plan in plans:
         report.changes.update(kind.value for kind in plan.changes)
+        report.changed += not plan.is_noop
+        report.writes_planned += plan.write_count
         for record in plan.records:
             if record.action is not RecordAction.NOOP:
                 report.actions[f"{record.system}.{record.action.value}"] += 1
             if record.needs_write:
-                ops = writes.setdefault(
-                    (record.system, record.object_name), {"create": set(), "update": set()}
-                )
-                ops[record.action.value].add(record.key)
+                id_ = (record.system, record.object_name, record.action.value)
+                writes.setdefault(id_, set()).add(record.key)
             if record.action is RecordAction.CONFLICT or record.conflicts:
                 report.conflicts += 1
-    for (system, object_name), ops in writes.items():
+    report.planned_records.update({id_: len(keys) for id_, keys in writes.items()})
+
+
+def price_planned(report: RunReport, targets: Mapping[str, Target]) -> None:
+    """The write calls the planned records will cost each target, once all are counted."""
+    for (system, object_name), (creates, updates) in _by_object(report).items():
         cost = report.cost.setdefault(system, SystemCost())
-        cost.planned_writes += targets[system].estimate_write_calls(
-            object_name, len(ops["create"]), len(ops["update"])
-        )
+        cost.planned_writes += targets[system].estimate_write_calls(object_name, creates, updates)
+
+
+def _by_object(report: RunReport) -> dict[tuple[str, str], tuple[int, int]]:
+    counted: dict[tuple[str, str], tuple[int, int]] = {}
+    for (system, object_name, action), count in report.planned_records.items():
+        creates, updates = counted.get((system, object_name), (0, 0))
+        if action == RecordAction.CREATE.value:
+            creates += count
+        else:
+            updates += count
+        counted[(system, object_name)] = (creates, updates)
+    return counted

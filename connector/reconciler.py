@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
+from itertools import islice
 from typing import Any
 
 from adapters.base import RunScoped, Source, SourcePage, SourceRead, Target
@@ -30,8 +31,9 @@ from connector.contracts import ContractCheck
 from connector.heartbeat import beating
 from connector.intents import intents_for, settle_dead_runs
 from connector.logs import get_logger
+from connector.plan_hold import HELD_IN_MEMORY, PlanHold
 from connector.planner import PlanPolicy, SubscriptionPlan
-from connector.planning import count_planned, plan_prepared
+from connector.planning import count_planned, plan_prepared, price_planned
 from connector.read_back import read_back
 from connector.recording import RunFacts, what_to_record
 from connector.redaction import redact_text
@@ -39,12 +41,14 @@ from connector.report import RunReport
 from connector.revenue.opening import open_ledger
 from connector.run_book import CallCounts, call_counts, finish_run, start_run, status_of
 from connector.run_progress import READING, WRITING, NoProgress, RunProgress
-from connector.safety import SafetySettings, check
+from connector.safety import SafetySettings, SafetyTally, verdict_of
 from connector.saving import save
 from connector.store import StateStore, utcnow
-from connector.waves import waves
+from connector.waves import WRITES_PER_WAVE, waves
 
 DEFAULT_CHUNK = 5000
+# Changed plans a report keeps to show when it does not keep them all.
+EXAMPLES = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,9 @@ class RunOptions:
     claim: bool = True
     # Which fresh plans may go on (`connector apply` keeps those of the reviewed plan).
     admit: Callable[[list[SubscriptionPlan]], list[SubscriptionPlan]] | None = None
+    # Every plan on the report (a caller that shows or saves them all); else the counters
+    # and the first changed plans only, so that a run's memory does not grow with the book.
+    keep_plans: bool = True
 
 
 def new_run_id() -> str:
@@ -78,6 +85,7 @@ class Reconciler:
         progress: RunProgress | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
         verify_writes: bool = True,
+        held_in_memory: int = HELD_IN_MEMORY,
     ) -> None:
         self.source = source
         self.targets: dict[str, Target] = {target.system: target for target in targets}
@@ -90,6 +98,8 @@ class Reconciler:
         self.clock = clock
         self._ledger_ready = False  # opening balances of a pre-ledger store are recorded
         self.verify_writes = verify_writes
+        self.held_in_memory = held_in_memory  # plans a run holds in memory (see PlanHold)
+        self.writes_per_wave = WRITES_PER_WAVE  # see connector.waves
         self.audit = AuditTrail(store, self.log)
         self._contracts = ContractCheck(self.targets)
         self._answered = 0
@@ -128,7 +138,7 @@ class Reconciler:
     def _run(
         self,
         options: RunOptions,
-        planner: Callable[[RunReport], list[SubscriptionPlan]],
+        planner: Callable[[RunReport], Iterator[list[SubscriptionPlan]]],
         total: int | None,
         full: bool = False,
     ) -> RunReport:
@@ -178,35 +188,94 @@ class Reconciler:
     def _plan_apply_record(
         self,
         report: RunReport,
-        planner: Callable[[RunReport], list[SubscriptionPlan]],
+        planner: Callable[[RunReport], Iterator[list[SubscriptionPlan]]],
         options: RunOptions,
         correlation: str,
         log: Any,
     ) -> None:
-        plans = planner(report) if options.admit is None else options.admit(planner(report))
-        report.plans = plans
+        chunks = planner(report)
+        if options.admit is not None:
+            # The reviewed plan is judged as a whole (a key it names may not come back).
+            chunks = iter([options.admit([plan for chunk in chunks for plan in chunk])])
+        tally = SafetyTally()
+        self._answered = 0  # records with an outcome in the waves before (for progress)
+        with self.reader.lanes.opened():  # each target written and read back on its lane
+            if options.dry_run or options.allow_mass_changes:
+                self._stream(report, chunks, tally, options, correlation)
+                self._judge(report, tally, options, log)
+            else:
+                self._hold_then_apply(report, chunks, tally, options, correlation, log)
+
+    def _stream(
+        self,
+        report: RunReport,
+        chunks: Iterator[list[SubscriptionPlan]],
+        tally: SafetyTally,
+        options: RunOptions,
+        correlation: str,
+    ) -> None:
+        """A run the valve cannot stop (a dry run writes nothing; mass changes are allowed):
+        each chunk is applied and recorded as soon as it is planned, and then let go."""
+        for plans in chunks:
+            self._take(report, plans, tally, options)
+            for wave in waves(plans, self.writes_per_wave):
+                self._apply_record(report, wave, options, correlation, False, progress=False)
+
+    def _hold_then_apply(
+        self,
+        report: RunReport,
+        chunks: Iterator[list[SubscriptionPlan]],
+        tally: SafetyTally,
+        options: RunOptions,
+        correlation: str,
+        log: Any,
+    ) -> None:
+        """The valve sees every plan before the first write: the plans wait in a hold (on
+        disk beyond a bound), then go in waves."""
+        with PlanHold(None if options.keep_plans else self.held_in_memory) as hold:
+            for plans in chunks:
+                self._take(report, plans, tally, options)
+                hold.add(plans)
+            stopped = self._judge(report, tally, options, log)
+            if not stopped:
+                self.progress.step(WRITING, report.writes_planned)
+            for wave in hold.waves(self.writes_per_wave):
+                self._apply_record(report, wave, options, correlation, stopped)
+
+    def _take(
+        self,
+        report: RunReport,
+        plans: list[SubscriptionPlan],
+        tally: SafetyTally,
+        options: RunOptions,
+    ) -> None:
+        """A chunk's plans counted on the report and by the valve, and kept if asked."""
+        count_planned(report, plans)
+        tally.add(plans)
+        if options.keep_plans:
+            report.plans.extend(plans)
+        elif len(report.examples) < EXAMPLES:
+            changed = (plan for plan in plans if not plan.is_noop)
+            report.examples.extend(islice(changed, EXAMPLES - len(report.examples)))
+
+    def _judge(self, report: RunReport, tally: SafetyTally, options: RunOptions, log: Any) -> bool:
+        """The valve's verdict on the whole run; whether it stops the writes."""
         if report.unknown_keys:
             # Not a failure to retry or dead-letter: there is nothing to bring in line.
             log.info("run.unknown_keys", keys=report.unknown_keys[:20])
-        report.verdict = check(plans, self._population(report, plans), self.safety)
-        count_planned(report, self.targets)
+        price_planned(report, self.targets)
+        report.verdict = verdict_of(tally, self._population(report, tally), self.safety)
         stopped = report.verdict.tripped and not options.allow_mass_changes
         if stopped:
             log.warning("run.safety_valve", reasons=list(report.verdict.reasons))
-        if not stopped and not options.dry_run:
-            self.progress.step(WRITING, sum(plan.write_count for plan in plans))
-        self._answered = 0  # records with an outcome in the waves before (for progress)
-        with self.reader.lanes.opened():  # each target written and read back on its lane
-            for wave in waves(plans):
-                self._apply_record(report, wave, options, correlation, stopped)
+        return stopped
 
-    def _population(self, report: RunReport, plans: Sequence[SubscriptionPlan]) -> int:
+    def _population(self, report: RunReport, tally: SafetyTally) -> int:
         """What the valve's shares are of: the book the store knows, counted only where the
         valve could trip. A run of fewer writing keys than ``min_affected`` (a webhook's)
         never trips it, and counting a million-row table on every such run costs more than
         the run itself."""
-        writing = sum(1 for plan in plans if plan.write_count)
-        if writing < self.safety.min_affected:
+        if tally.writing < self.safety.min_affected:
             return report.subscriptions
         return max(report.subscriptions, self.store.count_known())
 
@@ -217,23 +286,21 @@ class Reconciler:
 
     def _plan_keys(
         self, keys: Sequence[str], report: RunReport, done_before: int | None = None
-    ) -> list[SubscriptionPlan]:
-        plans: list[SubscriptionPlan] = []
+    ) -> Iterator[list[SubscriptionPlan]]:
         if done_before is None:
             self.progress.step(READING, len(keys))
         with self.reader.lanes.opened():
             for start in range(0, len(keys), self.chunk_size):
                 chunk = self.reader.take(keys[start : start + self.chunk_size], report)
-                plans.extend(self._plan_prepared(self.reader.read_keyed(chunk), report))
+                yield self._plan_prepared(self.reader.read_keyed(chunk), report)
                 self.progress.advance((done_before or 0) + start + len(chunk))
-        return plans
 
-    def _plan_everything(self, report: RunReport) -> list[SubscriptionPlan]:
+    def _plan_everything(self, report: RunReport) -> Iterator[list[SubscriptionPlan]]:
         # Billing has no cheap count: what the store knows is the estimate (none on a first
         # load), and the count read so far moves with every page, not with every chunk.
         self.progress.step(READING, self.store.count_known() or None)
         with self.reader.scanning() as pages, self.reader.lanes.opened():
-            return self._plan_scanned(self._counted(pages), report)
+            yield from self._plan_scanned(self._counted(pages), report)
 
     def _counted(self, pages: Iterable[SourcePage]) -> Iterator[SourcePage]:
         read = 0
@@ -244,8 +311,7 @@ class Reconciler:
 
     def _plan_scanned(
         self, pages: Iterable[SourcePage], report: RunReport
-    ) -> list[SubscriptionPlan]:
-        plans: list[SubscriptionPlan] = []
+    ) -> Iterator[list[SubscriptionPlan]]:
         seen: set[str] = set()
         # While one chunk is planned, the targets already read the next one.
         pending: PreparedChunk | None = None
@@ -253,16 +319,15 @@ class Reconciler:
             seen.update(read.found, read.errors)
             ready = self.reader.prepare(self.reader.claimed(read, report))
             if pending is not None:
-                plans.extend(self._plan_prepared(pending, report))
+                yield self._plan_prepared(pending, report)
             pending = ready
         if pending is not None:
-            plans.extend(self._plan_prepared(pending, report))
+            yield self._plan_prepared(pending, report)
         vanished = [key for key in self.store.known_keys() if key not in seen]
         if vanished:
             # Confirm each one by key: a scan that silently skipped records must not cancel.
-            plans.extend(self._plan_keys(vanished, report, done_before=len(seen)))
+            yield from self._plan_keys(vanished, report, done_before=len(seen))
         self.progress.advance(len(seen) + len(vanished))
-        return plans
 
     def _chunks(self, pages: Iterable[SourcePage]) -> Iterator[SourceRead]:
         """The scanned subscriptions in chunks (a seam tests use to act between reads)."""
@@ -282,6 +347,8 @@ class Reconciler:
         options: RunOptions,
         correlation: str,
         stopped: bool,
+        *,
+        progress: bool = True,
     ) -> None:
         """One wave: its intents (each key's audit entry, kept before anything is written, so
         a crash after the writes cannot lose it), its writes, the read-back, the record."""
@@ -300,7 +367,7 @@ class Reconciler:
             outcomes = apply_plans(
                 plans,
                 self.targets,
-                lambda answered: self.progress.advance(before + answered),
+                _progress_of(self.progress, before) if progress else _no_progress,
                 self.reader.lanes,
             )
             self._answered += len(outcomes)
@@ -322,3 +389,11 @@ class Reconciler:
         kept = what_to_record(plans, outcomes, checks, facts=facts)
         kept.count_into(report)
         report.letters_resolved += save(self.store, self.audit, kept, report.run_id)
+
+
+def _progress_of(progress: RunProgress, before: int) -> Callable[[int], None]:
+    return lambda answered: progress.advance(before + answered)
+
+
+def _no_progress(answered: int) -> None:
+    """Writes of a streamed run: its progress follows what was read."""

@@ -62,7 +62,7 @@ class Recording:
             for failure in failures:
                 if failure.system_down:
                     report.systems_down.setdefault(failure.system, failure.reason)
-        report.dead_letters = len(self.letters)
+        report.dead_letters += len(self.letters)
         for letter in self.letters:
             known = report.failures.get(letter.key)
             if known is None or (known[2] and not letter.retryable):

@@ -32,7 +32,15 @@ class RunReport:
     status: RunStatus = "running"
     subscriptions: int = 0
     unchanged: int = 0
+    # Every plan, when the run was asked to keep them (see RunOptions.keep_plans); else the
+    # first changed ones, enough to show (``examples``). The counters below count them all.
     plans: list[SubscriptionPlan] = field(default_factory=list)
+    examples: list[SubscriptionPlan] = field(default_factory=list)
+    changed: int = 0  # plans with something to write, report or audit
+    writes_planned: int = 0  # records to write
+    # (system, object, "create" | "update") -> records planned; a record two subscriptions
+    # write counts once within a chunk
+    planned_records: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     changes: Counter[str] = field(default_factory=Counter)
     actions: Counter[str] = field(default_factory=Counter)  # "salesforce.create" -> n
     applied: Counter[str] = field(default_factory=Counter)  # "salesforce.ok" / ".failed"
@@ -69,7 +77,12 @@ class RunReport:
 
     @property
     def planned_writes(self) -> int:
-        return sum(plan.write_count for plan in self.plans)
+        return self.writes_planned
+
+    @property
+    def shown(self) -> list[SubscriptionPlan]:
+        """The changed plans a person is shown: all of them when kept, else the examples."""
+        return [p for p in self.plans if not p.is_noop] if self.plans else self.examples
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -79,7 +92,7 @@ class RunReport:
             "status": self.status,
             "subscriptions": self.subscriptions,
             "unchanged": self.unchanged,
-            "changed": len([p for p in self.plans if not p.is_noop]),
+            "changed": self.changed,
             "changes": dict(sorted(self.changes.items())),
             "actions": dict(sorted(self.actions.items())),
             "applied": dict(sorted(self.applied.items())),

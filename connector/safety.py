@@ -8,7 +8,7 @@ share the run stops before writing anything, says why, and needs ``--allow-mass-
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -46,23 +46,46 @@ def _overwrites(plan: SubscriptionPlan) -> bool:
     return not explained and any(r.action is RecordAction.UPDATE for r in plan.records)
 
 
+@dataclass(slots=True)
+class SafetyTally:
+    """What the valve counts, added up chunk by chunk: a run need not hold its plans to be
+    checked, only these four numbers."""
+
+    writing: int = 0
+    cancels: int = 0
+    pauses: int = 0
+    overwrites: int = 0
+
+    def add(self, plans: Iterable[SubscriptionPlan]) -> None:
+        for plan in plans:
+            if not plan.write_count:
+                continue
+            self.writing += 1
+            self.cancels += ChangeKind.CANCELLED in plan.changes
+            self.pauses += ChangeKind.PAUSED in plan.changes
+            self.overwrites += _overwrites(plan)
+
+
 def check(
     plans: Sequence[SubscriptionPlan], population: int, settings: SafetySettings
 ) -> SafetyVerdict:
-    writing = [p for p in plans if p.write_count]
-    cancels = sum(1 for p in writing if ChangeKind.CANCELLED in p.changes)
-    pauses = sum(1 for p in writing if ChangeKind.PAUSED in p.changes)
-    overwrites = sum(1 for p in writing if _overwrites(p))
+    tally = SafetyTally()
+    tally.add(plans)
+    return verdict_of(tally, population, settings)
+
+
+def verdict_of(tally: SafetyTally, population: int, settings: SafetySettings) -> SafetyVerdict:
+    """The valve's verdict on a run's counts against the book it is a share of."""
     base = max(population, 1)
     reasons = []
     for label, count, limit in (
-        ("cancel", cancels, settings.max_cancel_share),
-        ("pause", pauses, settings.max_pause_share),
-        ("overwrite", overwrites, settings.max_overwrite_share),
+        ("cancel", tally.cancels, settings.max_cancel_share),
+        ("pause", tally.pauses, settings.max_pause_share),
+        ("overwrite", tally.overwrites, settings.max_overwrite_share),
     ):
         if count >= settings.min_affected and count / base > limit:
             reasons.append(_reason(label, count, population, limit))
-    return SafetyVerdict(population, cancels, pauses, overwrites, tuple(reasons))
+    return SafetyVerdict(population, tally.cancels, tally.pauses, tally.overwrites, tuple(reasons))
 
 
 def _percent(share: float, places: int) -> str:

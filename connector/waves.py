@@ -13,7 +13,7 @@ of the writing plans' count, so the targets' batches stay full.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from connector.apply import RecordId
 from connector.planner import SubscriptionPlan
@@ -51,3 +51,27 @@ def waves(
         for record in written:
             owner.setdefault(record, index)
     yield from assigned
+
+
+def streamed_waves(
+    plans: Iterable[SubscriptionPlan], per_wave: int = WRITES_PER_WAVE
+) -> Iterator[list[SubscriptionPlan]]:
+    """Waves of plans that arrive one by one and are never all in memory: a wave closes once
+    it holds ``per_wave`` writing plans and the next plan writes none of its records.
+
+    Plans sharing a record must come together (one customer's subscriptions, one after the
+    other) for it to be written once; one that comes later still lands, written again with
+    the same external id. Always at least one wave.
+    """
+    wave: list[SubscriptionPlan] = []
+    records: set[RecordId] = set()
+    writing = 0
+    for plan in plans:
+        written = _written(plan)
+        if written and writing >= per_wave and records.isdisjoint(written):
+            yield wave
+            wave, records, writing = [], set(), 0
+        wave.append(plan)
+        writing += bool(written)
+        records.update(written)
+    yield wave

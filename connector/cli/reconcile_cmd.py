@@ -71,6 +71,8 @@ def reconcile(
         dry_run=dry_run,
         allow_mass_changes=allow_mass_changes,
         kind="reconcile" if subscription else "full",
+        # Only a document of every plan needs them all; the table shows the first few.
+        keep_plans=as_json or plan_out is not None,
     )
     with (
         exits_for("run failed"),

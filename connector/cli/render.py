@@ -119,7 +119,7 @@ def _why(plan: SubscriptionPlan) -> str:
 
 
 def print_report(console: Console, report: RunReport) -> None:
-    changed = [p for p in report.plans if not p.is_noop]
+    changed = report.shown
     if changed:
         table = _table(
             "Plan" if report.dry_run else "Changes",
@@ -139,9 +139,9 @@ def print_report(console: Console, report: RunReport) -> None:
                 )
             )
         console.print(table)
-        if len(changed) > MAX_ROWS:
-            console.print(f"... and {count(len(changed) - MAX_ROWS)} more (use --json for all)")
-    _print_summary(console, report, len(changed))
+        if report.changed > MAX_ROWS:
+            console.print(f"... and {count(report.changed - MAX_ROWS)} more (use --json for all)")
+    _print_summary(console, report, report.changed)
 
 
 def _tally(counts: dict[str, int]) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 
@@ -65,10 +64,6 @@ class Killed(BaseException):
     """Stands for the process dying."""
 
 
-def _small_waves(plans: list[SubscriptionPlan]) -> Iterator[list[SubscriptionPlan]]:
-    return waves(plans, per_wave=10)
-
-
 def _entries(store: StateStore) -> Counter[str]:
     return Counter(e.subscription_id for e in store.query_audit(AuditQuery(limit=10_000)))
 
@@ -76,7 +71,7 @@ def _entries(store: StateStore) -> Counter[str]:
 def test_a_first_load_in_waves_audits_each_subscription_once(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reconciler_module, "waves", _small_waves)
+    world.reconciler.writes_per_wave = 10
     report = world.reconciler.reconcile_all()
     assert report.status == "clean"
     assert set(_entries(world.store).values()) == {1}
@@ -87,7 +82,7 @@ def test_a_first_load_in_waves_audits_each_subscription_once(
 def test_a_run_killed_in_its_third_wave_keeps_the_first_two_and_settles_the_third(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reconciler_module, "waves", _small_waves)
+    world.reconciler.writes_per_wave = 10
     real_save = saving.save
     saved: list[int] = []
 
