@@ -12,7 +12,8 @@ per system (reads and writes, as the connector counted them), and the ratios the
 stated in: Salesforce write calls against ceil(records written / 200) per object, and reads
 against ceil(records / page size).
 
-Each timed step also prints the connector's peak resident memory during it.
+Each timed step runs in a fresh process (``bench.sync_step``), as an operator's command
+would, and also prints that process's peak resident memory.
 
 Run: ``python -m bench.sandbox_sync [--subscriptions N] [--drift 0.01] [--port-base N]
 [--compare-ref GIT_REF]``. With ``--compare-ref`` the same steps run twice on the same data,
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
 import shutil
@@ -40,21 +40,14 @@ from typing import Any
 
 import httpx
 
-from bench.proc_stats import PeakRss, cpu_seconds
+from bench.proc_stats import cpu_seconds
 from connector.config import load_settings
 from connector.logs import configure_logging
-from connector.reconciler import RunOptions
-from connector.report import RunReport
-from connector.runtime import open_runtime
 from connector.sandbox.common.server import free_port
 from connector.sandbox.dataset import make_subscription
 from connector.sandbox.local import STRIPE_KEY, SandboxEndpoints, connect_odoo
 from connector.sandbox.seeding import drift_targets, seed_billing
 from connector.schema import SubscriptionStatus
-
-STRIPE_PAGE = 100
-SF_COLLECTION = 200
-SF_QUERY_PAGE = 2000
 
 
 def start_sandbox(
@@ -115,47 +108,6 @@ def _sandbox_environment() -> dict[str, str]:
     return environ
 
 
-def _figures(report: RunReport, seconds: float) -> dict[str, Any]:
-    return {
-        "seconds": round(seconds, 2),
-        "subscriptions": report.subscriptions,
-        "changed": len([p for p in report.plans if not p.is_noop]),
-        "actions": dict(report.actions),
-        "calls": {s: {"reads": c.reads, "writes": c.writes} for s, c in report.cost.items()},
-        "dead_letters": report.dead_letters,
-        "verified": report.verified,
-    }
-
-
-def _bounds(report: RunReport, total: int) -> dict[str, float]:
-    sf_writes = sum(
-        math.ceil(n / SF_COLLECTION) for key, n in _written_by_object(report, "salesforce").items()
-    )
-    sf = report.cost.get("salesforce")
-    stripe = report.cost.get("stripe")
-    sf_reads_bound = 2 * math.ceil(total / SF_QUERY_PAGE)  # accounts and subscriptions
-    return {
-        "salesforce_write_calls": float(sf.writes if sf else 0),
-        "salesforce_write_bound": float(sf_writes),
-        "salesforce_write_ratio": (sf.writes / sf_writes) if sf and sf_writes else 0.0,
-        "salesforce_read_calls": float(sf.reads if sf else 0),
-        "salesforce_read_bound": float(sf_reads_bound),
-        "salesforce_read_ratio": (sf.reads / sf_reads_bound) if sf else 0.0,
-        "stripe_read_calls": float(stripe.reads if stripe else 0),
-        "stripe_read_bound": float(math.ceil(total / STRIPE_PAGE)),
-        "stripe_read_ratio": (stripe.reads / math.ceil(total / STRIPE_PAGE)) if stripe else 0.0,
-    }
-
-
-def _written_by_object(report: RunReport, system: str) -> dict[str, int]:
-    written: dict[str, set[str]] = {}
-    for plan in report.plans:
-        for record in plan.records:
-            if record.system == system and record.needs_write:
-                written.setdefault(record.object_name, set()).add(record.key)
-    return {name: len(keys) for name, keys in written.items()}
-
-
 def _change_in_billing(stripe_url: str, keys: list[str]) -> None:
     """One more seat on each subscription, through Stripe's API, four requests at a time."""
 
@@ -173,31 +125,39 @@ def _change_in_billing(stripe_url: str, keys: list[str]) -> None:
         list(pool.map(bump, keys))
 
 
-class _Clock:
-    """Wall time, and the CPU time of this process and of the sandbox's processes, since
-    ``start``.
+def _step(
+    config: Path, step: str, total: int, sandbox_pid: int, cursor: str | None = None
+) -> dict[str, Any]:
+    """One step in a fresh process (see bench.sync_step), with the sandbox's CPU during it."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        command = [
+            sys.executable,
+            "-m",
+            "bench.sync_step",
+            "--config",
+            str(config),
+            "--step",
+            step,
+            "--subscriptions",
+            str(total),
+            "--out",
+            out.name,
+        ]
+        if cursor is not None:
+            command += ["--cursor", cursor]
+        sandbox_before = cpu_seconds(sandbox_pid)
+        subprocess.run(command, check=True, cwd=config.parent, env=_with_this_bench())
+        figures: dict[str, Any] = json.loads(Path(out.name).read_text())
+    figures["sandbox_cpu_seconds"] = round(cpu_seconds(sandbox_pid) - sandbox_before, 2)
+    return figures
 
-    CPU seconds say what a change costs even when other work shares the machine, which wall
-    time alone does not.
-    """
 
-    def __init__(self, sandbox_pid: int) -> None:
-        self._sandbox_pid = sandbox_pid
-        self.start()
-
-    def start(self) -> None:
-        self._wall = time.perf_counter()
-        self._own = time.process_time()
-        self._sandbox = cpu_seconds(self._sandbox_pid)
-
-    def seconds(self) -> float:
-        return time.perf_counter() - self._wall
-
-    def cpu(self) -> dict[str, float]:
-        return {
-            "connector_cpu_seconds": round(time.process_time() - self._own, 2),
-            "sandbox_cpu_seconds": round(cpu_seconds(self._sandbox_pid) - self._sandbox, 2),
-        }
+def _with_this_bench() -> dict[str, str]:
+    """The environment with this bench first on the path (the connector measured after it,
+    where ``--compare-ref`` put it)."""
+    here = str(Path(__file__).resolve().parent.parent)
+    rest = os.environ.get("PYTHONPATH")
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([here, rest]) if rest else here)
 
 
 def run(total: int = 100_000, drift: float = 0.01, port_base: int | None = None) -> dict[str, Any]:
@@ -209,61 +169,27 @@ def run(total: int = 100_000, drift: float = 0.01, port_base: int | None = None)
             begin = time.perf_counter()
             seed_billing(endpoints.stripe_url, total)
             seed_seconds = time.perf_counter() - begin
-            clock = _Clock(process.pid)
-            with open_runtime(settings) as runtime, PeakRss() as first_rss:
-                clock.start()
-                first = runtime.reconciler.reconcile_all(
-                    RunOptions(kind="full", allow_mass_changes=True)
-                )
-                first_seconds, first_cpu = clock.seconds(), clock.cpu()
+            first = _step(config, "first", total, process.pid)
             drift_targets(
                 settings, endpoints, connect_odoo(endpoints.odoo_port), total, drift, seed=11
             )
-            rng = random.Random(11)
-            with open_runtime(settings) as runtime, PeakRss() as full_rss:
-                clock.start()
-                full = runtime.reconciler.reconcile_all(RunOptions(kind="full"))
-                full_seconds, full_cpu = clock.seconds(), clock.cpu()
-                cursor = None
-                for page in runtime.source.changed_since(None):
-                    cursor = page.cursor
+            full = _step(config, "full", total, process.pid)
             # Stripe refuses changes to cancelled subscriptions (as it should): pick active ones.
             generated = (make_subscription(n) for n in range(1, total + 1))
             active = [sub.id for sub in generated if sub.status is SubscriptionStatus.ACTIVE]
-            changed = rng.sample(active, k=round(total * drift))
+            changed = random.Random(11).sample(active, k=round(total * drift))
             _change_in_billing(endpoints.stripe_url, changed)
-            with open_runtime(settings) as runtime, PeakRss() as incremental_rss:
-                clock.start()
-                feed: list[str] = []
-                for page in runtime.source.changed_since(cursor):
-                    feed.extend(page.keys)
-                incremental = runtime.reconciler.reconcile(feed, RunOptions(kind="poll"))
-                incremental_seconds, incremental_cpu = clock.seconds(), clock.cpu()
+            incremental = _step(config, "feed", total, process.pid, full.pop("cursor", None))
+            incremental["changed_in_billing"] = len(changed)
         finally:
             process.terminate()
             process.wait(timeout=30)
     return {
         "subscriptions": total,
         "seed_billing_seconds": round(seed_seconds, 2),
-        "first_load": {
-            **_figures(first, first_seconds),
-            **first_cpu,
-            "peak_rss_mb": first_rss.peak_mb,
-        },
-        "full_reconcile": {
-            **_figures(full, full_seconds),
-            **full_cpu,
-            "peak_rss_mb": full_rss.peak_mb,
-            **_bounds(full, total),
-        },
-        "incremental": {
-            **_figures(incremental, incremental_seconds),
-            **incremental_cpu,
-            "peak_rss_mb": incremental_rss.peak_mb,
-            "changed_in_billing": len(changed),
-            "keys_from_feed": len(set(feed)),
-            **_bounds(incremental, len(set(feed))),
-        },
+        "first_load": first,
+        "full_reconcile": full,
+        "incremental": incremental,
     }
 
 
