@@ -131,7 +131,20 @@ def run_step(config: Path, step: str, total: int, cursor: str | None) -> dict[st
         **figures(report, seconds),
         "connector_cpu_seconds": round(cpu_used, 2),
         "peak_rss_mb": peak_rss_mb(),
+        **store_size(settings.store_url, total),
         **extra,
+    }
+
+
+def store_size(store_url: str, total: int) -> dict[str, float]:
+    """The SQLite store's size on disk after the step, whole and per subscription."""
+    if not store_url.startswith("sqlite:///"):
+        return {}
+    path = Path(store_url.removeprefix("sqlite:///"))
+    size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
+    return {
+        "store_mb": round(size / 2**20, 1),
+        "store_kb_per_subscription": round(size / 1024 / max(total, 1), 2),
     }
 
 

@@ -92,6 +92,11 @@ class ChunkReader:
         report.deferred += len(taken.deferred)
         return taken.keys
 
+    def give_back(self, keys: Sequence[str]) -> None:
+        """Leases of keys this run has written and recorded, given back before it ends."""
+        if self.claims is not None and keys:
+            self.claims.give_back(keys)
+
     def claimed(self, read: SourceRead, report: RunReport) -> SourceRead:
         """The part of a chunk this run holds; the rest is deferred to the queue."""
         if self.claims is None:

@@ -79,6 +79,13 @@ class Claims:
             chunk = keys[start : start + RENEW_CHUNK]
             self.store.extend_leases(chunk, self.owner, now, self.lease_seconds)
 
+    def give_back(self, keys: Sequence[str]) -> None:
+        """Keys the run is done with before its end: their leases go back now."""
+        done = [key for key in keys if key in self.held]
+        if done:
+            self.store.release_claims(done, self.owner, self.clock())
+            self.held.difference_update(done)
+
     def release(self) -> None:
         if self.held:
             self.store.release_claims(sorted(self.held), self.owner, self.clock())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from adapters.base import SourceRead, Target
@@ -16,6 +17,14 @@ from connector.chunk_reader import PreparedChunk
 from connector.planner import PlanPolicy, RecordAction, SubscriptionPlan
 from connector.planner.chunk import ChunkResult, HistoryLoader, plan_chunk
 from connector.report import RunReport, SystemCost
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedChunk:
+    """A chunk's plans, and every key it covered (planned or settled)."""
+
+    keys: Sequence[str]
+    plans: list[SubscriptionPlan]
 
 
 def plan_prepared(

@@ -33,7 +33,7 @@ from connector.intents import intents_for, settle_dead_runs
 from connector.logs import get_logger
 from connector.plan_hold import HELD_IN_MEMORY, PlanHold
 from connector.planner import PlanPolicy, SubscriptionPlan
-from connector.planning import count_planned, plan_prepared, price_planned
+from connector.planning import PlannedChunk, count_planned, plan_prepared, price_planned
 from connector.read_back import read_back
 from connector.recording import RunFacts, what_to_record
 from connector.redaction import redact_text
@@ -138,7 +138,7 @@ class Reconciler:
     def _run(
         self,
         options: RunOptions,
-        planner: Callable[[RunReport], Iterator[list[SubscriptionPlan]]],
+        planner: Callable[[RunReport], Iterator[PlannedChunk]],
         total: int | None,
         full: bool = False,
     ) -> RunReport:
@@ -188,7 +188,7 @@ class Reconciler:
     def _plan_apply_record(
         self,
         report: RunReport,
-        planner: Callable[[RunReport], Iterator[list[SubscriptionPlan]]],
+        planner: Callable[[RunReport], Iterator[PlannedChunk]],
         options: RunOptions,
         correlation: str,
         log: Any,
@@ -196,7 +196,8 @@ class Reconciler:
         chunks = planner(report)
         if options.admit is not None:
             # The reviewed plan is judged as a whole (a key it names may not come back).
-            chunks = iter([options.admit([plan for chunk in chunks for plan in chunk])])
+            admitted = options.admit([plan for chunk in chunks for plan in chunk.plans])
+            chunks = iter([PlannedChunk([], admitted)])
         tally = SafetyTally()
         self._answered = 0  # records with an outcome in the waves before (for progress)
         with self.reader.lanes.opened():  # each target written and read back on its lane
@@ -209,22 +210,25 @@ class Reconciler:
     def _stream(
         self,
         report: RunReport,
-        chunks: Iterator[list[SubscriptionPlan]],
+        chunks: Iterator[PlannedChunk],
         tally: SafetyTally,
         options: RunOptions,
         correlation: str,
     ) -> None:
         """A run the valve cannot stop (a dry run writes nothing; mass changes are allowed):
         each chunk is applied and recorded as soon as it is planned, and then let go."""
-        for plans in chunks:
-            self._take(report, plans, tally, options)
-            for wave in waves(plans, self.writes_per_wave):
+        for chunk in chunks:
+            self._take(report, chunk.plans, tally, options)
+            for wave in waves(chunk.plans, self.writes_per_wave):
                 self._apply_record(report, wave, options, correlation, False, progress=False)
+            # Written and recorded: another worker may have these keys now, and a run over
+            # a million of them does not hold (and renew) a million leases.
+            self.reader.give_back(chunk.keys)
 
     def _hold_then_apply(
         self,
         report: RunReport,
-        chunks: Iterator[list[SubscriptionPlan]],
+        chunks: Iterator[PlannedChunk],
         tally: SafetyTally,
         options: RunOptions,
         correlation: str,
@@ -233,9 +237,9 @@ class Reconciler:
         """The valve sees every plan before the first write: the plans wait in a hold (on
         disk beyond a bound), then go in waves."""
         with PlanHold(None if options.keep_plans else self.held_in_memory) as hold:
-            for plans in chunks:
-                self._take(report, plans, tally, options)
-                hold.add(plans)
+            for chunk in chunks:
+                self._take(report, chunk.plans, tally, options)
+                hold.add(chunk.plans)
             stopped = self._judge(report, tally, options, log)
             if not stopped:
                 self.progress.step(WRITING, report.writes_planned)
@@ -286,16 +290,16 @@ class Reconciler:
 
     def _plan_keys(
         self, keys: Sequence[str], report: RunReport, done_before: int | None = None
-    ) -> Iterator[list[SubscriptionPlan]]:
+    ) -> Iterator[PlannedChunk]:
         if done_before is None:
             self.progress.step(READING, len(keys))
         with self.reader.lanes.opened():
             for start in range(0, len(keys), self.chunk_size):
                 chunk = self.reader.take(keys[start : start + self.chunk_size], report)
-                yield self._plan_prepared(self.reader.read_keyed(chunk), report)
+                yield self._planned(self.reader.read_keyed(chunk), report)
                 self.progress.advance((done_before or 0) + start + len(chunk))
 
-    def _plan_everything(self, report: RunReport) -> Iterator[list[SubscriptionPlan]]:
+    def _plan_everything(self, report: RunReport) -> Iterator[PlannedChunk]:
         # Billing has no cheap count: what the store knows is the estimate (none on a first
         # load), and the count read so far moves with every page, not with every chunk.
         self.progress.step(READING, self.store.count_known() or None)
@@ -311,7 +315,7 @@ class Reconciler:
 
     def _plan_scanned(
         self, pages: Iterable[SourcePage], report: RunReport
-    ) -> Iterator[list[SubscriptionPlan]]:
+    ) -> Iterator[PlannedChunk]:
         seen: set[str] = set()
         # While one chunk is planned, the targets already read the next one.
         pending: PreparedChunk | None = None
@@ -319,10 +323,10 @@ class Reconciler:
             seen.update(read.found, read.errors)
             ready = self.reader.prepare(self.reader.claimed(read, report))
             if pending is not None:
-                yield self._plan_prepared(pending, report)
+                yield self._planned(pending, report)
             pending = ready
         if pending is not None:
-            yield self._plan_prepared(pending, report)
+            yield self._planned(pending, report)
         vanished = [key for key in self.store.known_keys() if key not in seen]
         if vanished:
             # Confirm each one by key: a scan that silently skipped records must not cancel.
@@ -332,6 +336,11 @@ class Reconciler:
     def _chunks(self, pages: Iterable[SourcePage]) -> Iterator[SourceRead]:
         """The scanned subscriptions in chunks (a seam tests use to act between reads)."""
         return self.reader.chunks(pages)
+
+    def _planned(self, prepared: PreparedChunk, report: RunReport) -> PlannedChunk:
+        read = prepared.read
+        keys = [*read.found, *read.errors, *read.missing]
+        return PlannedChunk(keys, self._plan_prepared(prepared, report))
 
     def _plan_prepared(self, prepared: PreparedChunk, report: RunReport) -> list[SubscriptionPlan]:
         return plan_prepared(

@@ -3,6 +3,7 @@ the valve cannot stop applied chunk by chunk, reports that keep counters, not ev
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Any
 
@@ -119,3 +120,24 @@ def test_a_report_without_its_plans_counts_the_same_and_keeps_examples(world: Wo
     assert {k: v for k, v in counted.summary().items() if k not in drop} == {
         k: v for k, v in kept.summary().items() if k not in drop
     }
+
+
+def test_a_streamed_run_gives_each_chunks_leases_back_once_it_is_recorded(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.source._page_size = 8  # three chunks of at most 16
+    first_chunk = world.source.ids()[:16]
+    claimable: list[bool] = []
+
+    def applying(*args: Any, **kwargs: Any) -> Any:
+        now = dt.datetime.now(dt.UTC)
+        got = world.store.claim(first_chunk[:1], "someone-else", now, 60)
+        world.store.release_claims(list(got), "someone-else", now)
+        claimable.append(bool(got))
+        return apply_plans(*args, **kwargs)
+
+    monkeypatch.setattr(reconciler_module, "apply_plans", applying)
+    report = world.reconciler.reconcile_all(RunOptions(kind="full", allow_mass_changes=True))
+    assert report.status == "clean"
+    # Held while its own chunk is written; given back before the next chunk is.
+    assert claimable == [False, True, True]
