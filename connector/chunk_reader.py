@@ -25,14 +25,18 @@ from connector.prefetch import Prefetch
 from connector.records import RecordError
 from connector.report import RunReport
 from connector.schema import Subscription
+from connector.stamp_index import STAMPS_IN_MEMORY, StampIndex
 from connector.store import StateStore
 from connector.store.fingerprint import fingerprint_of
-from connector.target_reads import StampIndex, history, scan_stamps, target_state
+from connector.target_reads import history, scan_stamps, target_state
 
 # Billing pages read ahead of planning during a full run: about one chunk's worth at 100 a page.
 SCAN_READ_AHEAD = 64
 # Keyed chunks up to this size read the targets while billing answers (see read_keyed).
 SIDE_BY_SIDE_KEYS = 500
+
+# A run over named keys scans nothing: every object is read record by record.
+_NO_STAMPS = StampIndex()
 
 # system -> its records of the subscriptions guessed from the store, being read
 EarlyReads = dict[str, Future[TargetState]]
@@ -71,6 +75,7 @@ class ChunkReader:
         # system -> its stamp scan (object -> key -> (modstamp, remote id)); full runs only
         self._stamp_scans: dict[str, Future[StampIndex]] = {}
         self.claims: Claims | None = None  # the leases of the run in progress, if it claims
+        self.stamps_in_memory = STAMPS_IN_MEMORY  # see connector.stamp_index
 
     # -- leases ----------------------------------------------------------------------------
 
@@ -160,12 +165,17 @@ class ChunkReader:
             ThreadPoolExecutor(max(1, len(scanners)), thread_name_prefix="stamp-scan") as pool,
         ):
             self._stamp_scans = {
-                system: pool.submit(scan_stamps, target) for system, target in scanners.items()
+                system: pool.submit(scan_stamps, target, self.stamps_in_memory)
+                for system, target in scanners.items()
             }
             try:
                 yield pages
             finally:
-                self._stamp_scans = {}
+                scans, self._stamp_scans = self._stamp_scans, {}
+                for scan in scans.values():
+                    scan.cancel()
+                    if scan.done() and not scan.cancelled() and scan.exception() is None:
+                        scan.result().close()
 
     def chunks(self, pages: Iterable[SourcePage]) -> Iterator[SourceRead]:
         """The scanned subscriptions (and unreadable records) in chunks of ``chunk_size``."""
@@ -228,7 +238,7 @@ class ChunkReader:
     def _stamps(self, system: str) -> StampIndex:
         """The system's stamp index during a full run (waiting for its scan), else empty."""
         scan = self._stamp_scans.get(system)
-        return scan.result() if scan is not None else {}
+        return scan.result() if scan is not None else _NO_STAMPS
 
 
 def _covers(

@@ -18,8 +18,10 @@ from connector.daemon_pool import DaemonPool
 
 T = TypeVar("T")
 
-# Submitted calls remembered before the finished ones are forgotten (see _forget_done).
-_PRUNE_AT = 256
+# Submitted calls remembered before the finished ones are forgotten (see _forget_done). A
+# chunk makes only a few calls per target, each answer a whole chunk's records or outcomes:
+# a larger bound keeps dozens of chunks' answers alive in a long run.
+_PRUNE_AT = 16
 
 
 class Lanes:

@@ -17,21 +17,22 @@ from connector.planner import TargetState
 from connector.planner.chunk import History
 from connector.records import TargetRecord
 from connector.schema import Subscription
+from connector.stamp_index import STAMPS_IN_MEMORY, Stamp, StampIndex
 from connector.store import StateStore
 
-# object -> key -> (modstamp, remote id), from a target's stamp scan
-StampIndex = dict[str, dict[str, tuple[str | None, str | None]]]
 
-
-def scan_stamps(target: Target) -> StampIndex:
+def scan_stamps(target: Target, in_memory: int | None = STAMPS_IN_MEMORY) -> StampIndex:
     """Every record's key and modstamp, per object, from a target that can list them."""
     assert isinstance(target, StampScanner)
-    index: StampIndex = {}
-    for obj in target.mapping.ordered():
-        stamps: dict[str, tuple[str | None, str | None]] = {}
-        for page in target.scan_stamps(obj.name):
-            stamps.update(page)
-        index[obj.name] = stamps
+    index = StampIndex(in_memory)
+    try:
+        for obj in target.mapping.ordered():
+            index.scanned(obj.name)
+            for page in target.scan_stamps(obj.name):
+                index.add(obj.name, page)
+    except BaseException:
+        index.close()
+        raise
     return index
 
 
@@ -84,9 +85,8 @@ def target_state(
     unstamped: dict[str, list[str]] = {}
     for obj in target.mapping.ordered():
         record_keys = list(dict.fromkeys(k for k in (obj.key_of(s) for s in subs) if k))
-        stamps = index.get(obj.name)
-        if stamps is not None:
-            records[obj.name] = _stamp_only(stamps, record_keys)
+        if index.covers(obj.name):
+            records[obj.name] = _stamp_only(index.lookup(obj.name, record_keys))
         else:
             unstamped[obj.name] = record_keys
         agreements[obj.name] = store.load_agreements(target.system, obj.name, record_keys)
@@ -94,16 +94,11 @@ def target_state(
     return TargetState(target.mapping, records, agreements=agreements)
 
 
-def _stamp_only(
-    stamps: dict[str, tuple[str | None, str | None]], keys: Sequence[str]
-) -> dict[str, TargetRecord]:
+def _stamp_only(stamps: Mapping[str, Stamp]) -> dict[str, TargetRecord]:
     """Records known by their stamp alone: no fields, a remote id and a modstamp."""
-    found: dict[str, TargetRecord] = {}
-    for key in keys:
-        entry = stamps.get(key)
-        if entry is not None:
-            found[key] = TargetRecord(key, {}, entry[1], entry[0])
-    return found
+    return {
+        key: TargetRecord(key, {}, remote, modstamp) for key, (modstamp, remote) in stamps.items()
+    }
 
 
 def history(
@@ -123,8 +118,8 @@ def history(
             continue
         found.snapshots[obj.name] = store.load_snapshots(system, obj.name, record_keys)
         found.bindings[obj.name] = store.load_bindings(system, obj.name, record_keys)
-        if obj.name in index:
-            present = [k for k in record_keys if k in index[obj.name]]
+        if index.covers(obj.name):
+            present = list(index.lookup(obj.name, record_keys))
             # On the target's lane: it may be reading the next chunk right now.
             found.records[obj.name] = lanes.submit(
                 system, partial(read_whole, target, obj.name, present)

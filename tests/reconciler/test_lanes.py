@@ -12,7 +12,7 @@ def test_a_long_open_block_keeps_only_the_calls_still_running() -> None:
     lanes = Lanes(["crm"])
     with lanes.opened():
         results = [lanes.submit("crm", partial(bytes, n)).result() for n in range(2_000)]
-        assert len(lanes._submitted) < 300  # not one future, with its result, per call
+        assert len(lanes._submitted) <= 16  # not one future, with its result, per call
     assert len(results) == 2_000
     assert lanes.idle
 
