@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 
 from connector.metrics import Metrics
-from connector.planner import SubscriptionPlan
+from connector.planning import PlannedChunk
 from connector.poller import Poller
 from connector.queue import QueuePolicy, WorkQueue
 from connector.records import WriteError, WriteRequest
@@ -102,12 +103,12 @@ def test_a_sweep_never_writes_older_values_over_a_worker(world: World) -> None:
     world.source.put(sub.replace(items=(item("enterprise", 5),)))
     planning = world.reconciler._plan_everything
 
-    def plan_then_billing_moves_on(report: RunReport) -> list[SubscriptionPlan]:
-        plans = planning(report)  # the sweep planned 5 seats
+    def plan_then_billing_moves_on(report: RunReport) -> Iterator[PlannedChunk]:
+        chunks = list(planning(report))  # the sweep planned 5 seats
         world.source.put(sub.replace(items=(item("enterprise", 9),)))
         queue.add([key], "webhook")
         worker.run_once()  # a worker applies 9 while the sweep is still running
-        return plans
+        return iter(chunks)
 
     world.reconciler._plan_everything = plan_then_billing_moves_on  # type: ignore[method-assign]
     queue.add([SWEEP_KEY], "sweep")
@@ -141,7 +142,6 @@ def test_poller_queues_changed_keys_and_advances_the_cursor(world: World) -> Non
 
 def test_poller_falls_back_to_a_sweep_when_the_feed_expired(world: World) -> None:
     """A cursor older than the feed's history queues a full sweep and says so."""
-    from collections.abc import Iterator
 
     from adapters.base import ChangePage
 
