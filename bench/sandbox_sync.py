@@ -16,7 +16,9 @@ Each timed step runs in a fresh process (``bench.sync_step``), as an operator's 
 would, and also prints that process's peak resident memory.
 
 Run: ``python -m bench.sandbox_sync [--subscriptions N] [--drift 0.01] [--port-base N]
-[--compare-ref GIT_REF]``. With ``--compare-ref`` the same steps run twice on the same data,
+[--compare-ref GIT_REF] [--hold-first-load]``. ``--hold-first-load`` makes the first load
+without ``--allow-mass-changes``, as an operator would: every plan waits for the safety
+valve's verdict (on disk past 10,000) instead of being written as its chunk is planned. With ``--compare-ref`` the same steps run twice on the same data,
 each in a fresh process against the same (this tree's) sandbox code: once with the connector
 of ``GIT_REF`` (checked out in a temporary worktree) and once with this tree's; the ratios
 this/ref are printed, because absolute times on shared machines move by 2x from one machine
@@ -160,7 +162,12 @@ def _with_this_bench() -> dict[str, str]:
     return dict(os.environ, PYTHONPATH=os.pathsep.join([here, rest]) if rest else here)
 
 
-def run(total: int = 100_000, drift: float = 0.01, port_base: int | None = None) -> dict[str, Any]:
+def run(
+    total: int = 100_000,
+    drift: float = 0.01,
+    port_base: int | None = None,
+    held: bool = False,
+) -> dict[str, Any]:
     configure_logging("json", "WARNING")
     with tempfile.TemporaryDirectory(prefix="subsync-bench-") as scratch:
         process, endpoints, config = start_sandbox(Path(scratch), port_base)
@@ -169,7 +176,7 @@ def run(total: int = 100_000, drift: float = 0.01, port_base: int | None = None)
             begin = time.perf_counter()
             seed_billing(endpoints.stripe_url, total)
             seed_seconds = time.perf_counter() - begin
-            first = _step(config, "first", total, process.pid)
+            first = _step(config, "first-held" if held else "first", total, process.pid)
             drift_targets(
                 settings, endpoints, connect_odoo(endpoints.odoo_port), total, drift, seed=11
             )
@@ -198,7 +205,13 @@ COMPARED = ("seconds", "connector_cpu_seconds", "sandbox_cpu_seconds", "peak_rss
 
 
 def _run_child(
-    source: Path, benches: Path, total: int, drift: float, port_base: int, out: Path
+    source: Path,
+    benches: Path,
+    total: int,
+    drift: float,
+    port_base: int,
+    out: Path,
+    held: bool = False,
 ) -> dict[str, Any]:
     """This bench (from ``benches``) in a fresh process, measuring the connector of
     ``source``: both go first on the path, the bench before the tree it measures."""
@@ -216,6 +229,7 @@ def _run_child(
             str(port_base),
             "--json-out",
             str(out),
+            *(["--hold-first-load"] if held else []),
         ],
         env=environ,
         check=True,
@@ -230,7 +244,9 @@ def _tree() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
-def compare(ref: str, total: int, drift: float, port_base: int) -> dict[str, Any]:
+def compare(
+    ref: str, total: int, drift: float, port_base: int, held: bool = False
+) -> dict[str, Any]:
     """The steps with ``ref``'s connector, then with this tree's, on the same data."""
     with tempfile.TemporaryDirectory(prefix="subsync-compare-") as scratch:
         worktree = Path(scratch) / "ref"
@@ -244,10 +260,10 @@ def compare(ref: str, total: int, drift: float, port_base: int) -> dict[str, Any
         )
         try:
             before = _run_child(
-                worktree, benches, total, drift, port_base, Path(scratch) / "ref.json"
+                worktree, benches, total, drift, port_base, Path(scratch) / "ref.json", held
             )
             after = _run_child(
-                _tree(), benches, total, drift, port_base, Path(scratch) / "this.json"
+                _tree(), benches, total, drift, port_base, Path(scratch) / "this.json", held
             )
         finally:
             subprocess.run(
@@ -295,15 +311,22 @@ def main() -> None:
         help="also run GIT_REF's connector on the same data and print the ratios",
     )
     parser.add_argument("--json-out", type=Path, default=None, help="write the figures here too")
+    parser.add_argument(
+        "--hold-first-load",
+        action="store_true",
+        help="make the first load as an operator does without --allow-mass-changes: every "
+        "plan waits for the safety valve's verdict",
+    )
     args = parser.parse_args()
     if args.compare_ref:
         base = args.port_base or free_port()
-        result = compare(args.compare_ref, args.subscriptions, args.drift, base)
+        held = args.hold_first_load
+        result = compare(args.compare_ref, args.subscriptions, args.drift, base, held)
         print(json.dumps(result, indent=2))
         _print_comparison(result)
         figures = result
     else:
-        figures = run(args.subscriptions, args.drift, args.port_base)
+        figures = run(args.subscriptions, args.drift, args.port_base, args.hold_first_load)
         print(json.dumps(figures, indent=2))
     if args.json_out is not None:
         args.json_out.write_text(json.dumps(figures, indent=2))

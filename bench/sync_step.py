@@ -4,7 +4,9 @@ Each step runs where nothing of the steps before it is left in memory, as an ope
 ``connector reconcile`` would: its peak resident memory is the step's own (``ru_maxrss`` of a
 fresh process), not the high-water mark of a process that ran a first load before.
 
-Steps: ``first`` (a first load, mass changes allowed), ``full`` (a full reconcile, which then
+Steps: ``first`` (a first load, mass changes allowed), ``first-held`` (the same as an operator
+runs it without ``--allow-mass-changes``: the valve can stop it, so every plan waits for its
+verdict, on disk past 10,000), ``full`` (a full reconcile, which then
 notes where billing's event feed stands) and ``feed`` (the keys the feed names since
 ``--cursor``, reconciled as the daemon's poller does). The figures go to ``--out`` as JSON.
 
@@ -111,8 +113,11 @@ def run_step(config: Path, step: str, total: int, cursor: str | None) -> dict[st
     with open_runtime(settings) as runtime:
         began, cpu = time.perf_counter(), time.process_time()
         extra: dict[str, Any] = {}
-        if step == "first":
-            report = runtime.reconciler.reconcile_all(options(kind="full", allow_mass_changes=True))
+        if step in ("first", "first-held"):
+            allowed = step == "first"  # else the valve's verdict waits for every plan
+            report = runtime.reconciler.reconcile_all(
+                options(kind="full", allow_mass_changes=allowed)
+            )
         elif step == "full":
             report = runtime.reconciler.reconcile_all(options(kind="full"))
         else:
@@ -120,7 +125,7 @@ def run_step(config: Path, step: str, total: int, cursor: str | None) -> dict[st
             for page in runtime.source.changed_since(cursor):
                 feed.extend(page.keys)
             report = runtime.reconciler.reconcile(feed, options(kind="poll"))
-            extra = {"keys_from_feed": len(set(feed)), **bounds(report, len(set(feed)))}
+            extra = {"keys_from_feed": len(set(feed)), **bounds(report, max(1, len(set(feed))))}
         seconds = time.perf_counter() - began
         cpu_used = time.process_time() - cpu
         if step == "full":
@@ -151,7 +156,7 @@ def store_size(store_url: str, total: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--config", type=Path, required=True)
-    parser.add_argument("--step", choices=("first", "full", "feed"), required=True)
+    parser.add_argument("--step", choices=("first", "first-held", "full", "feed"), required=True)
     parser.add_argument("--subscriptions", type=int, required=True)
     parser.add_argument("--cursor", default=None)
     parser.add_argument("--out", type=Path, required=True)
