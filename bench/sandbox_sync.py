@@ -18,11 +18,11 @@ would, and also prints that process's peak resident memory.
 Run: ``python -m bench.sandbox_sync [--subscriptions N] [--drift 0.01] [--port-base N]
 [--compare-ref GIT_REF] [--hold-first-load]``. ``--hold-first-load`` makes the first load
 without ``--allow-mass-changes``, as an operator would: every plan waits for the safety
-valve's verdict (on disk past 10,000) instead of being written as its chunk is planned. With ``--compare-ref`` the same steps run twice on the same data,
-each in a fresh process against the same (this tree's) sandbox code: once with the connector
-of ``GIT_REF`` (checked out in a temporary worktree) and once with this tree's; the ratios
-this/ref are printed, because absolute times on shared machines move by 2x from one machine
-to the next.
+valve's verdict (on disk past 10,000) instead of being written as its chunk is planned.
+With ``--compare-ref`` the same steps run twice on the same data, each in a fresh process
+against the same (this tree's) sandbox code: once with the connector of ``GIT_REF`` (checked
+out in a temporary worktree) and once with this tree's; the ratios this/ref are printed,
+because absolute times on shared machines move by 2x from one machine to the next.
 """
 
 from __future__ import annotations
