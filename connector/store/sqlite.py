@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from connector.store.migrations_sqlite import MIGRATIONS
 from connector.store.sql import SqlStore
+
+# How long opening a store waits for another connection opening the same new file.
+WAL_PATIENCE_SECONDS = 30.0
 
 
 class SqliteStore(SqlStore):
@@ -28,7 +32,7 @@ class SqliteStore(SqlStore):
             location, isolation_level=None, check_same_thread=False, timeout=30.0
         )
         conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(conn)
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
@@ -43,3 +47,22 @@ class SqliteStore(SqlStore):
             )
             is not None
         )
+
+
+def _switch_to_wal(conn: sqlite3.Connection, patience: float = WAL_PATIENCE_SECONDS) -> None:
+    """WAL mode, waiting for another process or thread that is opening the same file.
+
+    Switching a new file to WAL needs its exclusive lock, and when another connection holds a
+    lock it is waiting to upgrade, SQLite answers "database is locked" at once instead of
+    calling the busy handler (its deadlock avoidance: https://sqlite.org/c3ref/busy_handler.html).
+    A daemon and a command opening a new store together then fail; try again instead.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
