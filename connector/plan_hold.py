@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
-import tempfile
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from types import TracebackType
 
 from connector.planner import SubscriptionPlan
+from connector.scratch_db import ScratchDb
 from connector.waves import WRITES_PER_WAVE, streamed_waves, waves
 
 # Plans kept in memory before the hold moves to disk: about 150 MB of plans, and a run of a
@@ -36,8 +35,7 @@ class PlanHold:
     def __init__(self, in_memory: int | None = HELD_IN_MEMORY) -> None:
         self._limit = in_memory  # None: never to disk
         self._memory: list[SubscriptionPlan] = []
-        self._scratch: tempfile.TemporaryDirectory[str] | None = None
-        self._disk: sqlite3.Connection | None = None
+        self._scratch: ScratchDb | None = None
         self._added = 0
 
     def __enter__(self) -> PlanHold:
@@ -53,7 +51,7 @@ class PlanHold:
 
     @property
     def on_disk(self) -> bool:
-        return self._disk is not None
+        return self._scratch is not None
 
     def __len__(self) -> int:
         return self._added
@@ -67,7 +65,7 @@ class PlanHold:
 
     def waves(self, per_wave: int = WRITES_PER_WAVE) -> Iterator[list[SubscriptionPlan]]:
         """The plans in waves: in the order added while in memory, else by customer."""
-        if self._disk is None:
+        if self._scratch is None:
             yield from waves(self._memory, per_wave)
             return
         self._to_disk()
@@ -75,23 +73,17 @@ class PlanHold:
 
     def close(self) -> None:
         self._memory = []
-        if self._disk is not None:
-            self._disk.close()
-            self._disk = None
         if self._scratch is not None:
-            self._scratch.cleanup()
+            self._scratch.close()
             self._scratch = None
 
     def _open(self) -> sqlite3.Connection:
-        if self._disk is None:
-            self._scratch = tempfile.TemporaryDirectory(prefix="subsync-held-")
-            disk = sqlite3.connect(Path(self._scratch.name) / "plans.db")
-            # Scratch space: nothing in it outlives the run, so nothing needs a journal.
-            disk.execute("PRAGMA journal_mode = OFF")
-            disk.execute("PRAGMA synchronous = OFF")
-            disk.execute("CREATE TABLE held (customer TEXT NOT NULL, seq INTEGER, plan BLOB)")
-            self._disk = disk
-        return self._disk
+        if self._scratch is None:
+            self._scratch = ScratchDb(
+                "subsync-held-",
+                "CREATE TABLE held (customer TEXT NOT NULL, seq INTEGER, plan BLOB)",
+            )
+        return self._scratch.conn
 
     def _to_disk(self) -> None:
         disk = self._open()
@@ -107,8 +99,7 @@ class PlanHold:
         self._memory = []
 
     def _read_back(self) -> Iterator[SubscriptionPlan]:
-        assert self._disk is not None
-        cursor = self._disk.execute("SELECT plan FROM held ORDER BY customer, seq")
+        cursor = self._open().execute("SELECT plan FROM held ORDER BY customer, seq")
         while rows := cursor.fetchmany(_READ_BACK):
             for (blob,) in rows:
                 yield pickle.loads(blob)  # noqa: S301 - this run wrote it, to its own file

@@ -10,10 +10,10 @@ the scan's run ends, and chunks look their keys up there.
 from __future__ import annotations
 
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
+
+from connector.scratch_db import ScratchDb
 
 Stamp = tuple[str | None, str | None]  # (modstamp, remote id)
 
@@ -27,13 +27,12 @@ class StampIndex:
         self._limit = in_memory  # None: never to disk
         self._memory: dict[str, dict[str, Stamp]] = {}
         self._held = 0
-        self._scratch: tempfile.TemporaryDirectory[str] | None = None
-        self._disk: sqlite3.Connection | None = None
+        self._scratch: ScratchDb | None = None
         self._lock = threading.Lock()  # chunks of one target look up from two threads
 
     @property
     def on_disk(self) -> bool:
-        return self._disk is not None
+        return self._scratch is not None
 
     def scanned(self, object_name: str) -> None:
         """The object was scanned (even if it holds no record): its keys are all known."""
@@ -53,33 +52,26 @@ class StampIndex:
         wanted = list(dict.fromkeys(keys))
         held = self._memory.get(object_name, {})
         found = {key: held[key] for key in wanted if key in held}
-        if self._disk is not None:
-            found.update(self._lookup_disk(object_name, wanted))
+        if self._scratch is not None:
+            found.update(self._lookup_disk(self._scratch.conn, object_name, wanted))
         return found
 
     def close(self) -> None:
         self._memory = {}
         with self._lock:
-            if self._disk is not None:
-                self._disk.close()
-                self._disk = None
             if self._scratch is not None:
-                self._scratch.cleanup()
+                self._scratch.close()
                 self._scratch = None
 
     def _open(self) -> sqlite3.Connection:
-        if self._disk is None:
-            self._scratch = tempfile.TemporaryDirectory(prefix="subsync-stamps-")
-            disk = sqlite3.connect(Path(self._scratch.name) / "stamps.db", check_same_thread=False)
-            # Scratch space: nothing in it outlives the run, so nothing needs a journal.
-            disk.execute("PRAGMA journal_mode = OFF")
-            disk.execute("PRAGMA synchronous = OFF")
-            disk.execute(
+        if self._scratch is None:
+            self._scratch = ScratchDb(
+                "subsync-stamps-",
                 "CREATE TABLE stamp (object TEXT, key TEXT, modstamp TEXT, remote_id TEXT,"
-                " PRIMARY KEY (object, key)) WITHOUT ROWID"
+                " PRIMARY KEY (object, key)) WITHOUT ROWID",
+                shared=True,
             )
-            self._disk = disk
-        return self._disk
+        return self._scratch.conn
 
     def _to_disk(self) -> None:
         """Every entry held in memory goes to the file; the objects stay known."""
@@ -97,14 +89,15 @@ class StampIndex:
         self._memory = {name: {} for name in self._memory}
         self._held = 0
 
-    def _lookup_disk(self, object_name: str, keys: Sequence[str]) -> dict[str, Stamp]:
+    def _lookup_disk(
+        self, disk: sqlite3.Connection, object_name: str, keys: Sequence[str]
+    ) -> dict[str, Stamp]:
         found: dict[str, Stamp] = {}
         with self._lock:
-            assert self._disk is not None
             for start in range(0, len(keys), _LOOKUP):
                 chunk = keys[start : start + _LOOKUP]
                 marks = ",".join("?" * len(chunk))  # placeholders only: values are bound
-                rows = self._disk.execute(
+                rows = disk.execute(
                     "SELECT key, modstamp, remote_id FROM stamp"
                     f" WHERE object = ? AND key IN ({marks})",
                     (object_name, *chunk),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from connector.plan_hold import PlanHold
 from connector.planner import RecordAction, RecordPlan, SubscriptionPlan
 from connector.waves import streamed_waves
@@ -74,10 +72,10 @@ def test_the_hold_leaves_no_file_behind() -> None:
     hold = PlanHold(in_memory=1)
     hold.add([_plan("sub_1", "cus_a"), _plan("sub_2", "cus_b")])
     assert hold._scratch is not None
-    scratch = Path(hold._scratch.name)
-    assert (scratch / "plans.db").exists()
+    scratch = hold._scratch.path
+    assert scratch.exists()
     hold.close()
-    assert not scratch.exists()
+    assert not scratch.parent.exists()
 
 
 def test_streamed_waves_close_only_between_plans_that_share_nothing() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from connector.reconciler import RunOptions
 from connector.stamp_index import StampIndex
 from tests.conftest import World
@@ -39,10 +37,10 @@ def test_on_disk_the_index_answers_as_in_memory() -> None:
 def test_closing_the_index_removes_its_file() -> None:
     index = _filled(in_memory=7)
     assert index._scratch is not None
-    scratch = Path(index._scratch.name)
-    assert (scratch / "stamps.db").exists()
+    scratch = index._scratch.path
+    assert scratch.exists()
     index.close()
-    assert not scratch.exists()
+    assert not scratch.parent.exists()
 
 
 def test_a_full_run_with_its_stamps_on_disk_repairs_drift_as_in_memory(world: World) -> None:
